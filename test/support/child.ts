@@ -166,3 +166,34 @@ export async function startChild(options: StartChildOptions): Promise<ManagedChi
   if (child.pid === undefined) throw new StackPartError(`${name} did not start`);
   return { name, pid: child.pid, logFile, exited, stop };
 }
+
+/** Runs a command to completion with its output in `logFile`; a non-zero exit is reported by name. */
+export async function runToCompletion(options: {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  installHint: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}): Promise<void> {
+  const command = requireCommand(options.command, options.installHint);
+  const logFd = openSync(options.logFile, 'a');
+  const child = spawn(command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  running.add(child);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', () => resolve(-1));
+  });
+  running.delete(child);
+  if (code !== 0) {
+    throw new StackPartError(
+      `${options.name} failed (exit code ${code}). Last lines of ${options.logFile}:\n${logTail(options.logFile)}`,
+    );
+  }
+}

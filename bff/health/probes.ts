@@ -1,0 +1,44 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import type { Db } from '#lib/db/port';
+
+export const DEPENDENCIES = ['postgres', 'redis', 'elasticsearch', 'queues'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
+
+/** Resolves when the dependency answers; rejects when it does not. */
+export type Probe = (signal: AbortSignal) => Promise<void>;
+
+export type Probes = Record<Dependency, Probe>;
+
+export const postgresProbe =
+  (db: Db): Probe =>
+  async () => {
+    await db.query('SELECT 1 AS ok');
+  };
+
+export const redisProbe =
+  (redis: Redis): Probe =>
+  async () => {
+    const answer = await redis.ping();
+    if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
+  };
+
+export const elasticsearchProbe =
+  (client: ElasticsearchClient): Probe =>
+  async (signal) => {
+    const health = await client.cluster.health({}, { signal });
+    if (health.status === 'red') throw new Error('cluster status red');
+  };
+
+export const queuesProbe =
+  (sqs: SQSClient, queueUrls: string[]): Probe =>
+  async (signal) => {
+    await Promise.all(
+      queueUrls.map((QueueUrl) =>
+        sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }), {
+          abortSignal: signal,
+        }),
+      ),
+    );
+  };

@@ -1,0 +1,55 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { Redis } from 'ioredis';
+import { createDb } from '#lib/db/create';
+import { createLogger } from '#lib/log';
+import { type Tracer, xrayTracer } from '#lib/trace';
+import type { BffDeps } from './app.ts';
+import type { BffConfig } from './config.ts';
+import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
+
+export interface BffResources extends BffDeps {
+  /** Closes every connection the BFF opened (local stack shutdown, tests). */
+  close(): Promise<void>;
+}
+
+/** Builds the BFF's adapters from validated config: the one place concrete clients are chosen. */
+export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffResources {
+  const log = createLogger({ serviceName: 'bff', level: config.LOG_LEVEL, environment: config.STAGE });
+  const db = createDb(config, tracer, config.AWS_REGION);
+  const redis = new Redis(config.REDIS_URL, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    // Keep retrying in the background so the BFF recovers by itself when Redis returns.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  redis.on('error', (error: Error) => log.debug('redis connection error', { 'error.message': error.message }));
+  const elasticsearch = new ElasticsearchClient({
+    node: config.ELASTICSEARCH_URL,
+    ...(config.ELASTICSEARCH_API_KEY ? { auth: { apiKey: config.ELASTICSEARCH_API_KEY } } : {}),
+    requestTimeout: 5000,
+  });
+  const sqs = tracer.captureClient(
+    new SQSClient({
+      region: config.AWS_REGION,
+      ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
+    }),
+  );
+  return {
+    config,
+    log,
+    probes: {
+      postgres: postgresProbe(db),
+      redis: redisProbe(redis),
+      elasticsearch: elasticsearchProbe(elasticsearch),
+      queues: queuesProbe(sqs, config.MONITORED_QUEUE_URLS),
+    },
+    async close() {
+      redis.disconnect();
+      sqs.destroy();
+      await Promise.allSettled([db.close(), elasticsearch.close()]);
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Bundles every Lambda function declared in serverless.yml with esbuild.
+ *
+ *   npm run build            # all functions
+ *   npm run build -- bff     # only the named functions
+ *
+ * serverless.yml is the single source of truth:
+ *   - `functions.<name>.handler` must be `dist/<name>/<file>.<export>`; the bundle is
+ *     written to `dist/<name>/<file>.mjs` (plus its source map), which is exactly what
+ *     the function's package pattern `dist/<name>/**` ships.
+ *   - `custom.entries.<name>` is the TypeScript entry (path relative to the repo root).
+ *
+ * Bundles are self-contained ESM: every dependency, including the pinned @aws-sdk/*
+ * clients, is bundled (the SDK preinstalled in the Lambda runtime is a different
+ * version). Only optional native modules stay external.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Optional native add-ons that are never present on Lambda; their importers guard the require. */
+const NATIVE_EXTERNALS = ['pg-native'];
+
+/**
+ * ESM bundles have no `require`; CommonJS dependencies bundled into them still call it for
+ * Node built-ins. The alias avoids clashing with a bundled `import { createRequire }`.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; " +
+  'const require = __bundleCreateRequire(import.meta.url);';
+
+export interface FunctionBundle {
+  /** Function key in serverless.yml. */
+  name: string;
+  /** Handler as declared, e.g. `dist/bff/handler.handler`. */
+  handler: string;
+  /** TypeScript entry, relative to the repo root. */
+  entry: string;
+  /** Bundle directory, relative to the repo root (`dist/<name>`). */
+  outDir: string;
+  /** Bundle file, relative to the repo root (`dist/<name>/handler.mjs`). */
+  outFile: string;
+}
+
+// js-yaml is only available transitively (through serverless) and has no bundled typings;
+// this is the small part of its API used here.
+interface YamlTypeOptions {
+  kind: 'scalar' | 'sequence' | 'mapping';
+  construct: (data: unknown) => unknown;
+}
+interface JsYaml {
+  Type: new (tag: string, options: YamlTypeOptions) => unknown;
+  DEFAULT_SCHEMA: { extend(types: unknown[]): unknown };
+  load(source: string, options: { schema: unknown; filename: string }): unknown;
+}
+const yaml = createRequire(import.meta.url)('js-yaml') as JsYaml;
+
+/** Accept CloudFormation short-form tags (`!Ref`, `!Sub`, ...) so they never break parsing. */
+const CFN_TAGS = [
+  'And',
+  'Base64',
+  'Cidr',
+  'Condition',
+  'Equals',
+  'FindInMap',
+  'GetAZs',
+  'GetAtt',
+  'If',
+  'ImportValue',
+  'Join',
+  'Not',
+  'Or',
+  'Ref',
+  'Select',
+  'Split',
+  'Sub',
+];
+const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
+  CFN_TAGS.flatMap((tag) => {
+    const key = tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`;
+    return (['scalar', 'sequence', 'mapping'] as const).map(
+      (kind) => new yaml.Type(`!${tag}`, { kind, construct: (data) => ({ [key]: data }) }),
+    );
+  }),
+);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Reads serverless.yml and returns one bundle description per declared function. */
+export function readFunctionBundles(root: string = ROOT): FunctionBundle[] {
+  const file = path.join(root, 'serverless.yml');
+  const config = yaml.load(readFileSync(file, 'utf8'), { schema: CFN_SCHEMA, filename: file });
+  if (!isRecord(config) || !isRecord(config.functions)) {
+    throw new Error(`${file}: no \`functions\` section`);
+  }
+  const functions = config.functions;
+  const entries = isRecord(config.custom) && isRecord(config.custom.entries) ? config.custom.entries : {};
+  const names = Object.keys(functions);
+  if (names.length === 0) throw new Error(`${file}: \`functions\` is empty`);
+
+  const stale = Object.keys(entries).filter((name) => !names.includes(name));
+  if (stale.length > 0) {
+    throw new Error(`${file}: custom.entries lists unknown functions: ${stale.join(', ')}`);
+  }
+
+  return names.map((name) => {
+    const fn = functions[name];
+    const handler = isRecord(fn) ? fn.handler : undefined;
+    // dist/<name>/<file>.<export>; <name> must equal the function key so that bundles never collide.
+    const match = typeof handler === 'string' ? /^dist\/([^/]+)\/([\w-]+)\.([\w$]+)$/.exec(handler) : null;
+    if (!match || match[1] !== name) {
+      throw new Error(
+        `${file}: functions.${name}.handler must look like "dist/${name}/handler.handler", got ${JSON.stringify(handler)}`,
+      );
+    }
+    const entry = entries[name];
+    if (typeof entry !== 'string' || entry.length === 0) {
+      throw new Error(`${file}: custom.entries.${name} (TypeScript entry of function "${name}") is missing`);
+    }
+    const outDir = `dist/${name}`;
+    return { name, handler: match[0], entry, outDir, outFile: `${outDir}/${match[2]}.mjs` };
+  });
+}
+
+export interface BuiltBundle extends FunctionBundle {
+  bytes: number;
+  mapBytes: number;
+  ms: number;
+}
+
+/** Bundles the given functions in parallel; each `dist/<name>` directory is recreated from scratch. */
+export async function buildFunctions(bundles: FunctionBundle[], root: string = ROOT): Promise<BuiltBundle[]> {
+  const missing = bundles.filter((b) => !existsSync(path.join(root, b.entry)));
+  if (missing.length > 0) {
+    throw new Error(missing.map((b) => `function "${b.name}": entry ${b.entry} does not exist`).join('\n'));
+  }
+
+  return Promise.all(
+    bundles.map(async (bundle) => {
+      const started = performance.now();
+      const outDir = path.join(root, bundle.outDir);
+      await rm(outDir, { recursive: true, force: true });
+      await build({
+        absWorkingDir: root,
+        entryPoints: { [path.basename(bundle.outFile, '.mjs')]: bundle.entry },
+        outdir: outDir,
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'esm',
+        // Prefer ESM builds of dependencies: better tree shaking than their CJS builds.
+        mainFields: ['module', 'main'],
+        // Minified for cold-start parse time; names kept for readable errors and logs,
+        // and the source map (enabled by NODE_OPTIONS=--enable-source-maps) maps stacks back.
+        minify: true,
+        keepNames: true,
+        sourcemap: true,
+        sourcesContent: false,
+        legalComments: 'none',
+        external: NATIVE_EXTERNALS,
+        banner: { js: ESM_REQUIRE_BANNER },
+        logLevel: 'warning',
+      });
+      const [code, map] = await Promise.all([
+        stat(path.join(root, bundle.outFile)),
+        stat(path.join(root, `${bundle.outFile}.map`)),
+      ]);
+      return { ...bundle, bytes: code.size, mapBytes: map.size, ms: performance.now() - started };
+    }),
+  );
+}
+
+const formatBytes = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
+
+async function main(args: string[]): Promise<void> {
+  const started = performance.now();
+  const all = readFunctionBundles();
+  const unknown = args.filter((name) => !all.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown function(s): ${unknown.join(', ')} (declared: ${all.map((b) => b.name).join(', ')})`,
+    );
+  }
+  const selected = args.length > 0 ? all.filter((b) => args.includes(b.name)) : all;
+
+  const built = await buildFunctions(selected);
+  const width = Math.max(...built.map((b) => b.outFile.length));
+  for (const b of built) {
+    console.log(
+      `${b.outFile.padEnd(width)}  ${formatBytes(b.bytes).padStart(9)}  (map ${formatBytes(b.mapBytes)})  ${Math.round(b.ms)} ms`,
+    );
+  }
+  console.log(`built ${built.length} function(s) in ${Math.round(performance.now() - started)} ms`);
+}
+
+const invokedPath = process.argv[1];
+if (invokedPath && import.meta.url === pathToFileURL(path.resolve(invokedPath)).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    // esbuild has already printed its own diagnostics for a failed bundle.
+    const reported = typeof error === 'object' && error !== null && 'errors' in error;
+    console.error(reported ? 'build failed' : error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,49 @@
+import { assertPortFree } from '#test/support/child';
+import { startStack } from '#test/support/stack';
+import { bootstrapLocal } from './local/bootstrap.ts';
+import { startLocalServer } from './local/server.ts';
+
+/**
+ * `npm start`: the whole system on this machine. Starts every local stand-in, applies migrations,
+ * creates the AWS resources in moto and serves the BFF, until Ctrl-C stops all of it.
+ */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a TCP port, got ${process.env.PORT}`);
+  await assertPortFree(port, `PORT ${port}`);
+  const started = Date.now();
+  console.log('Starting the local stack (PostgreSQL, Redis, Elasticsearch, moto)…');
+  const stack = await startStack({ persistent: true });
+  let stopping = false;
+  const stopAll = async (server?: { close(): Promise<void> }) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    await server?.close().catch(() => {});
+    await stack.stop();
+    console.log('Stopped: no local process is left running.');
+  };
+  try {
+    const { env } = await bootstrapLocal(stack.urls, (line) => console.log(`  ${line}`));
+    Object.assign(process.env, env);
+    const server = await startLocalServer(process.env, port);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void stopAll(server).then(() => process.exit(0));
+      });
+    }
+    console.log(`\nKaraoke Suite is ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`);
+    console.log(`  health           ${server.url}/api/health`);
+    console.log(`  API description  ${server.url}/api/openapi.json`);
+    console.log(`  data and logs    ${stack.runDir}`);
+    console.log('Press Ctrl-C to stop everything.');
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

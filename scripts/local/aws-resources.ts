@@ -1,0 +1,85 @@
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+/** The queues subscribed to the `changes` topic; infra/terraform creates the same ones on AWS. */
+export const CHANGE_QUEUES = ['search-indexer', 'cache-invalidator', 'performances'] as const;
+export type ChangeQueue = (typeof CHANGE_QUEUES)[number];
+
+/** A message that failed this many receives moves to the queue's dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export interface QueueResource {
+  url: string;
+  arn: string;
+  deadLetterUrl: string;
+}
+
+export interface LocalAwsResources {
+  changesTopicArn: string;
+  queues: Record<ChangeQueue, QueueResource>;
+  mediaBucket: string;
+}
+
+export interface AwsTarget {
+  endpoint: string;
+  region: string;
+  /** Suffix for resource names, so parallel test files can own separate resources. */
+  prefix?: string;
+}
+
+/**
+ * Creates (idempotently) the SNS topic, SQS queues with dead-letter queues and raw-delivery
+ * subscriptions, and the media bucket in an AWS emulator, mirroring infra/terraform.
+ */
+export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalAwsResources> {
+  const client = { endpoint: target.endpoint, region: target.region, credentials: localCredentials };
+  const sns = new SNSClient(client);
+  const sqs = new SQSClient(client);
+  const s3 = new S3Client({ ...client, forcePathStyle: true });
+  const name = (base: string) => `${target.prefix ?? ''}${base}`;
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name('changes') }));
+    if (!TopicArn) throw new Error('CreateTopic returned no TopicArn');
+    const queues = {} as Record<ChangeQueue, QueueResource>;
+    for (const queue of CHANGE_QUEUES) {
+      const deadLetter = await createQueue(sqs, name(`${queue}-dlq`), {});
+      const main = await createQueue(sqs, name(queue), {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      });
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: main.arn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
+      queues[queue] = { url: main.url, arn: main.arn, deadLetterUrl: deadLetter.url };
+    }
+    const mediaBucket = name('karaoke-media-local');
+    await s3.send(new CreateBucketCommand({ Bucket: mediaBucket })).catch((error: unknown) => {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    });
+    return { changesTopicArn: TopicArn, queues, mediaBucket };
+  } finally {
+    sns.destroy();
+    sqs.destroy();
+    s3.destroy();
+  }
+}
+
+async function createQueue(sqs: SQSClient, QueueName: string, Attributes: Record<string, string>) {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${QueueName} returned no QueueUrl`);
+  const { Attributes: attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${QueueName} has no QueueArn`);
+  return { url: QueueUrl, arn };
+}
+
+/** moto accepts any credentials; real ones are never needed or read locally. */
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { pgDb } from '#lib/db/pg';
+import { readMigrations, runMigrations } from '#lib/migrate';
+import { REPO_ROOT, type StackUrls } from '#test/support/stack';
+import { ensureLocalAwsResources, type LocalAwsResources, localCredentials } from './aws-resources.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const MIGRATIONS_DIR = join(REPO_ROOT, 'services', 'migrations');
+
+export interface LocalBootstrap {
+  resources: LocalAwsResources;
+  /** The environment every deployable gets locally: the same variables Lambda gets on AWS. */
+  env: Record<string, string>;
+}
+
+/** Applies migrations and creates the AWS resources, then says how each deployable reaches them. */
+export async function bootstrapLocal(urls: StackUrls, log: (line: string) => void): Promise<LocalBootstrap> {
+  const db = pgDb({ connectionString: urls.databaseUrl, maxConnections: 2 });
+  try {
+    await runMigrations(db, readMigrations(MIGRATIONS_DIR), log);
+  } finally {
+    await db.close();
+  }
+  const resources = await ensureLocalAwsResources({ endpoint: urls.awsEndpointUrl, region: LOCAL_REGION });
+  return {
+    resources,
+    env: {
+      STAGE: 'local',
+      AWS_REGION: LOCAL_REGION,
+      AWS_ENDPOINT_URL: urls.awsEndpointUrl,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      DB_DRIVER: 'pg',
+      DATABASE_URL: urls.databaseUrl,
+      REDIS_URL: urls.redisUrl,
+      ELASTICSEARCH_URL: urls.elasticsearchUrl,
+      CHANGES_TOPIC_ARN: resources.changesTopicArn,
+      MEDIA_BUCKET: resources.mediaBucket,
+      MONITORED_QUEUE_URLS: Object.values(resources.queues)
+        .flatMap((queue) => [queue.url, queue.deadLetterUrl])
+        .join(','),
+    },
+  };
+}

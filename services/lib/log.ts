@@ -1,0 +1,58 @@
+import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+
+export type { Logger } from '@aws-lambda-powertools/logger';
+
+const ECS_VERSION = '8.11.0';
+
+/**
+ * Writes Powertools log records as Elastic Common Schema documents, one JSON line each, so the
+ * logs-shipper can index them without reshaping. Extra attributes are expected in ECS dotted form
+ * (`http.response.status_code`, `url.path`, `event.duration`, `trace.id`).
+ */
+export class EcsLogFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    const context = attributes.lambdaContext;
+    const ecs: LogAttributes = {
+      '@timestamp': attributes.timestamp.toISOString(),
+      'log.level': attributes.logLevel.toLowerCase(),
+      message: attributes.message,
+      'ecs.version': ECS_VERSION,
+      'service.name': attributes.serviceName,
+      'service.environment': attributes.environment,
+      'event.dataset': `${attributes.serviceName}.log`,
+      'cloud.provider': 'aws',
+      'cloud.region': attributes.awsRegion,
+      'trace.id': attributes.xRayTraceId,
+      'faas.name': context?.functionName,
+      'faas.coldstart': context?.coldStart,
+      'faas.execution': context?.awsRequestId,
+    };
+    return new LogItem({ attributes: ecs }).addAttributes(additional);
+  }
+
+  override formatError(error: Error): LogAttributes {
+    return {
+      'error.type': error.name,
+      'error.message': error.message,
+      'error.stack_trace': error.stack,
+      ...(error.cause instanceof Error ? { 'error.cause': error.cause.message } : {}),
+    };
+  }
+}
+
+export interface LoggerOptions {
+  serviceName: string;
+  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  environment: string;
+}
+
+/** One ECS JSON logger per deployable, created at cold start. */
+export function createLogger(options: LoggerOptions): Logger {
+  return new Logger({
+    serviceName: options.serviceName,
+    logLevel: options.level,
+    environment: options.environment,
+    logFormatter: new EcsLogFormatter(),
+  });
+}

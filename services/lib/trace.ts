@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import AWSXRay from 'aws-xray-sdk-core';
+
+/**
+ * Tracing port. In Lambda, X-Ray's facade segment is the parent of every subsegment opened here;
+ * off Lambda (local stack, tests) there is no segment and no daemon, so spans only run their work.
+ */
+export interface Tracer {
+  /** Wraps an AWS SDK v3 client so each call becomes a subsegment. */
+  captureClient<T>(client: T): T;
+  /** Runs `work` inside a subsegment named for what it does (`postgres.query`, `catalog GET /songs`). */
+  span<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+export const TRACE_HEADER = 'x-amzn-trace-id';
+
+export function xrayTracer(): Tracer {
+  // No segment outside Lambda is expected here, not an error worth a log line per call.
+  AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
+  return {
+    captureClient: (client) => AWSXRay.captureAWSv3Client(client as never) as typeof client,
+    async span(name, work) {
+      const parent = AWSXRay.getSegment();
+      if (!parent) return work();
+      const subsegment = parent.addNewSubsegment(name);
+      try {
+        return await work();
+      } catch (error) {
+        subsegment.addError(error as Error);
+        throw error;
+      } finally {
+        subsegment.close();
+      }
+    },
+  };
+}
+
+/** A new X-Ray format trace id: `1-<epoch seconds hex>-<96 random bits hex>`. */
+export function newTraceId(now: Date = new Date()): string {
+  return `1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}
+
+const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+
+/** The Root trace id of an `X-Amzn-Trace-Id` header (`Root=1-…;Parent=…;Sampled=1`), if well formed. */
+export function rootTraceId(header: string | undefined | null): string | undefined {
+  if (!header || header.length > 256) return undefined;
+  for (const part of header.split(';')) {
+    const [key, value] = part.trim().split('=');
+    if (key === 'Root' && value && TRACE_ID.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** The trace id of this request: the caller's if it sent one, Lambda's if set, else a new one. */
+export function traceIdFor(header: string | undefined | null): string {
+  return rootTraceId(header) ?? rootTraceId(process.env._X_AMZN_TRACE_ID) ?? newTraceId();
+}

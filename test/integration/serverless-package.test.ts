@@ -1,0 +1,247 @@
+/**
+ * Builds every function and runs `serverless package` offline (no AWS credentials, no
+ * telemetry), then checks the generated CloudFormation template and the per-function zips
+ * against what serverless.yml declares.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBffConfig } from '#bff/config';
+import { type FunctionBundle, ROOT, readFunctionBundles } from '../../scripts/build.ts';
+
+const run = promisify(execFile);
+const PACKAGE_DIR = path.join(ROOT, '.serverless');
+const STAGE = 'test';
+const BFF_ROUTES = ['ANY /api/{proxy+}', 'ANY /api', 'ANY /auth/{proxy+}'];
+
+type Json = Record<string, unknown>;
+interface CfnResource {
+  Type: string;
+  Properties?: Json;
+}
+interface CfnTemplate {
+  Parameters?: Record<string, unknown>;
+  Resources: Record<string, CfnResource>;
+}
+
+const functions: FunctionBundle[] = readFunctionBundles();
+let template: CfnTemplate;
+
+/** Environment that proves packaging needs neither AWS credentials nor the network. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+  ]) {
+    delete env[key];
+  }
+  // Point the SDK at config files that do not exist, so no local profile can leak in.
+  const noAwsConfig = path.join(tmpdir(), 'karaoke-suite-no-aws-config');
+  return {
+    ...env,
+    AWS_CONFIG_FILE: path.join(noAwsConfig, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(noAwsConfig, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // No telemetry, update or notification requests to the vendor's backend.
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+}
+
+async function exec(bin: string, args: string[]): Promise<void> {
+  try {
+    await run(path.join(ROOT, 'node_modules/.bin', bin), args, {
+      cwd: ROOT,
+      env: offlineEnv(),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${bin} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+}
+
+/** Logical id the framework gives a function's AWS::Lambda::Function resource. */
+const lambdaLogicalId = (name: string): string => {
+  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+};
+
+/** File names in a zip archive, read from its central directory. */
+function zipEntries(file: string): string[] {
+  const zip = readFileSync(file);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${file} is not a zip archive`);
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`${file}: corrupt central directory`);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+function resourcesOfType(type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** Logical ids named by a `Fn::Sub` string: `${Id}` and `${Id.Attr}`, minus its local variables. */
+function subReferences(value: unknown): string[] {
+  const [text, locals] = Array.isArray(value) ? value : [value, {}];
+  if (typeof text !== 'string') return [];
+  const localNames = typeof locals === 'object' && locals !== null ? Object.keys(locals) : [];
+  return [...text.matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)]
+    .map(([, id = '']) => id)
+    .filter((id) => !localNames.includes(id));
+}
+
+/** Every logical id the template refers to through `Ref`, `Fn::GetAtt` or `Fn::Sub`. */
+function referencedIds(node: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) referencedIds(item, found);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'Ref' && typeof value === 'string') {
+        found.add(value);
+      } else if (key === 'Fn::GetAtt' && Array.isArray(value) && typeof value[0] === 'string') {
+        found.add(value[0]);
+      } else if (key === 'Fn::Sub') {
+        for (const id of subReferences(value)) found.add(id);
+      }
+      referencedIds(value, found);
+    }
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  await rm(PACKAGE_DIR, { recursive: true, force: true });
+  await exec('tsx', ['scripts/build.ts']);
+  await exec('serverless', ['package', '--stage', STAGE]);
+  template = JSON.parse(
+    readFileSync(path.join(PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
+}, 300_000);
+
+describe('serverless package', () => {
+  it('declares the BFF function', () => {
+    expect(functions.map((fn) => fn.name)).toContain('bff');
+  });
+
+  describe.each(functions)('function $name', (fn) => {
+    it('is an arm64 nodejs20.x Lambda with Active X-Ray tracing and the declared handler', () => {
+      const resource = template.Resources[lambdaLogicalId(fn.name)];
+      expect(resource?.Type).toBe('AWS::Lambda::Function');
+      const props = resource?.Properties ?? {};
+      expect(props.Handler).toBe(fn.handler);
+      expect(props.Runtime).toBe('nodejs20.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+    });
+
+    it('has its handler file and source map in the bundle directory', () => {
+      for (const file of [fn.outFile, `${fn.outFile}.map`]) {
+        const full = path.join(ROOT, file);
+        expect(existsSync(full), `${file} exists`).toBe(true);
+        expect(statSync(full).size).toBeGreaterThan(0);
+      }
+      // Lambda resolves handler `dist/x/handler.handler` to dist/x/handler.{js,mjs,cjs}.
+      expect(fn.outFile).toBe(`${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.mjs`);
+    });
+
+    it('ships a zip with only its own bundle', () => {
+      const zip = path.join(PACKAGE_DIR, `${fn.name}.zip`);
+      expect(existsSync(zip), `${zip} exists`).toBe(true);
+      const entries = zipEntries(zip);
+      expect(entries).toContain(fn.outFile);
+      expect(entries).toContain(`${fn.outFile}.map`);
+      expect(entries.filter((entry) => !entry.startsWith(`${fn.outDir}/`))).toEqual([]);
+
+      const code = template.Resources[lambdaLogicalId(fn.name)]?.Properties?.Code as Json | undefined;
+      expect(String(code?.S3Key)).toMatch(new RegExp(`/${fn.name}\\.zip$`));
+    });
+  });
+
+  it('routes the BFF paths of the HTTP API to the BFF function', () => {
+    const routes = new Map(
+      resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [route.Properties?.RouteKey, route]),
+    );
+    const integrations = resourcesOfType('AWS::ApiGatewayV2::Integration');
+    const bffIntegration = integrations.find(
+      ([, integration]) =>
+        JSON.stringify(integration.Properties?.IntegrationUri) ===
+        JSON.stringify({ 'Fn::GetAtt': [lambdaLogicalId('bff'), 'Arn'] }),
+    );
+    expect(bffIntegration, 'integration for the BFF Lambda').toBeDefined();
+
+    for (const routeKey of BFF_ROUTES) {
+      const route = routes.get(routeKey);
+      expect(route, `route ${routeKey}`).toBeDefined();
+      expect(route?.Properties?.Target).toEqual({
+        'Fn::Join': ['/', ['integrations', { Ref: bffIntegration?.[0] }]],
+      });
+    }
+
+    const invokePermission = resourcesOfType('AWS::Lambda::Permission').find(
+      ([, permission]) =>
+        permission.Properties?.Principal === 'apigateway.amazonaws.com' &&
+        JSON.stringify(permission.Properties.FunctionName) ===
+          JSON.stringify({ 'Fn::GetAtt': [lambdaLogicalId('bff'), 'Arn'] }),
+    );
+    expect(invokePermission, 'API Gateway may invoke the BFF').toBeDefined();
+  });
+
+  it('gives the BFF every environment variable its config requires', () => {
+    const variables = template.Resources[lambdaLogicalId('bff')]?.Properties?.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    // Values resolved by CloudFormation at deploy time stand in as URL-shaped placeholders;
+    // the point is that no required variable is missing and literal values are valid.
+    const env = Object.fromEntries(
+      Object.entries(variables?.Variables ?? {}).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `https://${name.toLowerCase()}.invalid/`,
+      ]),
+    );
+    expect(() => loadBffConfig({ ...env, AWS_REGION: 'eu-west-1' })).not.toThrow();
+  });
+
+  it('grants no wildcard actions, and wildcard resources only for X-Ray', () => {
+    const role = template.Resources.IamRoleLambdaExecution;
+    const policies = (role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Json[] } }[];
+    const statements = policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    expect(statements.length).toBeGreaterThan(0);
+
+    const actions = statements.flatMap((statement) => [statement.Action].flat() as string[]);
+    expect(actions).toContain('xray:PutTraceSegments');
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+
+    for (const statement of statements) {
+      const resources = [statement.Resource].flat();
+      if (resources.includes('*')) {
+        expect([statement.Action].flat().every((action) => String(action).startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+
+  it('only references parameters and resources that exist in the template', () => {
+    const known = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources)]);
+    const dangling = [...referencedIds(template.Resources)].filter(
+      (id) => !known.has(id) && !id.startsWith('AWS::'),
+    );
+    expect(dangling).toEqual([]);
+  });
+});
