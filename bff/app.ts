@@ -24,7 +24,10 @@ export function createApp(deps: BffDeps) {
     // Schema failures become one 400 problem with every field issue, not zod's raw error.
     defaultHook: (result) => {
       if (!result.success) {
-        const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+        const issues = result.error.issues.map((issue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        }));
         throw new ValidationError('The request is not valid; see issues for each field.', issues);
       }
     },

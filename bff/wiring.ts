@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
+import { awsClientConfig } from '#lib/aws';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
@@ -25,18 +26,15 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     // Keep retrying in the background so the BFF recovers by itself when Redis returns.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
-  redis.on('error', (error: Error) => log.debug('redis connection error', { 'error.message': error.message }));
+  redis.on('error', (error: Error) =>
+    log.debug('redis connection error', { 'error.message': error.message }),
+  );
   const elasticsearch = new ElasticsearchClient({
     node: config.ELASTICSEARCH_URL,
     ...(config.ELASTICSEARCH_API_KEY ? { auth: { apiKey: config.ELASTICSEARCH_API_KEY } } : {}),
     requestTimeout: 5000,
   });
-  const sqs = tracer.captureClient(
-    new SQSClient({
-      region: config.AWS_REGION,
-      ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
-    }),
-  );
+  const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
   return {
     config,
     log,

@@ -14,12 +14,13 @@
  * clients, is bundled (the SDK preinstalled in the Lambda runtime is a different
  * version). Only optional native modules stay external.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import yaml from 'js-yaml';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,19 +47,6 @@ export interface FunctionBundle {
   /** Bundle file, relative to the repo root (`dist/<name>/handler.mjs`). */
   outFile: string;
 }
-
-// js-yaml is only available transitively (through serverless) and has no bundled typings;
-// this is the small part of its API used here.
-interface YamlTypeOptions {
-  kind: 'scalar' | 'sequence' | 'mapping';
-  construct: (data: unknown) => unknown;
-}
-interface JsYaml {
-  Type: new (tag: string, options: YamlTypeOptions) => unknown;
-  DEFAULT_SCHEMA: { extend(types: unknown[]): unknown };
-  load(source: string, options: { schema: unknown; filename: string }): unknown;
-}
-const yaml = createRequire(import.meta.url)('js-yaml') as JsYaml;
 
 /** Accept CloudFormation short-form tags (`!Ref`, `!Sub`, ...) so they never break parsing. */
 const CFN_TAGS = [

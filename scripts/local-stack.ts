@@ -9,7 +9,8 @@ import { startLocalServer } from './local/server.ts';
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a TCP port, got ${process.env.PORT}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`PORT must be a TCP port, got ${process.env.PORT}`);
   await assertPortFree(port, `PORT ${port}`);
   const started = Date.now();
   console.log('Starting the local stack (PostgreSQL, Redis, Elasticsearch, moto)…');
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
         void stopAll(server).then(() => process.exit(0));
       });
     }
-    console.log(`\nKaraoke Suite is ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`);
+    console.log(
+      `\nKaraoke Suite is ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`,
+    );
     console.log(`  health           ${server.url}/api/health`);
     console.log(`  API description  ${server.url}/api/openapi.json`);
     console.log(`  data and logs    ${stack.runDir}`);

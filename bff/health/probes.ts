@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
@@ -19,7 +20,10 @@ export const postgresProbe =
 
 export const redisProbe =
   (redis: Redis): Probe =>
-  async () => {
+  async (signal) => {
+    // Commands are not queued while disconnected (a down Redis must not stall requests), so a
+    // probe that arrives while the client is still connecting waits for it, within its timeout.
+    if (redis.status !== 'ready') await once(redis, 'ready', { signal });
     const answer = await redis.ping();
     if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
   };

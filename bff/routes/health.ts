@@ -17,7 +17,10 @@ const healthRoute = createRoute({
   tags: ['operations'],
   summary: 'Live state of every dependency',
   responses: {
-    200: { description: 'Every dependency answers', content: { 'application/json': { schema: HealthReport } } },
+    200: {
+      description: 'Every dependency answers',
+      content: { 'application/json': { schema: HealthReport } },
+    },
     503: {
       description: 'At least one dependency does not answer',
       content: { 'application/json': { schema: HealthReport } },

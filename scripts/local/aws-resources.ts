@@ -46,7 +46,10 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
       const deadLetter = await createQueue(sqs, name(`${queue}-dlq`), {});
       const main = await createQueue(sqs, name(queue), {
         VisibilityTimeout: '30',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: deadLetter.arn,
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        }),
       });
       await sns.send(
         new SubscribeCommand({

@@ -13,7 +13,10 @@ export interface LocalServer {
  * One HTTP server for the whole local system: the BFF under `/api` and `/auth`, as API Gateway
  * routes them to the BFF Lambda on AWS. Config is validated exactly as at a Lambda cold start.
  */
-export async function startLocalServer(env: Record<string, string | undefined>, port: number): Promise<LocalServer> {
+export async function startLocalServer(
+  env: Record<string, string | undefined>,
+  port: number,
+): Promise<LocalServer> {
   const bff = wireBff(loadBffConfig(env));
   const root = new Hono();
   root.route('/', createApp(bff));

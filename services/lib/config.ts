@@ -49,7 +49,10 @@ export const dbConfig = z.discriminatedUnion(
       DATA_API_ENDPOINT: url('RDS Data API endpoint override').optional(),
     }),
   ],
-  { error: "DB_DRIVER: required: 'pg' (with DATABASE_URL) or 'data-api' (with DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME)" },
+  {
+    error:
+      "DB_DRIVER: required: 'pg' (with DATABASE_URL) or 'data-api' (with DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME)",
+  },
 );
 
 export type DbConfig = z.infer<typeof dbConfig>;

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, NotFoundError, PayloadTooLargeError, RateLimitedError, toProblem, ValidationError } from './errors.ts';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  toProblem,
+  ValidationError,
+} from './errors.ts';
 import type { Logger } from './log.ts';
 import { TRACE_HEADER, traceIdFor } from './trace.ts';
 

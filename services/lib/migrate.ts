@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from './db/port.ts';
 import { skipNonCode } from './db/named-params.ts';
+import type { Db } from './db/port.ts';
 import { DatabaseError } from './errors.ts';
 
 export interface Migration {
@@ -108,9 +108,13 @@ export async function runMigrations(
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           const sqlState = error instanceof DatabaseError ? error.sqlState : undefined;
-          throw new DatabaseError(`migration ${migration.name}, statement ${index + 1} failed: ${reason}`, sqlState, {
-            cause: error,
-          });
+          throw new DatabaseError(
+            `migration ${migration.name}, statement ${index + 1} failed: ${reason}`,
+            sqlState,
+            {
+              cause: error,
+            },
+          );
         }
       }
       await tx.execute('INSERT INTO schema_migrations (name, checksum) VALUES (:name, :checksum)', {

@@ -146,7 +146,9 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
   });
 
   it('reads SQL nulls as null and binds null and typed-null parameters', async () => {
-    const name = await table('id int PRIMARY KEY, u uuid, at timestamptz, doc jsonb, tags text[], amount numeric');
+    const name = await table(
+      'id int PRIMARY KEY, u uuid, at timestamptz, doc jsonb, tags text[], amount numeric',
+    );
     await db.execute(`INSERT INTO ${name} VALUES (1, :u, :at, :doc, NULL, :amount)`, {
       u: sql.uuid(null),
       at: null,
@@ -161,7 +163,16 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
   it('binds untyped values with the same types on both adapters', async () => {
     const [row] = await db.query(
       'SELECT :n AS n, :d AS d, :s AS s, :b AS b, :big AS big, :when AS when_at, :obj AS obj, :list AS list',
-      { n: 42, d: 2.5, s: 'text', b: false, big: 12n, when: new Date('2030-01-02T03:04:05.006Z'), obj: { a: 1 }, list: [1, 'x'] },
+      {
+        n: 42,
+        d: 2.5,
+        s: 'text',
+        b: false,
+        big: 12n,
+        when: new Date('2030-01-02T03:04:05.006Z'),
+        obj: { a: 1 },
+        list: [1, 'x'],
+      },
     );
     expect(row).toEqual({
       n: 42,
@@ -186,7 +197,10 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
   });
 
   it('substitutes a named parameter used twice', async () => {
-    const rows = await db.query(`SELECT :word || '-' || :word AS twice, :n + :n AS sum`, { word: 'ab', n: 20 });
+    const rows = await db.query(`SELECT :word || '-' || :word AS twice, :n + :n AS sum`, {
+      word: 'ab',
+      n: 20,
+    });
     expect(rows).toEqual([{ twice: 'ab-ab', sum: 40 }]);
   });
 
@@ -205,7 +219,9 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
   it('counts the rows an insert, update and delete change', async () => {
     const name = await table();
     expect(await db.execute(`INSERT INTO ${name} VALUES (1, 'a'), (2, 'b'), (3, 'c')`)).toBe(3);
-    expect(await db.execute(`UPDATE ${name} SET label = :label WHERE id >= :from`, { label: 'z', from: 2 })).toBe(2);
+    expect(
+      await db.execute(`UPDATE ${name} SET label = :label WHERE id >= :from`, { label: 'z', from: 2 }),
+    ).toBe(2);
     expect(await db.execute(`UPDATE ${name} SET label = 'q' WHERE id = 99`)).toBe(0);
     expect(await db.execute(`DELETE FROM ${name} WHERE id = :id`, { id: 1 })).toBe(1);
     expect(await db.query(`SELECT id, label FROM ${name} ORDER BY id`)).toEqual([
@@ -216,7 +232,9 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
 
   it('returns the rows of an insert with RETURNING', async () => {
     const name = await table('id serial PRIMARY KEY, label text');
-    const rows = await db.query(`INSERT INTO ${name} (label) VALUES (:label) RETURNING id, label`, { label: 'x' });
+    const rows = await db.query(`INSERT INTO ${name} (label) VALUES (:label) RETURNING id, label`, {
+      label: 'x',
+    });
     expect(rows).toEqual([{ id: 1, label: 'x' }]);
   });
 
@@ -310,7 +328,9 @@ describe.each(adapters)('Db contract: $name adapter', (adapter) => {
   it('reports a unique violation as SQLSTATE 23505 and keeps the first row only', async () => {
     const name = await table();
     await db.execute(`INSERT INTO ${name} VALUES (:id, :label)`, { id: 1, label: 'first' });
-    const error = await caught(db.execute(`INSERT INTO ${name} VALUES (:id, :label)`, { id: 1, label: 'second' }));
+    const error = await caught(
+      db.execute(`INSERT INTO ${name} VALUES (:id, :label)`, { id: 1, label: 'second' }),
+    );
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({
       sqlState: '23505',
@@ -386,12 +406,32 @@ describe('Data API endpoint as the SDK sees it', () => {
   it('ends a transaction whose statement failed, as the Data API does', async () => {
     const { transactionId } = await client.send(new BeginTransactionCommand(target));
     await caught(client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1/0', transactionId })));
-    const error = await caught(client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1', transactionId })));
+    const error = await caught(
+      client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1', transactionId })),
+    );
     expect((error as Error).message).toBe(`Transaction ${transactionId} is not found`);
   });
 
+  it('rolls back a transaction left idle too long and forgets it', async () => {
+    const brief = await startDataApiServer({ databaseUrl: inject('databaseUrl'), transactionTimeoutMs: 50 });
+    const briefClient = sdkClient(brief.url);
+    try {
+      const { transactionId } = await briefClient.send(new BeginTransactionCommand(target));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const error = await caught(
+        briefClient.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1', transactionId })),
+      );
+      expect((error as Error).message).toBe(`Transaction ${transactionId} is not found`);
+    } finally {
+      briefClient.destroy();
+      await brief.stop();
+    }
+  });
+
   it('refuses more than one statement in a call', async () => {
-    const error = await caught(client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1; SELECT 2' })));
+    const error = await caught(
+      client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1; SELECT 2' })),
+    );
     expect(error).toBeInstanceOf(BadRequestException);
     const single = await client.send(
       new ExecuteStatementCommand({ ...target, sql: "SELECT ';' AS semi; -- done", formatRecordsAs: 'JSON' }),
@@ -400,8 +440,12 @@ describe('Data API endpoint as the SDK sees it', () => {
   });
 
   it('refuses a TIMESTAMP hint whose text is not YYYY-MM-DD HH:MM:SS[.fff]', async () => {
-    const parameters = [{ name: 't', value: { stringValue: '2024-05-01T20:15:00Z' }, typeHint: 'TIMESTAMP' as const }];
-    const error = await caught(client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT :t', parameters })));
+    const parameters = [
+      { name: 't', value: { stringValue: '2024-05-01T20:15:00Z' }, typeHint: 'TIMESTAMP' as const },
+    ];
+    const error = await caught(
+      client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT :t', parameters })),
+    );
     expect(error).toBeInstanceOf(BadRequestException);
   });
 
@@ -416,7 +460,14 @@ describe('Data API endpoint as the SDK sees it', () => {
       }),
     );
     expect(JSON.parse(output.formattedRecords ?? '')).toEqual([
-      { big: 9007199254740991, dec: '1.50', doc: '{"a": 1}', at: '2024-05-01 20:15:00.123456', tags: ['x', null], ok: true },
+      {
+        big: 9007199254740991,
+        dec: '1.50',
+        doc: '{"a": 1}',
+        at: '2024-05-01 20:15:00.123456',
+        tags: ['x', null],
+        ok: true,
+      },
     ]);
     expect(output.columnMetadata?.map((column) => column.typeName)).toEqual([
       'int8',
@@ -430,14 +481,25 @@ describe('Data API endpoint as the SDK sees it', () => {
   });
 
   it('refuses a result over the 1 MiB response limit, which the adapter reports as a DatabaseError', async () => {
-    const raw = await caught(client.send(new ExecuteStatementCommand({ ...target, sql: "SELECT repeat('x', 1100000) AS big", formatRecordsAs: 'JSON' })));
+    const raw = await caught(
+      client.send(
+        new ExecuteStatementCommand({
+          ...target,
+          sql: "SELECT repeat('x', 1100000) AS big",
+          formatRecordsAs: 'JSON',
+        }),
+      ),
+    );
     expect(raw).toBeInstanceOf(BadRequestException);
     const db = dataApiDb({ client, ...target });
     await expect(db.query("SELECT repeat('x', 1100000) AS big")).rejects.toBeInstanceOf(DatabaseError);
   });
 
   it('maps DatabaseErrorException (Aurora Serverless v2 and provisioned) like BadRequestException', async () => {
-    const v2 = await startDataApiServer({ databaseUrl: inject('databaseUrl'), sqlErrorType: 'DatabaseErrorException' });
+    const v2 = await startDataApiServer({
+      databaseUrl: inject('databaseUrl'),
+      sqlErrorType: 'DatabaseErrorException',
+    });
     const v2Client = sdkClient(v2.url);
     try {
       const raw = await caught(v2Client.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1/0' })));

@@ -92,7 +92,11 @@ export async function assertPortFree(port: number, owner: string): Promise<void>
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', () =>
-      reject(new StackPartError(`${owner}: port ${port} is already in use; stop what uses it or pick another port.`)),
+      reject(
+        new StackPartError(
+          `${owner}: port ${port} is already in use; stop what uses it or pick another port.`,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });

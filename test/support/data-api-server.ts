@@ -8,41 +8,40 @@ import { castFor } from '#lib/db/values';
 import { DatabaseError } from '#lib/errors';
 
 /**
- * A local stand-in for the RDS Data API (restJson1, as the AWS SDK v3 client speaks it) that runs
- * statements on PostgreSQL. It answers as the real service does for Aurora PostgreSQL: one statement
- * per call, `:name` parameters bound as JDBC would (string → varchar, long → int8, double → float8,
- * type hints as casts), `formatRecordsAs: 'JSON'` records, and SQL errors as HTTP 400 with
- * `ERROR: <message>[\n  Detail: …]; SQLState: <code>`.
+ * A local RDS Data API (restJson1, as the AWS SDK v3 client speaks it) over PostgreSQL, answering as
+ * the service does for Aurora PostgreSQL: one statement per call; `:name` parameters bound as its
+ * JDBC driver binds them (string → varchar, long → int8, double → float8, type hints as casts);
+ * `formatRecordsAs: 'JSON'` records; SQL errors as HTTP 400 whose message is
+ * `ERROR: <message>[\n  Detail: …][\n  Position: n]; SQLState: <code>`.
  */
 export interface DataApiServerOptions {
   databaseUrl: string;
   port?: number;
-  /** The error type SQL errors come back as: `BadRequestException` (default) or `DatabaseErrorException`. */
+  /** The type SQL errors come back as (Serverless v1 and the default here: BadRequestException). */
   sqlErrorType?: 'BadRequestException' | 'DatabaseErrorException';
-  /** Idle transactions are rolled back after this long (the real service: 3 minutes). */
+  /** An idle transaction is rolled back after this long (the service: 3 minutes). */
   transactionTimeoutMs?: number;
 }
 
-interface Field {
+interface Value {
   isNull?: boolean;
   booleanValue?: boolean;
   longValue?: number;
   doubleValue?: number;
   stringValue?: string;
-  blobValue?: string;
   arrayValue?: unknown;
+  blobValue?: unknown;
 }
-interface Parameter {
-  name: string;
-  value: Field;
-  typeHint?: string;
+type Parameter = { name: string; value: Value; typeHint?: string };
+interface Body {
+  sql?: string;
+  transactionId?: string;
+  parameters?: Parameter[];
+  parameterSets?: Parameter[][];
+  formatRecordsAs?: string;
+  includeResultMetadata?: boolean;
 }
-interface Transaction {
-  client: pg.PoolClient;
-  busy: boolean;
-  lastUsed: number;
-}
-type Body = Record<string, unknown> & { sql?: string; transactionId?: string };
+type Transaction = { client: pg.PoolClient; busy: boolean; lastUsed: number };
 
 class ApiError extends Error {
   constructor(
@@ -54,31 +53,39 @@ class ApiError extends Error {
 }
 
 const RESPONSE_LIMIT = 1024 * 1024;
-/** java.sql.Types codes, as `columnMetadata.type` carries them (arrays 2003, anything else 1111). */
-const JDBC_TYPES: Record<string, number> = {
-  ...{ int2: 5, int4: 4, int8: -5, float4: 7, float8: 8, numeric: 2, bool: -7, text: 12, varchar: 12 },
-  ...{ date: 91, time: 92, timestamp: 93, timestamptz: 93 },
-};
-/** The text the TIMESTAMP and DATE type hints accept (anything else is refused before it runs). */
+const NUMBERS = new Set(['int2', 'int4', 'int8', 'oid', 'float4', 'float8']);
+/** The text the TIMESTAMP and DATE type hints accept; anything else is refused. */
 const HINT_FORMATS: Record<string, RegExp> = {
   TIMESTAMP: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$/,
   DATE: /^\d{4}-\d{2}-\d{2}$/,
 };
-// Every value arrives as PostgreSQL's text; the conversion below is the Data API's, not pg's.
+// Values arrive as PostgreSQL's text and are converted below the way the Data API converts them.
 const rawText = { getTypeParser: () => (text: string) => text } as unknown as typeof pg.types;
 const textArray = (pg.types.getTypeParser as (oid: number) => (text: string) => unknown[])(1009);
 
 export async function startDataApiServer(options: DataApiServerOptions) {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, options: '-c TimeZone=UTC' });
   pool.on('error', () => {});
-  const sqlErrorType = options.sqlErrorType ?? 'BadRequestException';
   const transactions = new Map<string, Transaction>();
   const typeNames = new Map<number, string>();
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - (options.transactionTimeoutMs ?? 180_000);
-    for (const [id, tx] of transactions) if (!tx.busy && tx.lastUsed < cutoff) void end(id, 'ROLLBACK');
-  }, 1000);
+  /** The open transaction `id`, refused as the service refuses it when unknown or mid-statement. */
+  function idle(id: string): Transaction {
+    const tx = transactions.get(id);
+    if (!tx) throw new ApiError('BadRequestException', `Transaction ${id} is not found`);
+    if (tx.busy) throw new ApiError('DatabaseErrorException', 'Transaction is still running a query');
+    return tx;
+  }
+
+  const timeout = options.transactionTimeoutMs ?? 180_000;
+  const sweep = setInterval(
+    () => {
+      for (const [id, tx] of transactions) {
+        if (!tx.busy && tx.lastUsed < Date.now() - timeout) void end(id, 'ROLLBACK').catch(() => {});
+      }
+    },
+    Math.min(timeout, 1000),
+  );
   sweep.unref();
 
   async function end(id: string, command: 'COMMIT' | 'ROLLBACK') {
@@ -91,7 +98,7 @@ export async function startDataApiServer(options: DataApiServerOptions) {
     }
   }
 
-  /** Runs `work` on the transaction's connection, or on a pooled one when there is none. */
+  /** Runs `work` on the transaction's connection, or on a pooled one outside a transaction. */
   async function within<T>(id: string | undefined, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
     if (!id) {
       const client = await pool.connect();
@@ -101,9 +108,7 @@ export async function startDataApiServer(options: DataApiServerOptions) {
         client.release();
       }
     }
-    const tx = transactions.get(id);
-    if (!tx) throw new ApiError('BadRequestException', `Transaction ${id} is not found`);
-    if (tx.busy) throw new ApiError('DatabaseErrorException', 'Transaction is still running a query');
+    const tx = idle(id);
     tx.busy = true;
     try {
       return await work(tx.client);
@@ -116,59 +121,47 @@ export async function startDataApiServer(options: DataApiServerOptions) {
     }
   }
 
-  async function typeNameOf(oid: number, client: pg.ClientBase): Promise<string> {
-    if (!typeNames.has(oid)) {
-      const { rows } = await client.query('SELECT typname FROM pg_type WHERE oid = $1', [oid]);
-      typeNames.set(oid, String(rows[0]?.typname ?? 'unknown'));
-    }
-    return typeNames.get(oid) ?? 'unknown';
-  }
-
   async function run(client: pg.ClientBase, sql: string, parameters: Parameter[] = []) {
-    const { text, values } = bind(sql, parameters);
-    const result = await client.query({ text, values, rowMode: 'array', types: rawText });
-    const types = await Promise.all(result.fields.map((field) => typeNameOf(field.dataTypeID, client)));
-    const records = (result.rows as (string | null)[][]).map((row) =>
-      Object.fromEntries(result.fields.map((field, i) => [field.name, toJson(row[i] ?? null, types[i] ?? '')])),
-    );
+    const result = await client.query({ ...bind(sql, parameters), rowMode: 'array', types: rawText });
+    for (const { dataTypeID } of result.fields) {
+      if (typeNames.has(dataTypeID)) continue;
+      const { rows } = await client.query('SELECT typname FROM pg_type WHERE oid = $1', [dataTypeID]);
+      typeNames.set(dataTypeID, String(rows[0]?.typname));
+    }
+    const columns = result.fields.map(({ name, dataTypeID }) => {
+      return { name, label: name, typeName: typeNames.get(dataTypeID) ?? 'unknown' };
+    });
+    const toRecord = (row: (string | null)[]) =>
+      Object.fromEntries(columns.map(({ name, typeName }, i) => [name, toJson(row[i] ?? null, typeName)]));
     const changed = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(result.command);
-    return { result, types, records, numberOfRecordsUpdated: changed ? (result.rowCount ?? 0) : 0 };
+    const numberOfRecordsUpdated = changed ? (result.rowCount ?? 0) : 0;
+    return { columns, records: (result.rows as (string | null)[][]).map(toRecord), numberOfRecordsUpdated };
   }
 
   const operations: Record<string, (body: Body) => Promise<unknown>> = {
     '/Execute': (body) =>
       within(body.transactionId, async (client) => {
-        const { result, types, records, numberOfRecordsUpdated } = await run(
-          client,
-          body.sql ?? '',
-          body.parameters as Parameter[],
-        );
-        if (result.fields.length === 0) return { numberOfRecordsUpdated };
-        const formattedRecords = JSON.stringify(records);
+        const result = await run(client, body.sql ?? '', body.parameters);
+        const { numberOfRecordsUpdated } = result;
+        if (result.columns.length === 0) return { numberOfRecordsUpdated };
+        if (body.formatRecordsAs !== 'JSON') throw new ApiError('BadRequestException', 'JSON records only');
+        const formattedRecords = JSON.stringify(result.records);
         if (Buffer.byteLength(formattedRecords) > RESPONSE_LIMIT) {
           throw new ApiError('BadRequestException', 'Database response exceeded size limit');
         }
-        const columnMetadata = result.fields.map((field, i) => {
-          const typeName = types[i] ?? 'unknown';
-          const type = typeName.startsWith('_') ? 2003 : (JDBC_TYPES[typeName] ?? 1111);
-          return { name: field.name, label: field.name, typeName, type, nullable: 2, schemaName: '', tableName: '' };
-        });
-        return {
-          numberOfRecordsUpdated,
-          ...(body.includeResultMetadata ? { columnMetadata } : {}),
-          ...(body.formatRecordsAs === 'JSON' ? { formattedRecords } : { records: records.map(toFields) }),
-        };
+        const metadata = body.includeResultMetadata ? { columnMetadata: result.columns } : {};
+        return { numberOfRecordsUpdated, formattedRecords, ...metadata };
       }),
     '/BatchExecute': (body) =>
       within(body.transactionId, async (client) => {
-        const sets = (body.parameterSets as Parameter[][] | undefined) ?? [[]];
-        // Without a transaction the batch is one implicit transaction, as a JDBC batch is.
-        if (!body.transactionId) await client.query('BEGIN');
+        const sets = body.parameterSets ?? [[]];
+        const own = !body.transactionId; // outside a transaction a batch is one, as a JDBC batch is
+        if (own) await client.query('BEGIN');
         try {
           for (const set of sets) await run(client, body.sql ?? '', set);
-          if (!body.transactionId) await client.query('COMMIT');
+          if (own) await client.query('COMMIT');
         } catch (error) {
-          if (!body.transactionId) await client.query('ROLLBACK');
+          if (own) await client.query('ROLLBACK');
           throw error;
         }
         return { updateResults: sets.map(() => ({ generatedFields: [] })) };
@@ -176,46 +169,44 @@ export async function startDataApiServer(options: DataApiServerOptions) {
     '/BeginTransaction': async () => {
       const client = await pool.connect();
       await client.query('BEGIN');
-      const id = randomBytes(96).toString('base64');
-      transactions.set(id, { client, busy: false, lastUsed: Date.now() });
-      return { transactionId: id };
+      const transactionId = randomBytes(96).toString('base64');
+      transactions.set(transactionId, { client, busy: false, lastUsed: Date.now() });
+      return { transactionId };
     },
-    '/CommitTransaction': (body) => finish(String(body.transactionId), 'COMMIT', 'Transaction Committed'),
-    '/RollbackTransaction': (body) => finish(String(body.transactionId), 'ROLLBACK', 'Rollback Complete'),
+    '/CommitTransaction': async ({ transactionId = '' }) => {
+      idle(transactionId);
+      await end(transactionId, 'COMMIT');
+      return { transactionStatus: 'Transaction Committed' };
+    },
+    '/RollbackTransaction': async ({ transactionId = '' }) => {
+      idle(transactionId);
+      await end(transactionId, 'ROLLBACK');
+      return { transactionStatus: 'Rollback Complete' };
+    },
   };
-
-  async function finish(id: string, command: 'COMMIT' | 'ROLLBACK', status: string) {
-    const tx = transactions.get(id);
-    if (!tx) throw new ApiError('BadRequestException', `Transaction ${id} is not found`);
-    if (tx.busy) throw new ApiError('DatabaseErrorException', 'Transaction is still running a query');
-    await end(id, command);
-    return { transactionStatus: status };
-  }
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const reply = (status: number, payload: unknown, errorType?: string) => {
-      response.writeHead(status, {
-        'content-type': 'application/json',
-        'x-amzn-requestid': randomUUID(),
-        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-      });
+      const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+      response.writeHead(status, errorType ? { ...headers, 'x-amzn-errortype': errorType } : headers);
       response.end(JSON.stringify(payload));
     };
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
-      const operation = operations[request.url ?? ''];
-      if (request.method !== 'POST' || !operation) throw new ApiError('UnknownOperationException', 'Not found');
+      const operation = request.method === 'POST' ? operations[request.url ?? ''] : undefined;
+      if (!operation) return reply(404, { message: `No ${request.url}` }, 'UnknownOperationException');
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Body;
       if (body.sql !== undefined && hasMoreThanOneStatement(body.sql)) {
         throw new ApiError('BadRequestException', "Multistatements aren't supported.");
       }
       reply(200, await operation(body));
     } catch (error) {
-      if (error instanceof ApiError) {
-        return reply(error.type.startsWith('Unknown') ? 404 : 400, { message: error.message }, error.type);
-      }
-      if (error instanceof pg.DatabaseError) return reply(400, { message: sqlErrorMessage(error) }, sqlErrorType);
+      const sqlErrorType = options.sqlErrorType ?? 'BadRequestException';
+      if (error instanceof ApiError) return reply(400, { message: error.message }, error.type);
+      if (error instanceof pg.DatabaseError)
+        return reply(400, { message: sqlErrorMessage(error) }, sqlErrorType);
+      // The statement could not even be split into parameters (an unterminated literal or comment).
       if (error instanceof DatabaseError) {
         return reply(400, { message: `ERROR: ${error.message}; SQLState: 42601` }, sqlErrorType);
       }
@@ -225,9 +216,8 @@ export async function startDataApiServer(options: DataApiServerOptions) {
 
   const server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async stop() {
       clearInterval(sweep);
       server.closeAllConnections();
@@ -238,20 +228,18 @@ export async function startDataApiServer(options: DataApiServerOptions) {
   };
 }
 
-/** `:name` → `$n`, cast as the Data API binds the parameter's value and type hint. */
+/** `:name` → `$n`, cast to the type the Data API binds the parameter's value and type hint as. */
 function bind(sql: string, parameters: Parameter[]) {
   const byName = new Map(parameters.map((parameter) => [parameter.name, parameter]));
   const compiled = compileNamedParams(sql, (position, name) => {
     const parameter = byName.get(name);
-    const cast = parameter ? castOf(parameter) : undefined;
+    const cast = parameter && castOf(parameter);
     return cast ? `$${position}::${cast}` : `$${position}`;
   });
   const values = compiled.names.map((name) => {
-    const parameter = byName.get(name);
-    if (!parameter) throw new ApiError('BadRequestException', `No value specified for parameter :${name}`);
-    const { value, typeHint } = parameter;
-    if (value.arrayValue !== undefined) throw new ApiError('BadRequestException', 'Array parameters are not supported');
-    if (value.blobValue !== undefined) return Buffer.from(value.blobValue, 'base64');
+    const { value, typeHint } = byName.get(name) ?? {};
+    if (!value) throw new ApiError('BadRequestException', `No value specified for parameter :${name}`);
+    if (value.arrayValue || value.blobValue) throw new ApiError('BadRequestException', 'Unsupported value');
     const text = value.stringValue;
     const format = typeHint ? HINT_FORMATS[typeHint] : undefined;
     if (text !== undefined && format && !format.test(text)) {
@@ -263,59 +251,31 @@ function bind(sql: string, parameters: Parameter[]) {
 }
 
 function castOf({ value, typeHint }: Parameter): string | undefined {
-  if (value.isNull) return undefined;
-  if (typeHint && value.stringValue !== undefined) {
+  if (value.stringValue !== undefined) {
+    if (!typeHint) return 'varchar';
     return typeHint === 'TIME' ? 'time' : castFor[typeHint.toLowerCase() as SqlType];
   }
-  if (value.stringValue !== undefined) return 'varchar';
   if (value.longValue !== undefined) return 'int8';
   if (value.doubleValue !== undefined) return 'float8';
-  if (value.booleanValue !== undefined) return 'bool';
-  return value.blobValue !== undefined ? 'bytea' : undefined;
+  return value.booleanValue !== undefined ? 'bool' : undefined;
 }
 
-/** A column value as the Data API puts it in JSON records. */
+/** A column value as the Data API writes it in JSON records. */
 function toJson(text: string | null, typeName: string): unknown {
   if (text === null) return null;
   if (typeName.startsWith('_')) {
-    const toItem = (item: unknown): unknown =>
-      Array.isArray(item) ? item.map(toItem) : toJson(item as string | null, typeName.slice(1));
-    return textArray(text).map(toItem);
+    const item = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(item) : toJson(value as string | null, typeName.slice(1));
+    return textArray(text).map(item);
   }
-  switch (typeName) {
-    case 'int2':
-    case 'int4':
-    case 'int8':
-    case 'oid':
-    case 'float4':
-    case 'float8':
-      return Number(text);
-    case 'bool':
-      return text === 't';
-    case 'timestamptz': {
-      // Sessions run in UTC, so the offset is +00; drop it as the Data API does.
-      const utc = /^(.*)\+00(:00)?$/.exec(text);
-      return utc ? utc[1] : new Date(text).toISOString().replace('T', ' ').replace('Z', '');
-    }
-    case 'bytea':
-      return Buffer.from(text.slice(2), 'hex').toString('base64');
-    default:
-      return text; // numeric, json/jsonb, uuid, date, timestamp, text…
-  }
+  if (NUMBERS.has(typeName)) return Number(text);
+  if (typeName === 'bool') return text === 't';
+  // Sessions run in UTC, so a timestamptz ends in +00; the Data API leaves the offset off.
+  if (typeName === 'timestamptz') return text.replace(/\+00(:00)?$/, '');
+  return text; // numeric, json/jsonb, uuid, date, timestamp, text… as PostgreSQL writes them
 }
 
-/** A JSON record value as a `Field` of the default (non-JSON) record format. */
-function toFields(record: Record<string, unknown>): Field[] {
-  return Object.values(record).map((value) => {
-    if (value === null) return { isNull: true };
-    if (typeof value === 'boolean') return { booleanValue: value };
-    if (typeof value === 'number') return Number.isInteger(value) ? { longValue: value } : { doubleValue: value };
-    if (Array.isArray(value)) return { arrayValue: { stringValues: value.map(String) } };
-    return { stringValue: String(value) };
-  });
-}
-
-/** PostgreSQL's error as the Data API words it (the JDBC driver's text, then the SQLSTATE). */
+/** PostgreSQL's error in the JDBC driver's words, with the SQLSTATE the Data API appends. */
 function sqlErrorMessage(error: pg.DatabaseError): string {
   const lines = [`${error.severity ?? 'ERROR'}: ${error.message}`];
   if (error.detail) lines.push(`  Detail: ${error.detail}`);
@@ -330,7 +290,7 @@ function hasMoreThanOneStatement(sql: string): boolean {
   for (let i = 0; i < sql.length; ) {
     const next = skipNonCode(sql, i);
     const isComment = sql.startsWith('--', i) || sql.startsWith('/*', i);
-    if (ended && !isComment && !/\s|;/.test(sql[i] ?? '')) return true;
+    if (ended && !isComment && !/[\s;]/.test(sql[i] ?? '')) return true;
     if (sql[i] === ';') ended = true;
     i = next > i ? next : i + 1;
   }

@@ -19,7 +19,13 @@ export async function startMoto(options: PartOptions): Promise<StackPart> {
     if (!(await answers(override))) {
       throw new StackPartError(`moto: AWS_ENDPOINT_URL is set but ${override} does not answer.`);
     }
-    return { name: 'moto', url: override, external: true, startedInMs: Date.now() - started, stop: async () => {} };
+    return {
+      name: 'moto',
+      url: override,
+      external: true,
+      startedInMs: Date.now() - started,
+      stop: async () => {},
+    };
   }
   const venv = await ensureVirtualenv(options);
   const port = await freePort();

@@ -3,8 +3,8 @@ import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, runToCompletion, StackPartError, startChild } from './child.ts';
-import { asUnprivileged, ownForUnprivileged } from './unprivileged.ts';
 import type { PartOptions, StackPart } from './part.ts';
+import { asUnprivileged, ownForUnprivileged } from './unprivileged.ts';
 
 const USER = 'karaoke';
 const PASSWORD = 'karaoke';
@@ -62,7 +62,9 @@ export async function startPostgres(options: PartOptions & { persistent: boolean
     rmSync(passwordFile);
   }
   const port = await freePort();
-  const durability = options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const durability = options.persistent
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   // The server's own maintenance database, there before ours is created.
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
@@ -131,4 +133,3 @@ async function ensureDatabase(adminUrl: string): Promise<void> {
 function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
-

@@ -15,7 +15,13 @@ export async function startRedis(options: PartOptions): Promise<StackPart> {
     if (!(await answersPing(hostname, Number(port || 6379)))) {
       throw new StackPartError(`redis: REDIS_URL is set but ${override} does not answer PING.`);
     }
-    return { name: 'redis', url: override, external: true, startedInMs: Date.now() - started, stop: async () => {} };
+    return {
+      name: 'redis',
+      url: override,
+      external: true,
+      startedInMs: Date.now() - started,
+      stop: async () => {},
+    };
   }
   const port = await freePort();
   const dir = join(options.runDir, 'redis');

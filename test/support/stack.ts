@@ -70,7 +70,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
   for (const part of parts) {
     const how = part.external ? 'external (override)' : 'started';
-    progress(`  ${part.name.padEnd(14)} ${(part.startedInMs / 1000).toFixed(1).padStart(6)} s  ${how}  ${part.url}`);
+    progress(
+      `  ${part.name.padEnd(14)} ${(part.startedInMs / 1000).toFixed(1).padStart(6)} s  ${how}  ${part.url}`,
+    );
   }
   const urlOf = (name: StackPart['name']) => parts.find((part) => part.name === name)?.url ?? '';
   return {

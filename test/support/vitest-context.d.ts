@@ -4,6 +4,8 @@ declare module 'vitest' {
     redisUrl: string;
     elasticsearchUrl: string;
     awsEndpointUrl: string;
+    /** The environment every deployable gets locally (see `scripts/local/bootstrap.ts`). */
+    localEnv: Record<string, string>;
   }
 }
 

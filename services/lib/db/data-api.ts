@@ -12,7 +12,15 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { DatabaseError, DependencyError } from '../errors.ts';
 import { compileNamedParams } from './named-params.ts';
-import { type Db, isTypedParam, type Params, type Queryable, type Row, type SqlType, type SqlValue } from './port.ts';
+import {
+  type Db,
+  isTypedParam,
+  type Params,
+  type Queryable,
+  type Row,
+  type SqlType,
+  type SqlValue,
+} from './port.ts';
 import { toIsoTimestamp, toUtcTimestampText } from './values.ts';
 
 export interface DataApiDbOptions {
@@ -50,7 +58,11 @@ export function dataApiDb(options: DataApiDbOptions): Db {
     }
   }
 
-  function execute(sql: string, params: Params, transactionId?: string): Promise<ExecuteStatementCommandOutput> {
+  function execute(
+    sql: string,
+    params: Params,
+    transactionId?: string,
+  ): Promise<ExecuteStatementCommandOutput> {
     const parameters = toParameters(sql, params);
     return call(() =>
       client.send(
@@ -72,7 +84,14 @@ export function dataApiDb(options: DataApiDbOptions): Db {
     for (const parameterSets of chunk(sets)) {
       await call(() =>
         client.send(
-          new BatchExecuteStatementCommand({ resourceArn, secretArn, database, sql, parameterSets, transactionId }),
+          new BatchExecuteStatementCommand({
+            resourceArn,
+            secretArn,
+            database,
+            sql,
+            parameterSets,
+            transactionId,
+          }),
         ),
       );
     }
@@ -89,7 +108,9 @@ export function dataApiDb(options: DataApiDbOptions): Db {
       return result;
     } catch (error) {
       // The Data API drops a transaction whose statement failed, so this may find nothing to undo.
-      await client.send(new RollbackTransactionCommand({ resourceArn, secretArn, transactionId })).catch(() => {});
+      await client
+        .send(new RollbackTransactionCommand({ resourceArn, secretArn, transactionId }))
+        .catch(() => {});
       throw error;
     }
   }
@@ -109,7 +130,13 @@ export function dataApiDb(options: DataApiDbOptions): Db {
       execute: (sql, params = {}) =>
         inOrder(async () => (await execute(sql, params, transactionId)).numberOfRecordsUpdated ?? 0),
       batch: (sql, paramSets) =>
-        inOrder(() => batch(sql, paramSets.map((params) => toParameters(sql, params)), transactionId)),
+        inOrder(() =>
+          batch(
+            sql,
+            paramSets.map((params) => toParameters(sql, params)),
+            transactionId,
+          ),
+        ),
     };
   };
 
@@ -154,7 +181,11 @@ export function toSqlParameter(name: string, value: SqlValue): SqlParameter {
   }
   if (isTypedParam(value)) {
     if (value.value === null) return { name, value: { isNull: true } };
-    return { name, value: { stringValue: typedText(value.sqlType, value.value) }, typeHint: HINTS[value.sqlType] };
+    return {
+      name,
+      value: { stringValue: typedText(value.sqlType, value.value) },
+      typeHint: HINTS[value.sqlType],
+    };
   }
   return { name, value: { stringValue: JSON.stringify(value) }, typeHint: 'JSON' };
 }
@@ -185,7 +216,9 @@ function chunk(sets: SqlParameter[][]): SqlParameter[][][] {
 }
 
 /** Parses `formattedRecords` and normalises each value by its column's type. */
-export function toRows(output: Pick<ExecuteStatementCommandOutput, 'formattedRecords' | 'columnMetadata'>): Row[] {
+export function toRows(
+  output: Pick<ExecuteStatementCommandOutput, 'formattedRecords' | 'columnMetadata'>,
+): Row[] {
   if (!output.formattedRecords) return [];
   const records = JSON.parse(output.formattedRecords) as Row[];
   const typeOf = new Map<string, string>();
@@ -238,7 +271,8 @@ export function parseDataApiMessage(text: string): { message: string; sqlState?:
 
 const SQL_ERRORS = new Set(['BadRequestException', 'DatabaseErrorException', 'TransactionNotFoundException']);
 /** A BadRequestException that means the cluster, not the statement, failed. */
-const TRANSIENT = /Communications link failure|Connection (refused|reset)|is resuming after being auto-paused/i;
+const TRANSIENT =
+  /Communications link failure|Connection (refused|reset)|is resuming after being auto-paused/i;
 
 /**
  * SQL and request errors → `DatabaseError` (with the SQLSTATE when the message carries one);

@@ -101,7 +101,7 @@ export function pgDb(options: PgDbOptions): Db {
     ...outer,
     // A batch is all-or-nothing, as one BatchExecuteStatement call is on the Data API.
     async batch(sql, paramSets) {
-      if (paramSets.length <= 1) return outer.batch(sql, paramSets);
+      return outer.batch(sql, paramSets);
       await inTransaction((client) => runner(client).batch(sql, paramSets));
     },
     async transaction(work) {
@@ -155,10 +155,13 @@ function bindingCast(value: SqlValue | undefined): string | undefined {
 }
 
 function toPgValue(value: SqlValue): unknown {
-  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? value.toString() : value;
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'bigint' ? value.toString() : value;
   if (value instanceof Date) return toUtcTimestampText(value);
   if (isTypedParam(value)) {
-    return value.sqlType === 'timestamp' && value.value !== null ? toUtcTimestampText(value.value) : value.value;
+    return value.sqlType === 'timestamp' && value.value !== null
+      ? toUtcTimestampText(value.value)
+      : value.value;
   }
   // Plain objects and arrays travel as json, as they must through the Data API.
   return JSON.stringify(value);

@@ -63,7 +63,10 @@ export const sql = {
   timestamp: typed('timestamp'),
   date: typed('date'),
   decimal: (value: string | number | null) => typed('decimal')(value == null ? null : String(value)),
-  json: (value: unknown): TypedParam => ({ sqlType: 'json', value: value === undefined ? null : JSON.stringify(value) }),
+  json: (value: unknown): TypedParam => ({
+    sqlType: 'json',
+    value: value === undefined ? null : JSON.stringify(value),
+  }),
 };
 
 export function isTypedParam(value: unknown): value is TypedParam {
