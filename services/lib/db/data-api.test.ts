@@ -146,7 +146,7 @@ describe('toRows', () => {
 describe('normaliseValue', () => {
   it.each([
     ['2024-05-01 20:15:00', 'timestamp', '2024-05-01T20:15:00.000Z'],
-    ['2024-05-01 20:15:00.1', 'TIMESTAMPTZ'.toLowerCase(), '2024-05-01T20:15:00.100Z'],
+    ['2024-05-01 20:15:00.1', 'timestamptz', '2024-05-01T20:15:00.100Z'],
     ['{"a":1}', 'json', { a: 1 }],
     ['"text"', 'jsonb', 'text'],
     ['12', 'int8', 12],

@@ -49,6 +49,7 @@ const HINTS: Record<SqlType, TypeHint> = {
  */
 export function dataApiDb(options: DataApiDbOptions): Db {
   const { client, resourceArn, secretArn, database } = options;
+  const cluster = { resourceArn, secretArn };
 
   async function call<T>(request: () => Promise<T>): Promise<T> {
     try {
@@ -67,8 +68,7 @@ export function dataApiDb(options: DataApiDbOptions): Db {
     return call(() =>
       client.send(
         new ExecuteStatementCommand({
-          resourceArn,
-          secretArn,
+          ...cluster,
           database,
           sql,
           parameters,
@@ -82,35 +82,29 @@ export function dataApiDb(options: DataApiDbOptions): Db {
 
   async function batch(sql: string, sets: SqlParameter[][], transactionId?: string): Promise<void> {
     for (const parameterSets of chunk(sets)) {
-      await call(() =>
-        client.send(
-          new BatchExecuteStatementCommand({
-            resourceArn,
-            secretArn,
-            database,
-            sql,
-            parameterSets,
-            transactionId,
-          }),
-        ),
-      );
+      const command = new BatchExecuteStatementCommand({
+        ...cluster,
+        database,
+        sql,
+        parameterSets,
+        transactionId,
+      });
+      await call(() => client.send(command));
     }
   }
 
   async function inTransaction<T>(work: (transactionId: string) => Promise<T>): Promise<T> {
     const { transactionId } = await call(() =>
-      client.send(new BeginTransactionCommand({ resourceArn, secretArn, database })),
+      client.send(new BeginTransactionCommand({ ...cluster, database })),
     );
     if (!transactionId) throw new DependencyError('the Data API began a transaction without an id');
     try {
       const result = await work(transactionId);
-      await call(() => client.send(new CommitTransactionCommand({ resourceArn, secretArn, transactionId })));
+      await call(() => client.send(new CommitTransactionCommand({ ...cluster, transactionId })));
       return result;
     } catch (error) {
       // The Data API drops a transaction whose statement failed, so this may find nothing to undo.
-      await client
-        .send(new RollbackTransactionCommand({ resourceArn, secretArn, transactionId }))
-        .catch(() => {});
+      await client.send(new RollbackTransactionCommand({ ...cluster, transactionId })).catch(() => {});
       throw error;
     }
   }
@@ -129,14 +123,7 @@ export function dataApiDb(options: DataApiDbOptions): Db {
         inOrder(async () => toRows(await execute(sql, params, transactionId)) as T[]),
       execute: (sql, params = {}) =>
         inOrder(async () => (await execute(sql, params, transactionId)).numberOfRecordsUpdated ?? 0),
-      batch: (sql, paramSets) =>
-        inOrder(() =>
-          batch(
-            sql,
-            paramSets.map((params) => toParameters(sql, params)),
-            transactionId,
-          ),
-        ),
+      batch: (sql, paramSets) => inOrder(() => batch(sql, toParameterSets(sql, paramSets), transactionId)),
     };
   };
 
@@ -144,7 +131,7 @@ export function dataApiDb(options: DataApiDbOptions): Db {
   return {
     ...outer,
     async batch(sql, paramSets) {
-      const sets = paramSets.map((params) => toParameters(sql, params));
+      const sets = toParameterSets(sql, paramSets);
       if (sets.length === 0) return;
       // One call is atomic; a batch cut into several calls is made atomic by a transaction.
       if (chunk(sets).length === 1) return batch(sql, sets);
@@ -162,6 +149,10 @@ export function toParameters(sql: string, params: Params): SqlParameter[] {
     if (value === undefined) throw new DatabaseError(`SQL parameter :${name} has no value`);
     return toSqlParameter(name, value);
   });
+}
+
+function toParameterSets(sql: string, paramSets: Params[]): SqlParameter[][] {
+  return paramSets.map((params) => toParameters(sql, params));
 }
 
 export function toSqlParameter(name: string, value: SqlValue): SqlParameter {

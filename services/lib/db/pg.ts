@@ -15,7 +15,6 @@ const NUMERIC_ARRAY = 1231;
 const DATE_ARRAY = 1182;
 const TIMESTAMP_ARRAY = 1115;
 const TIMESTAMPTZ_ARRAY = 1185;
-
 const TEXT_ARRAY = 1009;
 
 /** pg's own text[] parser: splits any one-dimensional array literal into its element texts. */
@@ -101,7 +100,7 @@ export function pgDb(options: PgDbOptions): Db {
     ...outer,
     // A batch is all-or-nothing, as one BatchExecuteStatement call is on the Data API.
     async batch(sql, paramSets) {
-      return outer.batch(sql, paramSets);
+      if (paramSets.length <= 1) return outer.batch(sql, paramSets);
       await inTransaction((client) => runner(client).batch(sql, paramSets));
     },
     async transaction(work) {
@@ -155,13 +154,13 @@ function bindingCast(value: SqlValue | undefined): string | undefined {
 }
 
 function toPgValue(value: SqlValue): unknown {
-  if (value === null || typeof value !== 'object')
-    return typeof value === 'bigint' ? value.toString() : value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return toUtcTimestampText(value);
   if (isTypedParam(value)) {
-    return value.sqlType === 'timestamp' && value.value !== null
-      ? toUtcTimestampText(value.value)
-      : value.value;
+    // A zone in a typed timestamp is honoured (converted to UTC), not dropped by the ::timestamp cast.
+    const { sqlType, value: text } = value;
+    return sqlType === 'timestamp' && text !== null ? toUtcTimestampText(text) : text;
   }
   // Plain objects and arrays travel as json, as they must through the Data API.
   return JSON.stringify(value);

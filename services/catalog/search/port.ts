@@ -1,0 +1,51 @@
+import type { Song } from '../schema.ts';
+
+/**
+ * A change to apply to the search index. Every change carries the song's version from the global
+ * change sequence; the index keeps the highest version it has seen per song, so changes may arrive
+ * twice or out of order. A delete is kept as a versioned tombstone (never a real delete), so an
+ * older upsert that arrives after it cannot bring the song back.
+ */
+export type SongChange = { op: 'upsert'; song: Song } | { op: 'delete'; id: string; version: number };
+
+/** `applied`: the index now holds this version; `stale`: it already held a newer one (also success). */
+export type ChangeOutcome = { id: string; result: 'applied' | 'stale' } | { id: string; result: 'failed'; reason: string };
+
+export interface SongSearchQuery {
+  /** What the user typed; may be empty. Never interpreted as query syntax. */
+  q: string;
+  limit: number;
+  cursor?: string | undefined;
+  decade?: number | undefined;
+  genre?: string | undefined;
+  durationMinMs?: number | undefined;
+  durationMaxMs?: number | undefined;
+  bpmMin?: number | undefined;
+  bpmMax?: number | undefined;
+  musicalKey?: string | undefined;
+  explicit?: boolean | undefined;
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface SongSearchResult {
+  items: Array<Pick<Song, 'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'version'>>;
+  total: number;
+  /** Opaque; pass back for the next page. Null on the last page. */
+  cursor: string | null;
+  facets: { decade: FacetCount[]; genre: FacetCount[]; explicit: FacetCount[] };
+}
+
+/** The song search index: the read alias `songs`, the write alias `songs-write`. */
+export interface SongIndex {
+  /** Creates the first physical index and both aliases when they do not exist yet. */
+  ensureReady(): Promise<void>;
+  /** Applies changes in one bulk request; one outcome per change, in order. */
+  apply(changes: SongChange[]): Promise<ChangeOutcome[]>;
+  search(query: SongSearchQuery): Promise<SongSearchResult>;
+  /** Version the index holds for a song (tombstones included), or null: for consistency checks. */
+  versionOf(id: string): Promise<{ version: number; deleted: boolean } | null>;
+}
