@@ -1,23 +1,39 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { PayloadTooLargeError, ValidationError } from '#lib/errors';
 import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
 import type { Logger } from '#lib/log';
+import {
+  type AuthDeps,
+  type AuthVariables,
+  authenticate,
+  bearerChallenge,
+  csrfProtection,
+} from './auth/middleware.ts';
+import { registerSecuritySchemes } from './auth/openapi.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
+import { authRoutes, meRoutes } from './routes/auth.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 
-/** Everything the BFF talks to, injected so tests can pass real local clients or faulty ones. */
+/**
+ * Everything the BFF talks to, injected so tests can pass real local clients or faulty ones.
+ * A new area adds its port here (one line), its adapter in `wiring.ts`, and its routes below.
+ */
 export interface BffDeps {
   config: BffConfig;
   log: Logger;
   probes: Probes;
+  auth: AuthDeps;
 }
 
-export type BffEnv = { Variables: RequestVariables & { deps: BffDeps } };
+export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: BffDeps } };
 
 const MAX_BODY_BYTES = 256 * 1024;
+const API_REALM = 'karaoke-api';
 
 export function createApp(deps: BffDeps) {
   const app = new OpenAPIHono<BffEnv>({
@@ -32,6 +48,9 @@ export function createApp(deps: BffDeps) {
       }
     },
   });
+  const { config } = deps;
+  const trustedOrigins = [new URL(config.PUBLIC_BASE_URL).origin, ...config.CORS_ORIGINS];
+
   app.use('*', requestContext(deps.log));
   app.use('*', secureHeaders());
   app.use('*', async (c, next) => {
@@ -47,15 +66,24 @@ export function createApp(deps: BffDeps) {
       },
     }),
   );
+  app.use('*', cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
+  app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
 
+  // One line per area. Each module is an OpenAPIHono whose routes join the OpenAPI document.
   app.route('/api', healthRoutes());
+  app.route('/api', meRoutes());
+  app.route('/api', docsRoutes());
+  app.route('/auth', authRoutes());
 
+  registerSecuritySchemes(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'Karaoke Suite API',
       version: '0.1.0',
-      description: 'The one endpoint the Karaoke Suite front end talks to.',
+      description:
+        'The one endpoint the Karaoke Suite front end talks to. Browsers sign in at /auth/login and carry an ' +
+        'HttpOnly session cookie; API clients send an access token as `Authorization: Bearer`.',
     },
   });
   app.onError(problemResponse);

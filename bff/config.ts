@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
 
+const commaSeparated = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 const bffSettings = z.object({
   REDIS_URL: configFields.url('Redis URL, e.g. redis://127.0.0.1:6379'),
   ELASTICSEARCH_URL: configFields.url('Elasticsearch 8.x URL, e.g. http://127.0.0.1:9200'),
@@ -8,17 +14,68 @@ const bffSettings = z.object({
   /** SQS queues whose reachability `GET /api/health` reports as `queues`. */
   MONITORED_QUEUE_URLS: configFields
     .required('comma-separated SQS queue URLs checked by /api/health')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    ),
+    .transform(commaSeparated),
   /** Milliseconds each dependency probe of the health route may take. */
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
 });
 
-const bffConfigSchema = logConfig.and(awsConfig).and(bffSettings).and(dbConfig);
+const origin = z
+  .string()
+  .refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+    error: 'each entry must be an origin such as https://app.example.com (scheme, host, port; no path)',
+  });
+
+const authSettings = z.object({
+  /** The Cognito user pool issuer on AWS; the local OpenID provider locally. */
+  OIDC_ISSUER: configFields
+    .url('OpenID issuer, e.g. https://cognito-idp.eu-west-1.amazonaws.com/<pool id>')
+    .transform((value) => value.replace(/\/+$/, '')),
+  OIDC_CLIENT_ID: configFields.required('OAuth client id of the BFF at the issuer'),
+  OIDC_CLIENT_SECRET: configFields.required('OAuth client secret of the BFF at the issuer'),
+  /**
+   * Who Bearer access tokens must be meant for: their `aud` claim. Cognito access tokens carry no
+   * `aud`; for them this is the app client id, compared with their `client_id` claim.
+   */
+  OIDC_AUDIENCE: configFields.required("audience of Bearer access tokens, e.g. 'karaoke-api'"),
+  /** Where browsers reach the BFF; the OAuth redirect URI and the CSRF check derive from it. */
+  PUBLIC_BASE_URL: configFields
+    .url('public URL of the BFF, e.g. https://api.karaoke.example')
+    .transform((value) => value.replace(/\/+$/, '')),
+  /** A session unused for this long ends (every request slides it). */
+  SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(30 * 60),
+  /** A session ends this long after sign-in, however active. */
+  SESSION_ABSOLUTE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(12 * 60 * 60),
+  /** Front-end origins (besides PUBLIC_BASE_URL) allowed to call with the session cookie. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform(commaSeparated)
+    .pipe(z.array(origin)),
+});
+
+const bffConfigSchema = logConfig
+  .and(awsConfig)
+  .and(bffSettings)
+  .and(authSettings)
+  .and(dbConfig)
+  .superRefine((config, context) => {
+    // Plain HTTP is for the local provider on loopback only; anywhere else tokens and cookies would
+    // cross the network in the clear.
+    if (config.STAGE === 'local') return;
+    for (const variable of ['OIDC_ISSUER', 'PUBLIC_BASE_URL'] as const) {
+      if (!config[variable].startsWith('https://')) {
+        context.addIssue({ code: 'custom', path: [variable], message: 'must be an https URL outside STAGE=local' });
+      }
+    }
+  })
+  .refine((config) => config.SESSION_ABSOLUTE_SECONDS >= config.SESSION_IDLE_SECONDS, {
+    path: ['SESSION_ABSOLUTE_SECONDS'],
+    error: 'must be at least SESSION_IDLE_SECONDS',
+  });
 
 export type BffConfig = z.infer<typeof bffConfigSchema>;
 

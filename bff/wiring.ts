@@ -6,6 +6,10 @@ import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import type { BffDeps } from './app.ts';
+import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
+import { redisKeyValueStore } from './auth/kv.ts';
+import { openidClient } from './auth/oidc.ts';
+import { createPendingLoginStore, createSessionStore } from './auth/sessions.ts';
 import type { BffConfig } from './config.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
 
@@ -35,6 +39,14 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     requestTimeout: 5000,
   });
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
+  const oidc = openidClient({
+    issuer: config.OIDC_ISSUER,
+    clientId: config.OIDC_CLIENT_ID,
+    clientSecret: config.OIDC_CLIENT_SECRET,
+    redirectUri: `${config.PUBLIC_BASE_URL}/auth/callback`,
+    allowHttp: config.STAGE === 'local',
+  });
+  const kv = redisKeyValueStore(redis);
   return {
     config,
     log,
@@ -43,6 +55,19 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
       redis: redisProbe(redis),
       elasticsearch: elasticsearchProbe(elasticsearch),
       queues: queuesProbe(sqs, config.MONITORED_QUEUE_URLS),
+    },
+    auth: {
+      sessions: createSessionStore(kv, {
+        idleSeconds: config.SESSION_IDLE_SECONDS,
+        absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS,
+      }),
+      pendingLogins: createPendingLoginStore(kv),
+      oidc,
+      bearer: jwtBearerVerifier({
+        issuer: config.OIDC_ISSUER,
+        audience: config.OIDC_AUDIENCE,
+        keys: remoteJwks(() => oidc.jwksUri()),
+      }),
     },
     async close() {
       redis.disconnect();

@@ -1,32 +1,82 @@
-import { type ServerType, serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { JWK } from 'jose';
 import { createApp } from '#bff/app';
 import { loadBffConfig } from '#bff/config';
 import { wireBff } from '#bff/wiring';
+import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 
 export interface LocalServer {
   url: string;
+  /** The issuer the BFF trusts: the local provider's unless OIDC_ISSUER points elsewhere. */
+  oidcIssuer: string;
   close(): Promise<void>;
+}
+
+export interface LocalServerOptions {
+  /** Private RS256 JWK the local provider signs with (tests mint their own tokens with it). */
+  oidcSigningKey?: JWK;
 }
 
 /**
  * One HTTP server for the whole local system: the BFF under `/api` and `/auth`, as API Gateway
- * routes them to the BFF Lambda on AWS. Config is validated exactly as at a Lambda cold start.
+ * routes them to the BFF Lambda on AWS, and the local OpenID provider under `/oidc` in place of
+ * Cognito. Config is validated exactly as at a Lambda cold start.
+ *
+ * With STAGE=local and no OIDC_ISSUER, the local provider is started and the BFF trusts it; its
+ * issuer and the BFF's public URL follow from the port. Set OIDC_ISSUER (with the client id and
+ * secret registered there) to sign in against a real provider instead.
  */
 export async function startLocalServer(
   env: Record<string, string | undefined>,
   port: number,
+  options: LocalServerOptions = {},
 ): Promise<LocalServer> {
-  const bff = wireBff(loadBffConfig(env));
+  const url = `http://127.0.0.1:${port}`;
+  const useLocalProvider = env.STAGE === 'local' && !env.OIDC_ISSUER;
+  const config = loadBffConfig({
+    ...env,
+    ...(useLocalProvider ? { OIDC_ISSUER: `${url}${OIDC_MOUNT_PATH}` } : {}),
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? url,
+  });
+  const oidc = useLocalProvider
+    ? await createLocalOidcProvider({
+        stage: config.STAGE,
+        issuer: config.OIDC_ISSUER,
+        audience: config.OIDC_AUDIENCE,
+        bffClient: {
+          clientId: config.OIDC_CLIENT_ID,
+          clientSecret: config.OIDC_CLIENT_SECRET,
+          redirectUri: `${config.PUBLIC_BASE_URL}/auth/callback`,
+        },
+        ...(options.oidcSigningKey ? { signingKey: options.oidcSigningKey } : {}),
+      })
+    : undefined;
+  const bff = wireBff(config);
   const root = new Hono();
   root.route('/', createApp(bff));
-  const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: root.fetch, port, hostname: '127.0.0.1' }, () => resolve(started));
+  const bffListener = getRequestListener(root.fetch);
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (oidc && (path === OIDC_MOUNT_PATH || /^\/oidc[/?]/.test(path))) {
+      oidc.handle(req, res);
+      return;
+    }
+    void bffListener(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    oidcIssuer: config.OIDC_ISSUER,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
       await bff.close();
     },
   };

@@ -1,0 +1,130 @@
+import {
+  type AppError,
+  ConflictError,
+  DependencyError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PreconditionFailedError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldIssue,
+} from '#lib/errors';
+import { REQUEST_ID_HEADER } from '#lib/http';
+import { TRACE_HEADER } from '#lib/trace';
+
+/** Signs a request for the internal routes (SigV4 on AWS); locally requests go unsigned. */
+export type RequestSigner = (request: Request) => Promise<Request>;
+
+export interface CallContext {
+  requestId: string;
+  traceId: string;
+}
+
+export interface ServiceCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+}
+
+export interface ServiceClient {
+  /** Calls the service and returns its JSON body; a 4xx becomes the matching AppError, anything else a DependencyError. */
+  call<T>(context: CallContext, call: ServiceCall): Promise<T>;
+}
+
+export interface ServiceClientOptions {
+  name: string;
+  baseUrl: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Extra attempts for idempotent calls (GET) after a timeout, a network error or a 502/503/504. */
+  retries: number;
+  sign?: RequestSigner;
+  fetch?: typeof fetch;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/**
+ * HTTP client for one internal service: request id and trace header on every call, a timeout per
+ * attempt, bounded retries with jittered backoff for idempotent calls only (a retried POST could
+ * write twice), and the service's problem answers turned back into the error hierarchy.
+ */
+export function httpServiceClient(options: ServiceClientOptions): ServiceClient {
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async call<T>(context: CallContext, call: ServiceCall): Promise<T> {
+      const url = new URL(options.baseUrl.replace(/\/$/, '') + call.path);
+      for (const [key, value] of Object.entries(call.query ?? {})) {
+        if (value !== undefined) url.searchParams.set(key, String(value));
+      }
+      const attempts = call.method === 'GET' ? options.retries + 1 : 1;
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          let request = new Request(url, {
+            method: call.method,
+            headers: {
+              accept: 'application/json',
+              [REQUEST_ID_HEADER]: context.requestId,
+              [TRACE_HEADER]: `Root=${context.traceId}`,
+              ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+            signal: AbortSignal.timeout(options.timeoutMs),
+          });
+          if (options.sign) request = await options.sign(request);
+          const response = await doFetch(request);
+          if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
+          if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
+            lastError = new DependencyError(`${options.name} answered ${response.status}`);
+          } else {
+            throw await toAppError(options.name, response);
+          }
+        } catch (error) {
+          if (isClientError(error)) throw error;
+          lastError = error;
+        }
+        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      }
+      if (lastError instanceof DependencyError) throw lastError;
+      throw new DependencyError(`${options.name} did not answer: ${describe(lastError)}`, { cause: lastError });
+    },
+  };
+}
+
+const backoffMs = (attempt: number) => 25 * 2 ** attempt + Math.random() * 25;
+
+function isClientError(error: unknown): error is AppError {
+  return error instanceof Error && 'status' in error && typeof error.status === 'number' && error.status < 500;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timed out' : error.message;
+  return String(error);
+}
+
+async function toAppError(service: string, response: Response): Promise<Error> {
+  const problem = (await response.json().catch(() => ({}))) as { detail?: string; issues?: FieldIssue[] };
+  const detail = problem.detail ?? `${service} answered ${response.status}`;
+  switch (response.status) {
+    case 400:
+    case 422:
+      return new ValidationError(detail, problem.issues ?? []);
+    case 401:
+      return new UnauthorizedError(detail);
+    case 403:
+      return new ForbiddenError(detail);
+    case 404:
+      return new NotFoundError(detail);
+    case 409:
+      return new ConflictError(detail);
+    case 412:
+      return new PreconditionFailedError(detail);
+    case 413:
+      return new PayloadTooLargeError(detail);
+    default:
+      return new DependencyError(`${service} answered ${response.status}: ${detail}`);
+  }
+}

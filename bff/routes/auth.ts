@@ -1,0 +1,183 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { DependencyError, UnauthorizedError } from '#lib/errors';
+import type { BffEnv } from '../app.ts';
+import { cookieOptions, LOGIN_COOKIE, LOGIN_COOKIE_PATH, SESSION_COOKIE } from '../auth/cookies.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { authErrorResponses, ProblemSchema, signedIn, UserSchema } from '../auth/openapi.ts';
+import type { Principal } from '../auth/principal.ts';
+import { PENDING_LOGIN_SECONDS } from '../auth/sessions.ts';
+
+/** A path on this site: one leading slash, never `//host` or `/\host`, which browsers treat as another site. */
+const LocalPath = z
+  .string()
+  .max(2048)
+  .regex(/^\/(?![/\\])[^\s\\]*$/, 'must be a path on this site, such as /songs');
+
+const SessionState = z
+  .object({ authenticated: z.literal(true), user: UserSchema })
+  .openapi('Session');
+const Anonymous = z.object({ authenticated: z.literal(false) }).openapi('Anonymous');
+
+const redirect = (description: string) => ({
+  description,
+  headers: z.object({ location: z.string() }),
+});
+const unavailable = {
+  description: 'The session store or the identity provider is unavailable',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
+
+const loginRoute = createRoute({
+  method: 'get',
+  path: '/login',
+  tags: ['auth'],
+  summary: 'Start signing in (browser navigation)',
+  description:
+    'Redirects to the identity provider (authorization code flow with PKCE). The provider sends the browser back to /auth/callback.',
+  request: {
+    query: z.object({
+      returnTo: LocalPath.optional().openapi({ description: 'Where to land after signing in; default /' }),
+    }),
+  },
+  responses: { 302: redirect('To the identity provider'), 503: unavailable },
+});
+
+const callbackRoute = createRoute({
+  method: 'get',
+  path: '/callback',
+  tags: ['auth'],
+  summary: 'Finish signing in (the identity provider redirects here)',
+  description:
+    'Checks state, PKCE and nonce, exchanges the code, starts a new session and sets the HttpOnly `sid` cookie.',
+  responses: {
+    302: redirect('To the returnTo path given to /auth/login'),
+    401: authErrorResponses[401],
+    503: unavailable,
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/logout',
+  tags: ['auth'],
+  summary: 'Sign out: end the session on the server and clear the cookie',
+  responses: {
+    204: { description: 'Signed out (also when there was no session)' },
+    403: authErrorResponses[403],
+    503: unavailable,
+  },
+});
+
+const sessionRoute = createRoute({
+  method: 'get',
+  path: '/session',
+  tags: ['auth'],
+  summary: 'Who is signed in',
+  responses: {
+    200: { description: 'Signed in', content: { 'application/json': { schema: SessionState } } },
+    401: { description: 'Anonymous', content: { 'application/json': { schema: Anonymous } } },
+  },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['me'],
+  summary: "The caller's profile",
+  security: signedIn,
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: { description: 'The signed-in user', content: { 'application/json': { schema: UserSchema } } },
+    401: authErrorResponses[401],
+  },
+});
+
+const userOf = (principal: Principal) => ({
+  id: principal.id,
+  name: principal.name ?? null,
+  email: principal.email ?? null,
+  roles: principal.roles,
+});
+
+/** Calls the session store, turning its outage into a 503 that says what cannot be done. */
+async function withSessionStore<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DependencyError(`${what} is unavailable right now.`, { cause: error });
+  }
+}
+
+const sessionCookie = (c: Context<BffEnv>) => {
+  const { config } = c.var.deps;
+  return cookieOptions(config.PUBLIC_BASE_URL, '/', config.SESSION_ABSOLUTE_SECONDS);
+};
+
+/** `/auth/*`: the browser's sign-in, mounted at `/auth`. */
+export function authRoutes() {
+  return new OpenAPIHono<BffEnv>()
+    .openapi(loginRoute, async (c) => {
+      const { config, auth } = c.var.deps;
+      const { returnTo = '/' } = c.req.valid('query');
+      const { authorizationUrl, checks } = await auth.oidc.beginLogin();
+      const loginId = await withSessionStore('Signing in', () => auth.pendingLogins.save({ ...checks, returnTo }));
+      setCookie(c, LOGIN_COOKIE, loginId, cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, PENDING_LOGIN_SECONDS));
+      c.header('cache-control', 'no-store');
+      return c.redirect(authorizationUrl.href, 302);
+    })
+    .openapi(callbackRoute, async (c) => {
+      const { config, auth } = c.var.deps;
+      const { log } = c.var;
+      const loginId = getCookie(c, LOGIN_COOKIE);
+      if (!loginId) throw new UnauthorizedError('No sign-in is in progress in this browser; start again at /auth/login.');
+      const pending = await withSessionStore('Signing in', () => auth.pendingLogins.take(loginId));
+      if (!pending) {
+        throw new UnauthorizedError('This sign-in has expired or was already used; start again at /auth/login.');
+      }
+      const callbackUrl = new URL(`${config.PUBLIC_BASE_URL}/auth/callback${new URL(c.req.url).search}`);
+      const { user, tokens } = await auth.oidc.completeLogin(callbackUrl, pending);
+      // Never reuse an id the browser brought along (session fixation): end it, then issue a new one.
+      const previous = getCookie(c, SESSION_COOKIE);
+      if (previous) {
+        await auth.sessions.revoke(previous).catch((error: unknown) => {
+          log.warn('could not revoke the session replaced by a new sign-in', error as Error);
+        });
+      }
+      const sessionId = await withSessionStore('Signing in', () => auth.sessions.create(user, tokens));
+      deleteCookie(c, LOGIN_COOKIE, cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, 0));
+      setCookie(c, SESSION_COOKIE, sessionId, sessionCookie(c));
+      c.header('cache-control', 'no-store');
+      log.info('signed in', { 'user.id': user.id });
+      return c.redirect(`${config.PUBLIC_BASE_URL}${pending.returnTo}`, 302);
+    })
+    .openapi(logoutRoute, async (c) => {
+      const { auth } = c.var.deps;
+      const sessionId = getCookie(c, SESSION_COOKIE);
+      if (sessionId) await withSessionStore('Signing out', () => auth.sessions.revoke(sessionId));
+      deleteCookie(c, SESSION_COOKIE, { ...sessionCookie(c), maxAge: 0 });
+      return c.body(null, 204);
+    })
+    .openapi(sessionRoute, (c) => {
+      const { principal } = c.var;
+      c.header('cache-control', 'no-store');
+      return principal
+        ? c.json({ authenticated: true as const, user: userOf(principal) }, 200)
+        : c.json({ authenticated: false as const }, 401);
+    });
+}
+
+/**
+ * `GET /api/me`: the profile part of the caller's aggregate (playlists, turns and performances join
+ * it as those services arrive). Mounted at `/api`.
+ */
+export function meRoutes() {
+  return new OpenAPIHono<BffEnv>().openapi(meRoute, (c) => {
+    const { principal } = c.var;
+    // requireAuth() ran first; this only narrows the type.
+    if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
+    c.header('cache-control', 'no-store');
+    return c.json(userOf(principal), 200);
+  });
+}

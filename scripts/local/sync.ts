@@ -1,0 +1,56 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '#lib/aws';
+import { loadIndexerConfig, loadPublisherConfig } from '#services/sync/config';
+import { wirePublisher, wireSearchIndexer } from '#services/sync/wiring';
+import type { LocalAwsResources } from './aws-resources.ts';
+import { startOutboxListener } from './outbox-listener.ts';
+import { startSqsPoller } from './sqs-poller.ts';
+
+export interface LocalSyncOptions {
+  env: Record<string, string | undefined>;
+  resources: LocalAwsResources;
+  /** How often the sweeper runs; its age bound is OUTBOX_SWEEP_MIN_AGE_MS. */
+  sweepEveryMs?: number;
+  visibilityTimeoutSeconds?: number;
+}
+
+/**
+ * The change chain's Lambdas, run locally as AWS runs them: the publisher woken by the outbox
+ * trigger, the sweeper on a timer, the search indexer fed by its SQS queue.
+ */
+export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(): Promise<void> }> {
+  const publisherConfig = loadPublisherConfig(options.env);
+  const publisher = wirePublisher(publisherConfig);
+  const indexer = wireSearchIndexer(loadIndexerConfig(options.env));
+  await indexer.index.ensureReady();
+  const report = (what: string) => (error: unknown) =>
+    publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
+  if (publisherConfig.DB_DRIVER !== 'pg') throw new Error('the local outbox listener needs DB_DRIVER=pg');
+  const listener = await startOutboxListener({
+    databaseUrl: publisherConfig.DATABASE_URL,
+    drain: () => publisher.publish(),
+    onError: report('change-publisher'),
+  });
+  const sweeper = setInterval(() => {
+    publisher.sweep().catch(report('outbox-sweeper'));
+  }, options.sweepEveryMs ?? 5000);
+  const sqs = new SQSClient(awsClientConfig(publisherConfig));
+  const queue = options.resources.queues['search-indexer'];
+  const poller = startSqsPoller({
+    sqs,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    region: publisherConfig.AWS_REGION,
+    handler: indexer.handle,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+    onError: report('search-indexer poller'),
+  });
+  return {
+    async stop() {
+      clearInterval(sweeper);
+      await Promise.allSettled([listener.stop(), poller.stop()]);
+      sqs.destroy();
+      await Promise.allSettled([publisher.close(), indexer.close()]);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { type Client, errors, type estypes } from '@elastic/elasticsearch';
+import { DependencyError } from '#lib/errors';
+import {
+  DEFAULT_ALIASES,
+  INITIAL_SUFFIX,
+  physicalIndexName,
+  songDocument,
+  songIndexMappings,
+  songIndexSettings,
+  songTombstone,
+} from './index-definition.ts';
+import type { ChangeOutcome, SongChange, SongIndex, SongSearchQuery, SongSearchResult } from './port.ts';
+import { planSongSearch, readSongSearch, type SongHitSource } from './query.ts';
+
+export interface EsSongIndexOptions {
+  /** Defaults to `songs`. */
+  readAlias?: string;
+  /** Defaults to `songs-write`. */
+  writeAlias?: string;
+}
+
+/**
+ * The song index on Elasticsearch. Writes go through the write alias with external versions (the
+ * song's version), deletes are written as versioned tombstones; searches and version checks go
+ * through the read alias.
+ */
+export function esSongIndex(client: Client, options: EsSongIndexOptions = {}): SongIndex {
+  const readAlias = options.readAlias ?? DEFAULT_ALIASES.readAlias;
+  const writeAlias = options.writeAlias ?? DEFAULT_ALIASES.writeAlias;
+
+  return {
+    async ensureReady() {
+      await ensureSongIndex(client, { readAlias, writeAlias });
+    },
+
+    apply(changes) {
+      return bulkApply(client, writeAlias, changes, { requireAlias: true });
+    },
+
+    async search(query: SongSearchQuery): Promise<SongSearchResult> {
+      const plan = planSongSearch(query);
+      const response = await call('search', () =>
+        client.search<SongHitSource>({ index: readAlias, ...plan.request }),
+      );
+      return readSongSearch(plan, response);
+    },
+
+    async versionOf(id) {
+      const response = await call('versionOf', async () => {
+        try {
+          return await client.get<{ deleted?: boolean; version?: number }>({
+            index: readAlias,
+            id,
+            _source_includes: ['deleted', 'version'],
+          });
+        } catch (error) {
+          // A missing song answers 404 with `found: false`; a missing index is an error.
+          if (statusOf(error) === 404 && (error as { body?: { found?: boolean } }).body?.found === false) {
+            return null;
+          }
+          throw error;
+        }
+      });
+      if (!response?.found) return null;
+      return {
+        version: response._version ?? response._source?.version ?? 0,
+        deleted: response._source?.deleted === true,
+      };
+    },
+  };
+}
+
+/**
+ * Writes changes to `target` (an alias or an index) in one `_bulk` request, each as an `index`
+ * operation with `version_type: external`, so Elasticsearch keeps the highest version per song
+ * whatever order the changes arrive in. Outcomes: 2xx → applied, 409 → stale (the index already holds
+ * this version or a newer one), anything else → failed with its reason. A request that fails as a
+ * whole (Elasticsearch unreachable, overloaded, refusing the request) throws a `DependencyError`.
+ */
+export async function bulkApply(
+  client: Client,
+  target: string,
+  changes: SongChange[],
+  options: { requireAlias: boolean },
+): Promise<ChangeOutcome[]> {
+  if (changes.length === 0) return [];
+  const operations: Array<estypes.BulkOperationContainer | object> = [];
+  const ids: string[] = [];
+  for (const change of changes) {
+    const id = change.op === 'upsert' ? change.song.id : change.id;
+    const version = change.op === 'upsert' ? change.song.version : change.version;
+    ids.push(id);
+    operations.push(
+      { index: { _index: target, _id: id, version, version_type: 'external' } },
+      change.op === 'upsert' ? songDocument(change.song) : songTombstone(id, version),
+    );
+  }
+  const response = await call('apply', () =>
+    client.bulk({ operations, require_alias: options.requireAlias, filter_path: 'errors,items.*.status,items.*.error' }),
+  );
+  return ids.map((id, index): ChangeOutcome => {
+    const item = response.items[index]?.index;
+    if (!item) return { id, result: 'failed', reason: 'no outcome for this change in the bulk response' };
+    if (item.status >= 200 && item.status < 300) return { id, result: 'applied' };
+    if (item.status === 409 && item.error?.type === 'version_conflict_engine_exception') {
+      return { id, result: 'stale' };
+    }
+    const reason = item.error ? `${item.error.type}: ${item.error.reason ?? ''}`.trim() : 'unknown error';
+    return { id, result: 'failed', reason: `HTTP ${item.status} ${reason}` };
+  });
+}
+
+/**
+ * Creates the first physical index with both aliases when the read alias does not exist yet.
+ * Idempotent, and safe when several processes start at once: they all try the same index name, one
+ * creates it, the others see it exist.
+ */
+export async function ensureSongIndex(
+  client: Client,
+  aliases: { readAlias: string; writeAlias: string },
+): Promise<void> {
+  const exists = await call('ensureReady', () => client.indices.existsAlias({ name: aliases.readAlias }));
+  if (exists) return;
+  const index = physicalIndexName(aliases.readAlias, INITIAL_SUFFIX);
+  await call('ensureReady', async () => {
+    try {
+      await client.indices.create({
+        index,
+        settings: songIndexSettings,
+        mappings: songIndexMappings,
+        aliases: { [aliases.readAlias]: {}, [aliases.writeAlias]: { is_write_index: true } },
+      });
+    } catch (error) {
+      if (errorType(error) !== 'resource_already_exists_exception') throw error;
+    }
+  });
+  const created = await call('ensureReady', () => client.indices.existsAlias({ name: aliases.readAlias }));
+  if (!created) {
+    throw new DependencyError(
+      `Elasticsearch: ${index} exists but the alias ${aliases.readAlias} does not point at it`,
+    );
+  }
+}
+
+/**
+ * Runs one Elasticsearch call. Transport failures and error responses become a `DependencyError`
+ * (the caller retries: a failed indexer batch goes back to its queue). Only `AppError`s and plain
+ * programming errors pass through unchanged.
+ */
+export async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof errors.ElasticsearchClientError) {
+      throw new DependencyError(`Elasticsearch ${what} failed: ${describe(error)}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function describe(error: InstanceType<typeof errors.ElasticsearchClientError>): string {
+  if (error instanceof errors.ResponseError) {
+    return `HTTP ${error.statusCode ?? '?'} ${errorType(error) ?? error.message}`;
+  }
+  return `${error.name}: ${error.message}`;
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof errors.ResponseError ? error.statusCode : undefined;
+}
+
+export function errorType(error: unknown): string | undefined {
+  if (!(error instanceof errors.ResponseError)) return undefined;
+  const body = error.body as { error?: { type?: string } | string } | undefined;
+  return typeof body?.error === 'object' ? body.error.type : undefined;
+}

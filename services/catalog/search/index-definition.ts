@@ -1,0 +1,261 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { Song } from '../schema.ts';
+
+/**
+ * Bumped whenever the settings or mappings below change in a way that needs a reindex. Physical
+ * indices are named `<read alias>-v<generation>-<suffix>`, so a reindex can build the next one next
+ * to the live one.
+ */
+export const INDEX_GENERATION = 1;
+
+/** The alias every search reads through. */
+export const READ_ALIAS = 'songs';
+/** The alias every change is written through; during a reindex it already points at the new index. */
+export const WRITE_ALIAS = 'songs-write';
+
+export interface SongIndexAliases {
+  readAlias: string;
+  writeAlias: string;
+}
+
+export const DEFAULT_ALIASES: SongIndexAliases = { readAlias: READ_ALIAS, writeAlias: WRITE_ALIAS };
+
+/** Suffix of the physical index `ensureReady` creates: fixed, so concurrent first starts agree on it. */
+export const INITIAL_SUFFIX = 'initial';
+
+/**
+ * The physical index name for a read alias: `songs-v1-initial`, `songs-v1-20260822t101500123z`.
+ * The suffix defaults to the current UTC time to the millisecond, which sorts with creation order.
+ */
+export function physicalIndexName(readAlias: string, suffix: string = timestampSuffix(new Date())): string {
+  return `${readAlias}-v${INDEX_GENERATION}-${suffix}`;
+}
+
+function timestampSuffix(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('.', '')
+    .toLowerCase();
+}
+
+/** What the index stores for a live song: the searchable, filterable and displayed fields. */
+export interface SongDocument {
+  id: string;
+  title: string;
+  artist: string;
+  /** Every performer named in the credit, lead first: `Drake Featuring Rihanna` → Drake, Rihanna. */
+  artists: string[];
+  year: number | null;
+  decade: number | null;
+  genre: string | null;
+  durationMs: number | null;
+  bpm: number | null;
+  musicalKey: string | null;
+  explicit: boolean;
+  peak: number | null;
+  /** Weeks on the chart; 0 when unknown, so popularity sorts and cursors never meet a missing value. */
+  weeks: number;
+  version: number;
+  deleted: false;
+}
+
+/**
+ * What the index stores for a deleted song. It is a document, never a real delete: a real delete
+ * forgets its version after `index.gc_deletes`, and an older upsert arriving later would bring the
+ * song back. A tombstone keeps its external version for good.
+ */
+export interface SongTombstone {
+  id: string;
+  version: number;
+  deleted: true;
+}
+
+export function songDocument(song: Song): SongDocument {
+  return {
+    id: song.id,
+    title: song.title,
+    artist: song.artist,
+    artists: splitArtistCredit(song.artist),
+    year: song.year,
+    decade: song.year === null ? null : Math.floor(song.year / 10) * 10,
+    genre: song.genre,
+    durationMs: song.durationMs,
+    bpm: song.bpm,
+    musicalKey: song.musicalKey,
+    explicit: song.explicit,
+    peak: song.peak,
+    weeks: song.weeks ?? 0,
+    version: song.version,
+    deleted: false,
+  };
+}
+
+export function songTombstone(id: string, version: number): SongTombstone {
+  return { id, version, deleted: true };
+}
+
+/**
+ * Separators between performers in a chart credit: `,` `&` `/` `;` and the credit words. `And` and
+ * `+` are left alone: they are part of too many act names (`Florence + The Machine`, `Hootie And The
+ * Blowfish`), and the full credit stays searchable anyway.
+ */
+const CREDIT_SEPARATORS =
+  /\s*(?:[,&/;]|(?<![^\s,&/;])(?:featuring|feat\.|feat|ft\.|ft|duet with|with special guests?|with|presents|introducing|co-starring|starring|vs\.|vs)(?=\s))\s*/gi;
+/** A collaboration `x` between two names; split last, so `Mia X` and `X Ambassadors` stay whole. */
+const X_SEPARATOR = /\s+[xX]\s+/;
+
+/**
+ * Splits a credit into performers: `A Featuring B & C`, `A x B`, `A (Duet With B)`, `A, B & C`.
+ * Duplicates are dropped (case-insensitively) and the order is kept, so the lead artist comes first.
+ */
+export function splitArtistCredit(credit: string): string[] {
+  const seen = new Set<string>();
+  const artists: string[] = [];
+  for (const part of credit.replace(/[()[\]]/g, ' ').split(CREDIT_SEPARATORS)) {
+    for (const name of part.split(X_SEPARATOR)) {
+      const trimmed = name.replace(/\s+/g, ' ').trim();
+      const key = trimmed.toLowerCase();
+      if (trimmed === '' || seen.has(key)) continue;
+      seen.add(key);
+      artists.push(trimmed);
+    }
+  }
+  return artists.length > 0 ? artists : [credit.trim()];
+}
+
+const TEXT_ANALYZER = 'song_text';
+const SHINGLE_2_ANALYZER = 'song_shingle_2';
+const SHINGLE_3_ANALYZER = 'song_shingle_3';
+const COMPACT_ANALYZER = 'song_compact';
+const EDGE_ANALYZER = 'song_edge';
+const SORT_NORMALIZER = 'song_sort';
+
+/** The char filters every song text goes through, at index and at search time alike. */
+const CHAR_FILTERS = ['song_apostrophes', 'song_initialisms', 'song_letter_bang', 'song_ampersand', 'song_symbols'];
+
+/**
+ * Analysis: punctuation-insensitive and accent-insensitive, built only from the standard tokenizer,
+ * `lowercase`, `shingle`, `asciifolding` and the `pattern_replace` and `mapping` char filters.
+ *
+ * - Apostrophes vanish (`Don't` → `dont`, `Floatin'` → `floatin`), dots inside initialisms too
+ *   (`R.E.M.` → `rem`, `B.o.B` → `bob`), `!` between letters reads as `i` (`P!nk` → `pink`),
+ *   `&` and `+` read as `and`, `$` as `s` (`Ke$ha` → `kesha`, `P$C` → `psc`).
+ * - `song_shingle_2`/`_3`: word pairs and triples, so words typed in order outrank the same words
+ *   scattered (what `search_as_you_type` calls `._2gram` and `._3gram`).
+ * - `song_compact`: words and their concatenations (`jay z` → `jayz`), so a user who leaves out a
+ *   space still matches.
+ */
+export const songIndexSettings: estypes.IndicesIndexSettings = {
+  number_of_shards: 1,
+  number_of_replicas: 0,
+  auto_expand_replicas: '0-1',
+  analysis: {
+    char_filter: {
+      song_apostrophes: { type: 'pattern_replace', pattern: "['’‘ʼ`´]", replacement: '' },
+      song_initialisms: { type: 'pattern_replace', pattern: '(?<=\\p{L})\\.(?=\\p{L})', replacement: '' },
+      song_letter_bang: { type: 'pattern_replace', pattern: '(?<=\\p{L})!(?=\\p{L})', replacement: 'i' },
+      song_ampersand: { type: 'pattern_replace', pattern: '\\s*[&+]\\s*', replacement: ' and ' },
+      song_symbols: { type: 'mapping', mappings: ['$ => s', '¥ => y'] },
+    },
+    filter: {
+      song_shingle_2: {
+        type: 'shingle',
+        min_shingle_size: 2,
+        max_shingle_size: 2,
+        output_unigrams: false,
+      },
+      song_shingle_3: {
+        type: 'shingle',
+        min_shingle_size: 3,
+        max_shingle_size: 3,
+        output_unigrams: false,
+      },
+      song_compact: {
+        type: 'shingle',
+        min_shingle_size: 2,
+        max_shingle_size: 3,
+        output_unigrams: false,
+        token_separator: '',
+      },
+      song_edge: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
+    },
+    analyzer: {
+      [TEXT_ANALYZER]: {
+        type: 'custom',
+        char_filter: CHAR_FILTERS,
+        tokenizer: 'standard',
+        filter: ['lowercase', 'asciifolding'],
+      },
+      [SHINGLE_2_ANALYZER]: {
+        type: 'custom',
+        char_filter: CHAR_FILTERS,
+        tokenizer: 'standard',
+        filter: ['lowercase', 'asciifolding', 'song_shingle_2'],
+      },
+      [SHINGLE_3_ANALYZER]: {
+        type: 'custom',
+        char_filter: CHAR_FILTERS,
+        tokenizer: 'standard',
+        filter: ['lowercase', 'asciifolding', 'song_shingle_3'],
+      },
+      [COMPACT_ANALYZER]: {
+        type: 'custom',
+        char_filter: CHAR_FILTERS,
+        tokenizer: 'standard',
+        filter: ['lowercase', 'asciifolding', 'song_compact'],
+      },
+      [EDGE_ANALYZER]: {
+        type: 'custom',
+        char_filter: CHAR_FILTERS,
+        tokenizer: 'standard',
+        filter: ['lowercase', 'asciifolding', 'song_edge'],
+      },
+    },
+    normalizer: {
+      [SORT_NORMALIZER]: { type: 'custom', filter: ['lowercase', 'asciifolding'] },
+    },
+  },
+};
+
+/** Title, artist and each performer: folded words with prefixes, word pairs and triples, a sort key. */
+function searchableText(): estypes.MappingProperty {
+  // Titles and credits are a handful of words: whether a word is there matters, how often and in
+  // how long a title does not. Without frequencies and length norms, `Stay` and `Stay With Me`
+  // match the query `stay` equally well and popularity decides between them.
+  const words = { type: 'text', index_options: 'docs', norms: false } as const;
+  return {
+    ...words,
+    analyzer: TEXT_ANALYZER,
+    index_prefixes: { min_chars: 1, max_chars: 10 },
+    fields: {
+      sh2: { ...words, analyzer: SHINGLE_2_ANALYZER },
+      sh3: { ...words, analyzer: SHINGLE_3_ANALYZER },
+      edge: { ...words, analyzer: EDGE_ANALYZER, search_analyzer: TEXT_ANALYZER },
+      compact: { ...words, analyzer: COMPACT_ANALYZER, search_analyzer: TEXT_ANALYZER },
+      keyword: { type: 'keyword', normalizer: SORT_NORMALIZER, ignore_above: 512 },
+    },
+  };
+}
+
+/** Strict: a document with a field not listed here is refused instead of growing the mapping. */
+export const songIndexMappings: estypes.MappingTypeMapping = {
+  dynamic: 'strict',
+  properties: {
+    id: { type: 'keyword' },
+    title: searchableText(),
+    artist: searchableText(),
+    artists: searchableText(),
+    year: { type: 'short' },
+    decade: { type: 'short' },
+    genre: { type: 'keyword' },
+    durationMs: { type: 'integer' },
+    bpm: { type: 'short' },
+    musicalKey: { type: 'keyword' },
+    explicit: { type: 'boolean' },
+    peak: { type: 'byte' },
+    weeks: { type: 'short' },
+    version: { type: 'long', index: false },
+    deleted: { type: 'boolean' },
+  },
+};

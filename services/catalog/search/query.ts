@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import type { estypes } from '@elastic/elasticsearch';
+import { ValidationError } from '#lib/errors';
+import type { FacetCount, SongSearchQuery, SongSearchResult } from './port.ts';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 50;
+/** Longer input is cut: nobody types more into a search box, and each word costs query clauses. */
+export const MAX_QUERY_CHARS = 200;
+
+/**
+ * `relevance`: the user typed something; best match first, then id.
+ * `popularity`: the box is empty (or holds no letter or digit); most weeks on the chart first, then id.
+ */
+export type SearchMode = 'relevance' | 'popularity';
+
+/** What the search returns per hit: the displayed fields of a song. */
+const RESULT_FIELDS = ['id', 'title', 'artist', 'year', 'genre', 'durationMs', 'explicit', 'version'];
+
+/**
+ * Weights, in one place. Every clause scores "is the word there" (no term frequencies, no length
+ * norms; see the index definition), so the weights read directly:
+ *
+ * - `title`, `artist`, `performer`: a word of the title counts more than a word of the credit.
+ * - `inOrder`: words typed in order that appear in order (word pairs and triples) add to that.
+ * - `wordPrefix`: every typed word may be the start of a word (`dont sto` → `Don't Stop`), scored
+ *   like a whole word, so a half-typed word is not outweighed by a fuzzy match of a whole one.
+ * - `fuzzy`: a word within the AUTO edit distance of a typed word, at a fraction of an exact match.
+ * - `compact`: words typed together that the title or credit spells apart (`jayz` → `Jay-Z`).
+ * - `popularity`: added to the text score: `weeks` (log-scaled) and a bonus for a top-10 peak. It
+ *   orders songs that match equally well and cannot lift a clearly weaker text match.
+ */
+export const BOOSTS = {
+  title: 3,
+  artist: 1,
+  performer: 1,
+  inOrder: 1,
+  wordPrefix: 1,
+  fuzzy: 0.5,
+  compact: 0.5,
+  popularityWeeks: 0.5,
+  popularityTop10: 0.5,
+};
+
+export type SearchBoosts = typeof BOOSTS;
+
+export interface SongSearchPlan {
+  /** The search request without its index. */
+  request: estypes.SearchRequest;
+  mode: SearchMode;
+  /** Page size after clamping; the request asks for one more hit to know whether a next page exists. */
+  limit: number;
+  /** Ties a cursor to the search that issued it. */
+  fingerprint: string;
+  /** The query text as searched: control characters removed, whitespace collapsed, capped. */
+  text: string;
+}
+
+/**
+ * Cleans what the user typed: lone surrogates and control characters become spaces, whitespace runs
+ * collapse, and the text is cut to {@link MAX_QUERY_CHARS} characters (never inside a character).
+ */
+export function normalizeQueryText(q: string): string {
+  const cleaned = String(q ?? '')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ' ')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return Array.from(cleaned).slice(0, MAX_QUERY_CHARS).join('').trim();
+}
+
+export function clampLimit(limit: number): number {
+  if (!Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit)));
+}
+
+/** Builds the Elasticsearch request for a search-box query. Pure: no I/O, no clock. */
+export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BOOSTS): SongSearchPlan {
+  const text = normalizeQueryText(query.q);
+  const mode: SearchMode = /[\p{L}\p{N}]/u.test(text) ? 'relevance' : 'popularity';
+  const limit = clampLimit(query.limit);
+  const filters = filterClauses(query);
+  const fingerprint = fingerprintOf(mode === 'relevance' ? text : '', filters);
+  const after =
+    query.cursor === undefined || query.cursor === ''
+      ? undefined
+      : decodeCursor(query.cursor, mode, fingerprint);
+
+  const request: estypes.SearchRequest = {
+    size: limit + 1,
+    track_total_hits: true,
+    _source: { includes: RESULT_FIELDS },
+    query:
+      mode === 'relevance'
+        ? {
+            function_score: {
+              query: { bool: { must: [textQuery(text, boosts)], filter: filters } },
+              functions: [
+                {
+                  field_value_factor: { field: 'weeks', modifier: 'log1p', factor: 1, missing: 0 },
+                  weight: boosts.popularityWeeks,
+                },
+                { filter: { range: { peak: { lte: 10 } } }, weight: boosts.popularityTop10 },
+              ],
+              score_mode: 'sum',
+              boost_mode: 'sum',
+            },
+          }
+        : { bool: { filter: filters } },
+    sort:
+      mode === 'relevance'
+        ? [{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]
+        : [{ weeks: { order: 'desc' } }, { id: { order: 'asc' } }],
+    aggs: {
+      decade: { terms: { field: 'decade', size: 20 } },
+      genre: { terms: { field: 'genre', size: 50 } },
+      explicit: { terms: { field: 'explicit', size: 2 } },
+    },
+  };
+  if (after) request.search_after = after;
+  return { request, mode, limit, fingerprint, text };
+}
+
+/**
+ * The text part of the query. The user's words only ever travel as the `query` of match-type
+ * queries, which analyze them as plain text: no operator, wildcard, field name or escape in them
+ * means anything.
+ */
+function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryContainer {
+  const words = [`title^${boosts.title}`, `artist^${boosts.artist}`, `artists^${boosts.performer}`];
+  // One character: a prefix of a title or artist word, nothing else; popularity orders the matches.
+  if (Array.from(text).length === 1) {
+    return { multi_match: { query: text, type: 'bool_prefix', fields: words } };
+  }
+  const sub = (field: string, weight: number) => [
+    `title.${field}^${boosts.title * weight}`,
+    `artist.${field}^${boosts.artist * weight}`,
+    `artists.${field}^${boosts.performer * weight}`,
+  ];
+  return {
+    bool: {
+      should: [
+        {
+          multi_match: {
+            query: text,
+            type: 'bool_prefix',
+            fields: [...words, ...sub('sh2', boosts.inOrder), ...sub('sh3', boosts.inOrder)],
+          },
+        },
+        {
+          multi_match: {
+            query: text,
+            type: 'most_fields',
+            fields: sub('edge', boosts.wordPrefix),
+          },
+        },
+        {
+          multi_match: {
+            query: text,
+            type: 'most_fields',
+            fields: words,
+            fuzziness: 'AUTO',
+            prefix_length: 1,
+            max_expansions: 20,
+            boost: boosts.fuzzy,
+          },
+        },
+        {
+          multi_match: {
+            query: text,
+            type: 'most_fields',
+            fields: sub('compact', 1),
+            boost: boosts.compact,
+          },
+        },
+      ],
+      minimum_should_match: 1,
+    },
+  };
+}
+
+function filterClauses(query: SongSearchQuery): estypes.QueryDslQueryContainer[] {
+  const filters: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }];
+  if (query.decade !== undefined) filters.push({ term: { decade: query.decade } });
+  if (query.genre !== undefined && query.genre !== '') {
+    filters.push({ term: { genre: { value: query.genre, case_insensitive: true } } });
+  }
+  const duration = range(query.durationMinMs, query.durationMaxMs);
+  if (duration) filters.push({ range: { durationMs: duration } });
+  const bpm = range(query.bpmMin, query.bpmMax);
+  if (bpm) filters.push({ range: { bpm } });
+  if (query.musicalKey !== undefined && query.musicalKey !== '') {
+    filters.push({ term: { musicalKey: query.musicalKey } });
+  }
+  if (query.explicit !== undefined) filters.push({ term: { explicit: query.explicit } });
+  return filters;
+}
+
+function range(min: number | undefined, max: number | undefined): estypes.QueryDslNumberRangeQuery | null {
+  if (min === undefined && max === undefined) return null;
+  return { ...(min === undefined ? {} : { gte: min }), ...(max === undefined ? {} : { lte: max }) };
+}
+
+function fingerprintOf(text: string, filters: estypes.QueryDslQueryContainer[]): string {
+  return createHash('sha256').update(JSON.stringify([text, filters])).digest('base64url').slice(0, 12);
+}
+
+interface CursorPayload {
+  /** Format version. */
+  v: 1;
+  m: SearchMode;
+  f: string;
+  /** The sort values of the last hit on the page: [score or weeks, id]. */
+  a: [number, string];
+}
+
+const MAX_CURSOR_CHARS = 512;
+
+export function encodeCursor(mode: SearchMode, fingerprint: string, sortValues: [number, string]): string {
+  const payload: CursorPayload = { v: 1, m: mode, f: fingerprint, a: sortValues };
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+/** The `search_after` values in a cursor, if it is well-formed and was issued for this very search. */
+export function decodeCursor(cursor: string, mode: SearchMode, fingerprint: string): [number, string] {
+  const invalid = (message: string) =>
+    new ValidationError('The cursor is not valid for this search; start again without it.', [
+      { path: 'cursor', message },
+    ]);
+  if (cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw invalid('not a cursor issued by this search');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('not a cursor issued by this search');
+  }
+  if (!isCursorPayload(payload)) throw invalid('not a cursor issued by this search');
+  if (payload.m !== mode || payload.f !== fingerprint) {
+    throw invalid('issued for a different query or filters');
+  }
+  return payload.a;
+}
+
+function isCursorPayload(value: unknown): value is CursorPayload {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const candidate = value as Record<string, unknown>;
+  const after = candidate.a;
+  return (
+    candidate.v === 1 &&
+    (candidate.m === 'relevance' || candidate.m === 'popularity') &&
+    typeof candidate.f === 'string' &&
+    Array.isArray(after) &&
+    after.length === 2 &&
+    typeof after[0] === 'number' &&
+    Number.isFinite(after[0]) &&
+    typeof after[1] === 'string' &&
+    after[1].length > 0 &&
+    after[1].length <= 64
+  );
+}
+
+/** The displayed fields of a song as the index returns them. */
+export interface SongHitSource {
+  id?: string;
+  title?: string;
+  artist?: string;
+  year?: number | null;
+  genre?: string | null;
+  durationMs?: number | null;
+  explicit?: boolean;
+  version?: number;
+}
+
+/** Maps a search response to the port's result: items, total, next cursor, facet counts. */
+export function readSongSearch(
+  plan: SongSearchPlan,
+  response: estypes.SearchResponse<SongHitSource>,
+): SongSearchResult {
+  const hits = response.hits.hits;
+  const page = hits.slice(0, plan.limit);
+  const last = page[page.length - 1];
+  let cursor: string | null = null;
+  if (hits.length > plan.limit && last?.sort) {
+    const [first, id] = last.sort;
+    if (typeof first === 'number' && typeof id === 'string') {
+      cursor = encodeCursor(plan.mode, plan.fingerprint, [first, id]);
+    }
+  }
+  const total = response.hits.total;
+  return {
+    items: page.map((hit) => {
+      const source = hit._source ?? {};
+      return {
+        id: source.id ?? hit._id ?? '',
+        title: source.title ?? '',
+        artist: source.artist ?? '',
+        year: source.year ?? null,
+        genre: source.genre ?? null,
+        durationMs: source.durationMs ?? null,
+        explicit: source.explicit ?? false,
+        version: source.version ?? 0,
+      };
+    }),
+    total: typeof total === 'number' ? total : (total?.value ?? hits.length),
+    cursor,
+    facets: {
+      decade: facetCounts(response.aggregations?.decade),
+      genre: facetCounts(response.aggregations?.genre),
+      explicit: facetCounts(response.aggregations?.explicit),
+    },
+  };
+}
+
+function facetCounts(aggregate: estypes.AggregationsAggregate | undefined): FacetCount[] {
+  if (!aggregate || !('buckets' in aggregate) || !Array.isArray(aggregate.buckets)) return [];
+  return aggregate.buckets.map((bucket: { key: unknown; key_as_string?: string; doc_count: number }) => ({
+    value: bucket.key_as_string ?? String(bucket.key),
+    count: bucket.doc_count,
+  }));
+}

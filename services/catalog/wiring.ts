@@ -1,0 +1,30 @@
+import { createDb } from '#lib/db/create';
+import { createElasticsearchClient } from '#lib/elasticsearch';
+import { createLogger } from '#lib/log';
+import { type Tracer, xrayTracer } from '#lib/trace';
+import type { CatalogDeps } from './app.ts';
+import type { CatalogConfig } from './config.ts';
+import { pgSongStore } from './repo.ts';
+import { esSongIndex } from './search/es-song-index.ts';
+import { createCatalogService } from './service.ts';
+
+export interface CatalogResources extends CatalogDeps {
+  close(): Promise<void>;
+}
+
+export function wireCatalog(config: CatalogConfig, tracer: Tracer = xrayTracer()): CatalogResources {
+  const log = createLogger({ serviceName: 'catalog', level: config.LOG_LEVEL, environment: config.STAGE });
+  const db = createDb(config, tracer, config.AWS_REGION);
+  const elasticsearch = createElasticsearchClient(config);
+  const index = esSongIndex(elasticsearch, {
+    readAlias: `${config.SEARCH_INDEX_PREFIX}songs`,
+    writeAlias: `${config.SEARCH_INDEX_PREFIX}songs-write`,
+  });
+  return {
+    log,
+    catalog: createCatalogService({ songs: pgSongStore(db), index }),
+    async close() {
+      await Promise.allSettled([db.close(), elasticsearch.close()]);
+    },
+  };
+}

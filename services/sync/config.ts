@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
+
+const publisherSettings = z.object({
+  CHANGES_TOPIC_ARN: configFields.required('ARN of the SNS topic "changes"'),
+  /** Rows the sweeper leaves alone because the trigger's invocation should still be handling them. */
+  OUTBOX_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+const indexerSettings = z.object({
+  ELASTICSEARCH_URL: configFields.url('Elasticsearch 8.x URL, e.g. http://127.0.0.1:9200'),
+  ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
+  SEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9-]*$/).default(''),
+});
+
+const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
+const indexerSchema = logConfig.and(awsConfig).and(indexerSettings);
+
+export type PublisherConfig = z.infer<typeof publisherSchema>;
+export type IndexerConfig = z.infer<typeof indexerSchema>;
+
+/** change-publisher and outbox-sweeper: the outbox in PostgreSQL and the SNS topic. */
+export const loadPublisherConfig = (env: Env) => parseConfig('change-publisher', publisherSchema, env);
+
+/** search-indexer: the search index only. */
+export const loadIndexerConfig = (env: Env) => parseConfig('search-indexer', indexerSchema, env);

@@ -1,0 +1,46 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig } from '#lib/aws';
+import { createDb } from '#lib/db/create';
+import { createElasticsearchClient } from '#lib/elasticsearch';
+import { createLogger } from '#lib/log';
+import { type Tracer, xrayTracer } from '#lib/trace';
+import { esSongIndex } from '#services/catalog/search/es-song-index';
+import type { IndexerConfig, PublisherConfig } from './config.ts';
+import { type PublishOptions, publishPending } from './outbox.ts';
+import { createSearchIndexer } from './search-indexer/indexer.ts';
+import { snsChangePublisher } from './sns-publisher.ts';
+
+export const PUBLISH_BATCH_SIZE = 100;
+
+/** The outbox drain shared by the change-publisher (fresh rows) and the sweeper (old rows). */
+export function wirePublisher(config: PublisherConfig, tracer: Tracer = xrayTracer()) {
+  const log = createLogger({ serviceName: 'change-publisher', level: config.LOG_LEVEL, environment: config.STAGE });
+  const db = createDb(config, tracer, config.AWS_REGION);
+  const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
+  const publisher = snsChangePublisher(sns, config.CHANGES_TOPIC_ARN);
+  return {
+    log,
+    publish: (options: Partial<PublishOptions> = {}) =>
+      publishPending(db, publisher, { batchSize: PUBLISH_BATCH_SIZE, ...options }),
+    sweep: () => publishPending(db, publisher, { batchSize: PUBLISH_BATCH_SIZE, minAgeMs: config.OUTBOX_SWEEP_MIN_AGE_MS }),
+    async close() {
+      sns.destroy();
+      await db.close();
+    },
+  };
+}
+
+export function wireSearchIndexer(config: IndexerConfig) {
+  const log = createLogger({ serviceName: 'search-indexer', level: config.LOG_LEVEL, environment: config.STAGE });
+  const elasticsearch = createElasticsearchClient(config);
+  const index = esSongIndex(elasticsearch, {
+    readAlias: `${config.SEARCH_INDEX_PREFIX}songs`,
+    writeAlias: `${config.SEARCH_INDEX_PREFIX}songs-write`,
+  });
+  return {
+    log,
+    index,
+    handle: createSearchIndexer({ index, log }),
+    close: () => elasticsearch.close(),
+  };
+}

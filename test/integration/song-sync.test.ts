@@ -1,0 +1,213 @@
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DependencyError } from '#lib/errors';
+import type { CreateSong } from '#services/catalog/schema';
+import type { SongIndex } from '#services/catalog/search/port';
+import type { ChangeMessage } from '#services/sync/changes';
+import { type ChangePublisher, publishPending } from '#services/sync/outbox';
+import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
+import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
+import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
+import { createSyncFixture, eventually, indexDrift, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
+
+let fx: SyncFixture;
+const running: Array<{ stop(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  fx = await createSyncFixture({
+    databaseUrl: inject('databaseUrl'),
+    awsEndpointUrl: inject('awsEndpointUrl'),
+    elasticsearchUrl: inject('elasticsearchUrl'),
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((part) => part.stop()));
+});
+
+afterAll(async () => {
+  await fx.close();
+});
+
+/** Index wrapper that can be switched off, as Elasticsearch being down looks to the indexer. */
+function switchableIndex(index: SongIndex) {
+  let down = false;
+  const wrapped: SongIndex = {
+    ...index,
+    apply: async (changes) => {
+      if (down) throw new DependencyError('connect ECONNREFUSED (injected)');
+      return index.apply(changes);
+    },
+  };
+  return { index: wrapped, setDown: (value: boolean) => (down = value) };
+}
+
+/** Starts the chain as the local stack runs it, with the given indexer and publisher. */
+async function startChain(options: {
+  index?: SongIndex;
+  publisher?: ChangePublisher;
+  visibilityTimeoutSeconds?: number;
+  /** Without the listener, only explicit publishPending calls publish. */
+  listen?: boolean;
+  handlerWrapper?: (handler: (event: SQSEvent) => Promise<unknown>) => (event: SQSEvent) => Promise<never>;
+}) {
+  const publisher = options.publisher ?? fx.publisher;
+  if (options.listen !== false) {
+    const listener = await startOutboxListener({
+      databaseUrl: fx.databaseUrl,
+      drain: () => publishPending(fx.db, publisher, { batchSize: 100 }),
+      onError: () => {},
+    });
+    running.push(listener);
+  }
+  const indexer = createSearchIndexer({ index: options.index ?? fx.index, log: quietLog });
+  const queue = fx.resources.queues['search-indexer'];
+  const poller = startSqsPoller({
+    sqs: fx.sqs,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    region: 'us-east-1',
+    handler: (options.handlerWrapper?.(indexer) as typeof indexer | undefined) ?? indexer,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+  });
+  running.push(poller);
+}
+
+const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({ title, artist: 'Sync Tester', ...extra });
+
+const inSync = () =>
+  eventually(async () => {
+    expect(await indexDrift(fx.db, fx.index)).toEqual([]);
+  }, 20_000);
+
+describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
+  it('makes a create, an edit and a delete searchable, in order, with the database version', async () => {
+    await startChain({});
+    const created = await fx.songs.create(song('Chain Reaction Karaoke'));
+    await eventually(async () => {
+      const result = await fx.index.search({ q: 'chain reaction karaoke', limit: 5 });
+      expect(result.items.map((item) => item.id)).toContain(created.id);
+    });
+    const edited = await fx.songs.update(created.id, { title: 'Chain Reaction Remix' });
+    await eventually(async () => expect(await fx.index.versionOf(created.id)).toEqual({ version: edited?.version, deleted: false }));
+    await fx.songs.softDelete(created.id);
+    await eventually(async () => {
+      const result = await fx.index.search({ q: 'chain reaction', limit: 5 });
+      expect(result.items.map((item) => item.id)).not.toContain(created.id);
+    });
+    await inSync();
+  });
+
+  it('publishes nothing for a write that rolled back', async () => {
+    const before = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    await expect(
+      fx.db.transaction(async (tx) => {
+        await tx.execute("INSERT INTO songs (title, artist) VALUES ('Never Committed', 'Ghost')");
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    const after = await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    expect(after).toEqual(before);
+  });
+
+  it('ends equal to PostgreSQL when every change is delivered twice', async () => {
+    await startChain({});
+    const ids = [];
+    for (let n = 0; n < 5; n++) ids.push((await fx.songs.create(song(`Twice Told ${n}`))).id);
+    await fx.songs.update(ids[0] as string, { genre: 'pop' });
+    await fx.songs.softDelete(ids[1] as string);
+    await inSync();
+    // Mark everything unpublished and drain again: every change reaches the indexer a second time.
+    await fx.db.execute('UPDATE outbox SET published_at = NULL');
+    await publishPending(fx.db, fx.publisher, { batchSize: 100 });
+    await inSync();
+  });
+
+  it('keeps the newest version when changes arrive out of order', async () => {
+    const created = await fx.songs.create(song('Out Of Order'));
+    const edited = await fx.songs.update(created.id, { title: 'Out Of Order Again' });
+    await fx.songs.softDelete(created.id);
+    const messages = await fx.db.query<ChangeMessage>(
+      `SELECT id AS "outboxId", entity, op, key, version, occurred_at AS "occurredAt", payload
+       FROM outbox WHERE key = :key ORDER BY id DESC`,
+      { key: created.id },
+    );
+    expect(messages.map((message) => message.op)).toEqual(['delete', 'upsert', 'upsert']);
+    const indexer = createSearchIndexer({ index: fx.index, log: quietLog });
+    // Newest first, then the older ones: the tombstone must win for good.
+    for (const message of messages) {
+      const result = await indexer({
+        Records: [{ messageId: String(message.outboxId), body: JSON.stringify(message) } as SQSEvent['Records'][number]],
+      });
+      expect(result.batchItemFailures).toEqual([]);
+    }
+    const [row] = await fx.db.query<{ version: number }>('SELECT version FROM songs WHERE id = :id', {
+      id: { sqlType: 'uuid', value: created.id },
+    });
+    expect(row?.version).toBeGreaterThan(edited?.version ?? 0);
+    expect(await fx.index.versionOf(created.id)).toEqual({ version: row?.version, deleted: true });
+  });
+
+  it('recovers when the indexer crashes in the middle of a batch', async () => {
+    let crashes = 2;
+    await startChain({
+      handlerWrapper: (handler) => async (event) => {
+        if (crashes-- > 0) {
+          await handler({ Records: event.Records.slice(0, 1) });
+          throw new Error('indexer process died (injected)');
+        }
+        return (await handler(event)) as never;
+      },
+    });
+    for (let n = 0; n < 6; n++) await fx.songs.create(song(`Crash Course ${n}`));
+    await inSync();
+  });
+
+  it('loses nothing while Elasticsearch is down and catches up when it is back', async () => {
+    const faulty = switchableIndex(fx.index);
+    faulty.setDown(true);
+    await startChain({ index: faulty.index, visibilityTimeoutSeconds: 1 });
+    const created = [];
+    for (let n = 0; n < 4; n++) created.push(await fx.songs.create(song(`Outage Survivor ${n}`)));
+    // Down for a few visibility timeouts (fewer than the queue's maxReceiveCount of 5).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await fx.index.versionOf(created[0]?.id as string)).toBeNull();
+    faulty.setDown(false);
+    await inSync();
+  });
+
+  it('republishes rows when the publisher fails after SNS accepted them', async () => {
+    const crashAfterSend: ChangePublisher = {
+      async publish(messages) {
+        await fx.publisher.publish(messages);
+        throw new Error('crashed before marking the rows (injected)');
+      },
+    };
+    await startChain({ listen: false });
+    const created = await fx.songs.create(song('Published Twice'));
+    await expect(publishPending(fx.db, crashAfterSend, { batchSize: 100 })).rejects.toThrow(/injected/);
+    const [pending] = await fx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND key = :key',
+      { key: created.id },
+    );
+    expect(pending?.n).toBe(1);
+    // The sweeper's pass: whatever is still pending goes out again, and the duplicate is harmless.
+    expect(await publishPending(fx.db, fx.publisher, { batchSize: 100 })).toBeGreaterThanOrEqual(1);
+    await inSync();
+  });
+
+  it('moves a malformed message to the dead-letter queue without holding up the rest', async () => {
+    await startChain({ visibilityTimeoutSeconds: 1 });
+    const queue = fx.resources.queues['search-indexer'];
+    await fx.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"not": "a change"' }));
+    const good = await fx.songs.create(song('Good Neighbour'));
+    await eventually(async () => expect(await fx.index.versionOf(good.id)).not.toBeNull());
+    await eventually(async () => {
+      const { Attributes } = await fx.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(1);
+    }, 20_000);
+  });
+});

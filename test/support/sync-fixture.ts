@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { awsClientConfig } from '#lib/aws';
+import { pgDb } from '#lib/db/pg';
+import type { Db } from '#lib/db/port';
+import { createLogger } from '#lib/log';
+import { readMigrations, runMigrations } from '#lib/migrate';
+import { pgSongStore, type SongStore } from '#services/catalog/repo';
+import { esSongIndex } from '#services/catalog/search/es-song-index';
+import type { SongIndex } from '#services/catalog/search/port';
+import { snsChangePublisher } from '#services/sync/sns-publisher';
+import { ensureLocalAwsResources, type LocalAwsResources } from '../../scripts/local/aws-resources.ts';
+import { LOCAL_REGION, MIGRATIONS_DIR } from '../../scripts/local/bootstrap.ts';
+import { createScratchDatabase } from './scratch-db.ts';
+
+export const quietLog = createLogger({ serviceName: 'test', level: 'SILENT', environment: 'test' });
+
+/**
+ * A private copy of the change chain's resources for one test file: its own database (migrated),
+ * SNS topic and SQS queues, and search aliases, on the shared test servers.
+ */
+export interface SyncFixture {
+  db: Db;
+  databaseUrl: string;
+  songs: SongStore;
+  index: SongIndex;
+  resources: LocalAwsResources;
+  sqs: SQSClient;
+  es: ElasticsearchClient;
+  publisher: ReturnType<typeof snsChangePublisher>;
+  close(): Promise<void>;
+}
+
+export async function createSyncFixture(urls: {
+  databaseUrl: string;
+  awsEndpointUrl: string;
+  elasticsearchUrl: string;
+}): Promise<SyncFixture> {
+  const prefix = `t${randomBytes(4).toString('hex')}-`;
+  const scratch = await createScratchDatabase(urls.databaseUrl);
+  const db = pgDb({ connectionString: scratch.url });
+  await runMigrations(db, readMigrations(MIGRATIONS_DIR));
+  const resources = await ensureLocalAwsResources({ endpoint: urls.awsEndpointUrl, region: LOCAL_REGION, prefix });
+  const aws = awsClientConfig({ AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: urls.awsEndpointUrl });
+  const sqs = new SQSClient(aws);
+  const sns = new SNSClient(aws);
+  const es = new ElasticsearchClient({ node: urls.elasticsearchUrl });
+  const index = esSongIndex(es, { readAlias: `${prefix}songs`, writeAlias: `${prefix}songs-write` });
+  await index.ensureReady();
+  return {
+    db,
+    databaseUrl: scratch.url,
+    songs: pgSongStore(db),
+    index,
+    resources,
+    sqs,
+    es,
+    publisher: snsChangePublisher(sns, resources.changesTopicArn),
+    async close() {
+      sqs.destroy();
+      sns.destroy();
+      await es.close();
+      await db.close();
+      await scratch.drop();
+    },
+  };
+}
+
+/** Waits until `check` passes, polling; fails with the last assertion error after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
+/**
+ * Differences between PostgreSQL and the index: every song row must be in the index at exactly
+ * its version, as a tombstone when soft-deleted. Empty when they agree.
+ */
+export async function indexDrift(db: Db, index: SongIndex): Promise<string[]> {
+  const rows = await db.query<{ id: string; version: number; deleted: boolean }>(
+    'SELECT id, version, deleted_at IS NOT NULL AS deleted FROM songs ORDER BY id',
+  );
+  const drift: string[] = [];
+  for (const row of rows) {
+    const indexed = await index.versionOf(row.id);
+    if (!indexed) drift.push(`${row.id}: missing (want v${row.version})`);
+    else if (indexed.version !== row.version || indexed.deleted !== row.deleted) {
+      drift.push(`${row.id}: index v${indexed.version}${indexed.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`);
+    }
+  }
+  return drift;
+}
