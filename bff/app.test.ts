@@ -1,26 +1,60 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '#lib/log';
 import { createApp } from './app.ts';
+import { memoryKeyValueStore } from './auth/kv.ts';
+import { requireRole } from './auth/middleware.ts';
+import { type TestAuth, testAuth } from './auth/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 
-const config = {
+const baseConfig = {
   STAGE: 'test',
   LOG_LEVEL: 'SILENT',
   HEALTH_PROBE_TIMEOUT_MS: 100,
+  PUBLIC_BASE_URL: 'http://bff.test',
+  CORS_ORIGINS: ['http://app.test'],
+  SESSION_IDLE_SECONDS: 1800,
+  SESSION_ABSOLUTE_SECONDS: 43_200,
 } as BffConfig;
 
 const up = async () => {};
-const appWith = (probes: Partial<Probes> = {}) =>
-  createApp({
-    config,
+
+interface AppOptions {
+  probes?: Partial<Probes>;
+  config?: Partial<BffConfig>;
+  auth?: TestAuth;
+}
+
+async function appWith(options: AppOptions = {}) {
+  const auth = options.auth ?? (await testAuth());
+  const app = createApp({
+    config: { ...baseConfig, ...options.config } as BffConfig,
     log: createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' }),
-    probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...probes },
+    probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...options.probes },
+    auth: auth.deps,
   });
+  return { app, auth };
+}
+
+const singer = { id: 'singer-1', name: 'Singer 1', email: 's1@karaoke.test', roles: ['singer' as const] };
+const cookieOf = (response: Response, name: string) =>
+  response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
+const valueOf = (setCookie: string | undefined) => setCookie?.split(';')[0]?.split('=')[1];
+
+/** Runs /auth/login and /auth/callback in-process; returns the callback's response. */
+async function signIn(app: Awaited<ReturnType<typeof appWith>>['app'], extraCookie = '', returnTo = '/') {
+  const login = await app.request(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+  const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
+  const loginCookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0];
+  return app.request(`/auth/callback?code=abc&state=${encodeURIComponent(state)}`, {
+    headers: { cookie: [loginCookie, extraCookie].filter(Boolean).join('; ') },
+  });
+}
 
 describe('BFF app', () => {
   it('reports health with every dependency up', async () => {
-    const response = await appWith().request('/api/health');
+    const { app } = await appWith();
+    const response = await app.request('/api/health');
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({
@@ -30,17 +64,21 @@ describe('BFF app', () => {
   });
 
   it('answers 503 naming the dependency that is down', async () => {
-    const response = await appWith({
-      elasticsearch: async () => {
-        throw new Error('connect ECONNREFUSED');
+    const { app } = await appWith({
+      probes: {
+        elasticsearch: async () => {
+          throw new Error('connect ECONNREFUSED');
+        },
       },
-    }).request('/api/health');
+    });
+    const response = await app.request('/api/health');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'degraded', deps: { elasticsearch: 'down' } });
   });
 
   it('answers an unknown route with a problem+json 404 that carries the request id', async () => {
-    const response = await appWith().request('/api/nothing-here', { headers: { 'x-request-id': 'req-123' } });
+    const { app } = await appWith();
+    const response = await app.request('/api/nothing-here', { headers: { 'x-request-id': 'req-123' } });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(response.headers.get('x-request-id')).toBe('req-123');
@@ -52,14 +90,16 @@ describe('BFF app', () => {
   });
 
   it('replaces a hostile request id with a fresh one', async () => {
-    const response = await appWith().request('/api/health', {
+    const { app } = await appWith();
+    const response = await app.request('/api/health', {
       headers: { 'x-request-id': '<script>alert(1)</script>' },
     });
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('refuses an oversized body with 413 before any route reads it', async () => {
-    const response = await appWith().request('/api/health', {
+    const { app } = await appWith();
+    const response = await app.request('/api/health', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': String(1024 * 1024) },
       body: 'x'.repeat(1024 * 1024),
@@ -72,7 +112,7 @@ describe('BFF app', () => {
   });
 
   it('hides the message of an unexpected failure', async () => {
-    const app = appWith();
+    const { app } = await appWith();
     app.get('/api/explode', () => {
       throw new Error('password=hunter2 at db.internal:5432');
     });
@@ -83,16 +123,255 @@ describe('BFF app', () => {
     expect(body).not.toContain('db.internal');
   });
 
-  it('describes itself in OpenAPI 3.1', async () => {
-    const response = await appWith().request('/api/openapi.json');
-    const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+  it('describes itself in OpenAPI 3.1, sign-in and both ways to authenticate included', async () => {
+    const { app } = await appWith();
+    const response = await app.request('/api/openapi.json');
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toContain('/api/health');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/health', '/api/me', '/auth/login', '/auth/callback', '/auth/logout', '/auth/session']),
+    );
+    expect(document.paths['/api/me']?.get?.security).toEqual([{ session: [] }, { bearer: [] }]);
+    expect(document.components.securitySchemes).toMatchObject({
+      session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+      bearer: { type: 'http', scheme: 'bearer' },
+    });
+  });
+
+  it('serves Swagger UI for the OpenAPI description at /api/docs', async () => {
+    const { app } = await appWith();
+    const response = await app.request('/api/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('/api/openapi.json');
   });
 
   it('sends security headers', async () => {
-    const response = await appWith().request('/api/health');
+    const { app } = await appWith();
+    const response = await app.request('/api/health');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('lets a configured front-end origin call with credentials, and no other', async () => {
+    const { app } = await appWith();
+    const preflight = (origin: string) =>
+      app.request('/api/me', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    const allowed = await preflight('http://app.test');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('who is calling', () => {
+  it('GET /api/me is a 401 problem with a Bearer challenge for an anonymous caller', async () => {
+    const { app } = await appWith();
+    const response = await app.request('/api/me');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="karaoke-api"');
+  });
+
+  it('GET /api/me returns the profile of a Bearer caller', async () => {
+    const { app, auth } = await appWith();
+    const token = await auth.bearerToken({ sub: 'kj-1', groups: ['kj'], name: 'Demo KJ' });
+    const response = await app.request('/api/me', { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 'kj-1', name: 'Demo KJ', email: null, roles: ['kj'] });
+  });
+
+  it('refuses a bad Bearer token with 401 invalid_token, even on a public route', async () => {
+    const { app, auth } = await appWith();
+    const expired = await auth.bearerToken({ exp: Math.floor(Date.now() / 1000) - 60 });
+    const response = await app.request('/api/health', { headers: { authorization: `Bearer ${expired}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(await response.json()).toMatchObject({ detail: 'The access token has expired.' });
+  });
+
+  it('refuses an Authorization header that is not a Bearer token', async () => {
+    const { app } = await appWith();
+    const response = await app.request('/api/me', { headers: { authorization: 'Basic a2o6a2o=' } });
+    expect(response.status).toBe(401);
+  });
+
+  it('checks roles: 401 when anonymous, 403 without the role, admin passes', async () => {
+    const { app, auth } = await appWith();
+    app.get('/api/rotation-controls', requireRole('kj'), (c) => c.json({ ok: true }));
+    const as = async (groups?: string[]) => {
+      const headers: Record<string, string> = groups
+        ? { authorization: `Bearer ${await auth.bearerToken({ groups })}` }
+        : {};
+      return (await app.request('/api/rotation-controls', { headers })).status;
+    };
+    expect(await as()).toBe(401);
+    expect(await as(['singer'])).toBe(403);
+    expect(await as(['kj'])).toBe(200);
+    expect(await as(['admin'])).toBe(200);
+  });
+
+  it('reads a session cookie into the principal', async () => {
+    const { app, auth } = await appWith();
+    const sid = await auth.sessionFor(singer);
+    const response = await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      authenticated: true,
+      user: { id: 'singer-1', name: 'Singer 1', email: 's1@karaoke.test', roles: ['singer'] },
+    });
+  });
+
+  it('answers /auth/session with 401 {authenticated:false} for an unknown cookie', async () => {
+    const { app } = await appWith();
+    const response = await app.request('/auth/session', { headers: { cookie: `sid=${'x'.repeat(43)}` } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ authenticated: false });
+  });
+
+  it('treats cookie requests as anonymous when the session store is down, and keeps Bearer working', async () => {
+    const failing = memoryKeyValueStore();
+    const down = async () => {
+      throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    };
+    const auth = await testAuth({ kv: { ...failing, get: down, set: down, take: down, expire: down, delete: down } });
+    const { app } = await appWith({ auth });
+    const cookie = await app.request('/api/me', { headers: { cookie: `sid=${'a'.repeat(43)}` } });
+    expect(cookie.status).toBe(401);
+    const bearer = await app.request('/api/me', {
+      headers: { authorization: `Bearer ${await auth.bearerToken()}` },
+    });
+    expect(bearer.status).toBe(200);
+    const login = await app.request('/auth/login');
+    expect(login.status).toBe(503);
+  });
+});
+
+describe('signing in through the BFF', () => {
+  it('sends the browser to the provider and ties the callback to it with a short-lived cookie', async () => {
+    const { app, auth } = await appWith();
+    const response = await app.request('/auth/login?returnTo=/songs');
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(new RegExp(`^${auth.issuer}/auth\\?`));
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const loginCookie = cookieOf(response, 'sid_login') ?? '';
+    expect(loginCookie).toContain('HttpOnly');
+    expect(loginCookie).toContain('SameSite=Lax');
+    expect(loginCookie).toContain('Path=/auth/callback');
+    expect(loginCookie).toContain('Max-Age=600');
+    expect(loginCookie).not.toContain('Secure');
+  });
+
+  it.each(['//evil.example/', 'https://evil.example/', '/\\evil.example', 'songs'])(
+    'refuses to return anywhere but this site after sign-in (%s)',
+    async (returnTo) => {
+      const { app } = await appWith();
+      const response = await app.request(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+      expect(response.status).toBe(400);
+    },
+  );
+
+  it('starts a session at the callback and lands on the returnTo path', async () => {
+    const { app, auth } = await appWith();
+    auth.signInAs(singer);
+    const response = await signIn(app, '', '/songs?q=abba');
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('http://bff.test/songs?q=abba');
+    const sid = cookieOf(response, 'sid') ?? '';
+    expect(sid).toMatch(/^sid=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
+    const session = await app.request('/auth/session', { headers: { cookie: sid.split(';')[0] ?? '' } });
+    expect(await session.json()).toMatchObject({ authenticated: true, user: { id: 'singer-1' } });
+  });
+
+  it('marks the cookies Secure when the BFF is served over https', async () => {
+    const { app } = await appWith({ config: { PUBLIC_BASE_URL: 'https://api.karaoke.example' } });
+    const response = await signIn(app);
+    expect(cookieOf(response, 'sid')).toContain('Secure');
+  });
+
+  it('issues a new session id at sign-in and ends the one the browser brought along', async () => {
+    const { app, auth } = await appWith();
+    const planted = await auth.sessionFor({ id: 'attacker', roles: [] });
+    const response = await signIn(app, `sid=${planted}`);
+    const issued = valueOf(cookieOf(response, 'sid'));
+    expect(issued).toBeDefined();
+    expect(issued).not.toBe(planted);
+    const old = await app.request('/auth/session', { headers: { cookie: `sid=${planted}` } });
+    expect(old.status).toBe(401);
+  });
+
+  it('refuses a callback without the sign-in cookie, and a replayed one', async () => {
+    const { app } = await appWith();
+    const bare = await app.request('/auth/callback?code=abc&state=anything');
+    expect(bare.status).toBe(401);
+
+    const login = await app.request('/auth/login');
+    const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
+    const cookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0] ?? '';
+    const callback = `/auth/callback?code=abc&state=${encodeURIComponent(state)}`;
+    expect((await app.request(callback, { headers: { cookie } })).status).toBe(302);
+    expect((await app.request(callback, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('refuses a callback whose state is not the one sent', async () => {
+    const { app } = await appWith();
+    const login = await app.request('/auth/login');
+    const cookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0] ?? '';
+    const response = await app.request('/auth/callback?code=abc&state=forged', { headers: { cookie } });
+    expect(response.status).toBe(401);
+    expect(cookieOf(response, 'sid')).toBeUndefined();
+  });
+});
+
+describe('signing out and cross-site requests', () => {
+  it('ends the session on the server and clears the cookie', async () => {
+    const { app, auth } = await appWith();
+    const sid = await auth.sessionFor(singer);
+    const response = await app.request('/auth/logout', {
+      method: 'POST',
+      headers: { cookie: `sid=${sid}`, origin: 'http://bff.test' },
+    });
+    expect(response.status).toBe(204);
+    expect(cookieOf(response, 'sid')).toMatch(/^sid=; Max-Age=0; Path=\//);
+    const replay = await app.request('/api/me', { headers: { cookie: `sid=${sid}` } });
+    expect(replay.status).toBe(401);
+  });
+
+  it.each([
+    ['no Origin or Referer', {}],
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['a foreign Referer', { referer: 'https://evil.example/page' }],
+    ['an opaque Origin', { origin: 'null' }],
+  ])('refuses a cookie POST with %s (403)', async (_case, headers: Record<string, string>) => {
+    const { app, auth } = await appWith();
+    const sid = await auth.sessionFor(singer);
+    const response = await app.request('/auth/logout', { method: 'POST', headers: { cookie: `sid=${sid}`, ...headers } });
+    expect(response.status).toBe(403);
+    expect((await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } })).status).toBe(200);
+  });
+
+  it('accepts a cookie POST from a configured front-end origin or with a same-site Referer', async () => {
+    const { app, auth } = await appWith();
+    const allowed: Record<string, string>[] = [{ origin: 'http://app.test' }, { referer: 'http://bff.test/account' }];
+    for (const headers of allowed) {
+      const sid = await auth.sessionFor(singer);
+      const response = await app.request('/auth/logout', { method: 'POST', headers: { cookie: `sid=${sid}`, ...headers } });
+      expect(response.status).toBe(204);
+    }
+  });
+
+  it('does not ask Bearer callers for an Origin', async () => {
+    const { app, auth } = await appWith();
+    app.post('/api/echo', (c) => c.json({ ok: true }));
+    const token = await auth.bearerToken();
+    const response = await app.request('/api/echo', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
   });
 });

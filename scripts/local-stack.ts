@@ -1,7 +1,10 @@
+import { rmSync } from 'node:fs';
 import { assertPortFree } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { bootstrapLocal } from './local/bootstrap.ts';
+import { DEMO_USERNAMES } from './local/oidc-provider.ts';
 import { startLocalServer } from './local/server.ts';
+import { STACK_FILE, writeStackFile } from './local/stack-file.ts';
 
 /**
  * `npm start`: the whole system on this machine. Starts every local stand-in, applies migrations,
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log('\nStopping…');
     await server?.close().catch(() => {});
+    rmSync(STACK_FILE, { force: true });
     await stack.stop();
     console.log('Stopped: no local process is left running.');
   };
@@ -28,6 +32,12 @@ async function main(): Promise<void> {
     const { env } = await bootstrapLocal(stack.urls, (line) => console.log(`  ${line}`));
     Object.assign(process.env, env);
     const server = await startLocalServer(process.env, port);
+    // How local helpers (`npm run token`, the catalog import) find this running stack.
+    writeStackFile({
+      url: server.url,
+      pid: process.pid,
+      env: { ...env, OIDC_ISSUER: server.oidcIssuer, PUBLIC_BASE_URL: server.url },
+    });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         void stopAll(server).then(() => process.exit(0));
@@ -37,7 +47,9 @@ async function main(): Promise<void> {
       `\nKaraoke Suite is ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server.url}`,
     );
     console.log(`  health           ${server.url}/api/health`);
-    console.log(`  API description  ${server.url}/api/openapi.json`);
+    console.log(`  API description  ${server.url}/api/openapi.json (browse it at ${server.url}/api/docs)`);
+    console.log(`  sign in          ${server.url}/auth/login  as ${DEMO_USERNAMES.join(', ')} (password = user name)`);
+    console.log('  Bearer token     npm run token -- singer1');
     console.log(`  data and logs    ${stack.runDir}`);
     console.log('Press Ctrl-C to stop everything.');
   } catch (error) {

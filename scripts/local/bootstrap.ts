@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pgDb } from '#lib/db/pg';
 import { readMigrations, runMigrations } from '#lib/migrate';
@@ -39,6 +40,11 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       MONITORED_QUEUE_URLS: Object.values(resources.queues)
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),
+      // The BFF's client at the local OpenID provider, which the local server starts with these
+      // values; the issuer and the public URL follow from the server's port (scripts/local/server.ts).
+      OIDC_CLIENT_ID: 'karaoke-bff',
+      OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+      OIDC_AUDIENCE: 'karaoke-api',
     },
   };
 }

@@ -89,6 +89,8 @@ export interface LocalOidcProvider {
 interface InteractionDetails {
   uid: string;
   prompt: { name: string };
+  /** Set once `loadExistingGrant` has supplied the session's grant. */
+  grantId?: string;
 }
 interface Grant {
   addOIDCScope(scope: string): void;
@@ -271,7 +273,15 @@ async function interaction(
     if (!(error instanceof SessionNotFound)) throw error;
     return sendHtml(res, 400, page('Sign-in expired', '<p>This sign-in has expired. Start again from the app.</p>'));
   }
-  if (details.uid !== uid || details.prompt.name !== 'login') {
+  if (details.uid !== uid) {
+    return sendHtml(res, 400, page('Sign-in error', '<p>This sign-in step is not expected now.</p>'));
+  }
+  // The provider asks native clients (the token command) for consent on every sign-in. Every client
+  // here is first-party and already holds its grant: confirm it without a page, as Cognito would.
+  if (details.prompt.name === 'consent' && details.grantId && req.method === 'GET') {
+    return provider.interactionFinished(req, res, { consent: { grantId: details.grantId } });
+  }
+  if (details.prompt.name !== 'login') {
     return sendHtml(res, 400, page('Sign-in error', '<p>This sign-in step is not expected now.</p>'));
   }
   if (req.method === 'GET' && action === '') return sendHtml(res, 200, loginPage(uid));

@@ -7,6 +7,9 @@ import { loadBffConfig } from '#bff/config';
 import { wireBff } from '#bff/wiring';
 import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 
+const isUnder = (path: string, prefix: string) =>
+  path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
+
 export interface LocalServer {
   url: string;
   /** The issuer the BFF trusts: the local provider's unless OIDC_ISSUER points elsewhere. */
@@ -59,7 +62,7 @@ export async function startLocalServer(
   const bffListener = getRequestListener(root.fetch);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
-    if (oidc && (path === OIDC_MOUNT_PATH || /^\/oidc[/?]/.test(path))) {
+    if (oidc && isUnder(path, OIDC_MOUNT_PATH)) {
       oidc.handle(req, res);
       return;
     }

@@ -78,7 +78,7 @@ const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({ 
 
 const inSync = () =>
   eventually(async () => {
-    expect(await indexDrift(fx.db, fx.index)).toEqual([]);
+    expect(await indexDrift(fx)).toEqual([]);
   }, 20_000);
 
 describe('Aurora → SNS → SQS → Elasticsearch chain', () => {

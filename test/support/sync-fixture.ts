@@ -22,6 +22,8 @@ export const quietLog = createLogger({ serviceName: 'test', level: 'SILENT', env
  * SNS topic and SQS queues, and search aliases, on the shared test servers.
  */
 export interface SyncFixture {
+  /** Prefix of this fixture's AWS resources and search aliases. */
+  prefix: string;
   db: Db;
   databaseUrl: string;
   songs: SongStore;
@@ -50,6 +52,7 @@ export async function createSyncFixture(urls: {
   const index = esSongIndex(es, { readAlias: `${prefix}songs`, writeAlias: `${prefix}songs-write` });
   await index.ensureReady();
   return {
+    prefix,
     db,
     databaseUrl: scratch.url,
     songs: pgSongStore(db),
@@ -85,17 +88,19 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000,
  * Differences between PostgreSQL and the index: every song row must be in the index at exactly
  * its version, as a tombstone when soft-deleted. Empty when they agree.
  */
-export async function indexDrift(db: Db, index: SongIndex): Promise<string[]> {
-  const rows = await db.query<{ id: string; version: number; deleted: boolean }>(
+export async function indexDrift(fx: Pick<SyncFixture, 'db' | 'es' | 'prefix'>): Promise<string[]> {
+  const rows = await fx.db.query<{ id: string; version: number; deleted: boolean }>(
     'SELECT id, version, deleted_at IS NOT NULL AS deleted FROM songs ORDER BY id',
   );
-  const drift: string[] = [];
-  for (const row of rows) {
-    const indexed = await index.versionOf(row.id);
-    if (!indexed) drift.push(`${row.id}: missing (want v${row.version})`);
-    else if (indexed.version !== row.version || indexed.deleted !== row.deleted) {
-      drift.push(`${row.id}: index v${indexed.version}${indexed.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`);
-    }
-  }
-  return drift;
+  if (rows.length === 0) return [];
+  const { docs } = await fx.es.mget<{ deleted?: boolean }>({ index: `${fx.prefix}songs`, ids: rows.map((row) => row.id) });
+  const indexed = new Map(
+    docs.flatMap((doc) => ('found' in doc && doc.found ? [[doc._id, { version: doc._version, deleted: doc._source?.deleted === true }]] : [])),
+  );
+  return rows.flatMap((row) => {
+    const hit = indexed.get(row.id);
+    if (!hit) return [`${row.id}: missing (want v${row.version})`];
+    if (hit.version === row.version && hit.deleted === row.deleted) return [];
+    return [`${row.id}: index v${hit.version}${hit.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`];
+  });
 }

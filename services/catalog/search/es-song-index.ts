@@ -85,31 +85,56 @@ export async function bulkApply(
 ): Promise<ChangeOutcome[]> {
   if (changes.length === 0) return [];
   const operations: Array<estypes.BulkOperationContainer | object> = [];
-  const ids: string[] = [];
+  // Changes Elasticsearch would refuse as a whole request fail here, one by one, instead.
+  const outcomes: Array<ChangeOutcome | null> = [];
+  const sent: string[] = [];
   for (const change of changes) {
     const id = change.op === 'upsert' ? change.song.id : change.id;
     const version = change.op === 'upsert' ? change.song.version : change.version;
-    ids.push(id);
+    if (typeof id !== 'string' || id === '' || Buffer.byteLength(id) > 512) {
+      outcomes.push({ id: String(id), result: 'failed', reason: 'the id must be 1 to 512 bytes' });
+      continue;
+    }
+    if (!Number.isSafeInteger(version) || version < 0) {
+      outcomes.push({
+        id,
+        result: 'failed',
+        reason: `the version must be a non-negative integer, not ${version}`,
+      });
+      continue;
+    }
+    outcomes.push(null);
+    sent.push(id);
     operations.push(
       { index: { _index: target, _id: id, version, version_type: 'external' } },
       change.op === 'upsert' ? songDocument(change.song) : songTombstone(id, version),
     );
   }
+  if (sent.length === 0) return outcomes as ChangeOutcome[];
   const response = await call('apply', () =>
-    client.bulk({ operations, require_alias: options.requireAlias, filter_path: 'errors,items.*.status,items.*.error' }),
+    client.bulk({
+      operations,
+      require_alias: options.requireAlias,
+      filter_path: 'errors,items.*.status,items.*.error',
+    }),
   );
-  return ids.map((id, index): ChangeOutcome => {
-    const item = response.items[index]?.index;
-    if (!item) return { id, result: 'failed', reason: 'no outcome for this change in the bulk response' };
-    if (item.status >= 200 && item.status < 300) return { id, result: 'applied' };
-    if (item.status === 409 && item.error?.type === 'version_conflict_engine_exception') {
-      return { id, result: 'stale' };
-    }
-    const reason = item.error ? `${item.error.type}: ${item.error.reason ?? ''}`.trim() : 'unknown error';
-    return { id, result: 'failed', reason: `HTTP ${item.status} ${reason}` };
-  });
+  let next = 0;
+  return outcomes.map((outcome) => outcome ?? outcomeOf(sent[next] as string, response.items[next++]));
 }
 
+function outcomeOf(
+  id: string,
+  item: Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>> | undefined,
+): ChangeOutcome {
+  const result = item?.index;
+  if (!result) return { id, result: 'failed', reason: 'no outcome for this change in the bulk response' };
+  if (result.status >= 200 && result.status < 300) return { id, result: 'applied' };
+  if (result.status === 409 && result.error?.type === 'version_conflict_engine_exception') {
+    return { id, result: 'stale' };
+  }
+  const reason = result.error ? `${result.error.type}: ${result.error.reason ?? ''}`.trim() : 'unknown error';
+  return { id, result: 'failed', reason: `HTTP ${result.status} ${reason}` };
+}
 /**
  * Creates the first physical index with both aliases when the read alias does not exist yet.
  * Idempotent, and safe when several processes start at once: they all try the same index name, one

@@ -32,11 +32,7 @@ export function physicalIndexName(readAlias: string, suffix: string = timestampS
 }
 
 function timestampSuffix(now: Date): string {
-  return now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('.', '')
-    .toLowerCase();
+  return now.toISOString().replace(/[-:]/g, '').replace('.', '').toLowerCase();
 }
 
 /** What the index stores for a live song: the searchable, filterable and displayed fields. */
@@ -132,7 +128,13 @@ const EDGE_ANALYZER = 'song_edge';
 const SORT_NORMALIZER = 'song_sort';
 
 /** The char filters every song text goes through, at index and at search time alike. */
-const CHAR_FILTERS = ['song_apostrophes', 'song_initialisms', 'song_letter_bang', 'song_ampersand', 'song_symbols'];
+const CHAR_FILTERS = [
+  'song_apostrophes',
+  'song_initialisms',
+  'song_letter_bang',
+  'song_ampersand',
+  'song_symbols',
+];
 
 /**
  * Analysis: punctuation-insensitive and accent-insensitive, built only from the standard tokenizer,
@@ -219,7 +221,7 @@ export const songIndexSettings: estypes.IndicesIndexSettings = {
 };
 
 /** Title, artist and each performer: folded words with prefixes, word pairs and triples, a sort key. */
-function searchableText(): estypes.MappingProperty {
+function searchableText(copyTo?: string): estypes.MappingProperty {
   // Titles and credits are a handful of words: whether a word is there matters, how often and in
   // how long a title does not. Without frequencies and length norms, `Stay` and `Stay With Me`
   // match the query `stay` equally well and popularity decides between them.
@@ -228,6 +230,7 @@ function searchableText(): estypes.MappingProperty {
     ...words,
     analyzer: TEXT_ANALYZER,
     index_prefixes: { min_chars: 1, max_chars: 10 },
+    ...(copyTo ? { copy_to: copyTo } : {}),
     fields: {
       sh2: { ...words, analyzer: SHINGLE_2_ANALYZER },
       sh3: { ...words, analyzer: SHINGLE_3_ANALYZER },
@@ -243,9 +246,17 @@ export const songIndexMappings: estypes.MappingTypeMapping = {
   dynamic: 'strict',
   properties: {
     id: { type: 'keyword' },
-    title: searchableText(),
-    artist: searchableText(),
+    title: searchableText('words'),
+    artist: searchableText('words'),
     artists: searchableText(),
+    /** Title and credit together: does a song have every word typed, wherever it is? */
+    words: {
+      type: 'text',
+      index_options: 'docs',
+      norms: false,
+      analyzer: TEXT_ANALYZER,
+      index_prefixes: { min_chars: 1, max_chars: 10 },
+    },
     year: { type: 'short' },
     decade: { type: 'short' },
     genre: { type: 'keyword' },

@@ -9,7 +9,9 @@ import type { Song } from '../schema.ts';
 export type SongChange = { op: 'upsert'; song: Song } | { op: 'delete'; id: string; version: number };
 
 /** `applied`: the index now holds this version; `stale`: it already held a newer one (also success). */
-export type ChangeOutcome = { id: string; result: 'applied' | 'stale' } | { id: string; result: 'failed'; reason: string };
+export type ChangeOutcome =
+  | { id: string; result: 'applied' | 'stale' }
+  | { id: string; result: 'failed'; reason: string };
 
 export interface SongSearchQuery {
   /** What the user typed; may be empty. Never interpreted as query syntax. */
@@ -32,7 +34,9 @@ export interface FacetCount {
 }
 
 export interface SongSearchResult {
-  items: Array<Pick<Song, 'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'version'>>;
+  items: Array<
+    Pick<Song, 'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'version'>
+  >;
   total: number;
   /** Opaque; pass back for the next page. Null on the last page. */
   cursor: string | null;

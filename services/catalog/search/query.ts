@@ -18,29 +18,37 @@ export type SearchMode = 'relevance' | 'popularity';
 const RESULT_FIELDS = ['id', 'title', 'artist', 'year', 'genre', 'durationMs', 'explicit', 'version'];
 
 /**
- * Weights, in one place. Every clause scores "is the word there" (no term frequencies, no length
- * norms; see the index definition), so the weights read directly:
+ * Weights, in one place. Every field scores "is the word there" (no term frequencies, no length
+ * norms; see the index definition), so a clause scores the rarity (idf) of the words it finds times
+ * its weight, and the weights read directly:
  *
- * - `title`, `artist`, `performer`: a word of the title counts more than a word of the credit.
- * - `inOrder`: words typed in order that appear in order (word pairs and triples) add to that.
- * - `wordPrefix`: every typed word may be the start of a word (`dont sto` → `Don't Stop`), scored
- *   like a whole word, so a half-typed word is not outweighed by a fuzzy match of a whole one.
- * - `fuzzy`: a word within the AUTO edit distance of a typed word, at a fraction of an exact match.
+ * - Each typed word counts once, where it fits best (a `dis_max` over the fields): in the title
+ *   (`title`), in the credit (`artist`), as the start of a title or credit word when it is the last
+ *   word typed (`prefix` of that), or within the AUTO edit distance (`fuzzy` of that). Exact beats
+ *   prefix beats fuzzy, so a typo only decides when nothing matches exactly.
+ * - `allWords`: the song has every word typed (the last one as a prefix), in its title and credit
+ *   together: `hello adele` prefers Adele's Hello to every other Hello. No typos here: a fuzzy
+ *   expansion would count `taylor` twice in `Taylor's Version` by Taylor Swift.
+ * - `inOrder`: words typed in order appear in that order (word pairs and triples).
  * - `compact`: words typed together that the title or credit spells apart (`jayz` → `Jay-Z`).
- * - `popularity`: added to the text score: `weeks` (log-scaled) and a bonus for a top-10 peak. It
- *   orders songs that match equally well and cannot lift a clearly weaker text match.
+ * - `popularityWeeks`, `popularityTop10`: added to the text score: weeks on the chart (log-scaled)
+ *   and a bonus for a top-10 peak. They order songs that match equally well and cannot lift a
+ *   clearly weaker text match.
  */
 export const BOOSTS = {
-  title: 3,
+  title: 2,
   artist: 1,
-  performer: 1,
-  inOrder: 1,
-  wordPrefix: 1,
-  fuzzy: 0.5,
+  prefix: 0.9,
+  fuzzy: 0.3,
+  allWords: 1,
+  inOrder: 0.5,
   compact: 0.5,
-  popularityWeeks: 0.5,
+  popularityWeeks: 1,
   popularityTop10: 0.5,
 };
+
+/** Words beyond this many still count for `allWords` and `inOrder`, just not one by one. */
+export const MAX_SCORED_WORDS = 12;
 
 export type SearchBoosts = typeof BOOSTS;
 
@@ -127,49 +135,75 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
  * means anything.
  */
 function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryContainer {
-  const words = [`title^${boosts.title}`, `artist^${boosts.artist}`, `artists^${boosts.performer}`];
   // One character: a prefix of a title or artist word, nothing else; popularity orders the matches.
   if (Array.from(text).length === 1) {
-    return { multi_match: { query: text, type: 'bool_prefix', fields: words } };
+    return {
+      multi_match: {
+        query: text,
+        type: 'bool_prefix',
+        fields: [`title^${boosts.title}`, `artist^${boosts.artist}`],
+      },
+    };
   }
-  const sub = (field: string, weight: number) => [
-    `title.${field}^${boosts.title * weight}`,
-    `artist.${field}^${boosts.artist * weight}`,
-    `artists.${field}^${boosts.performer * weight}`,
-  ];
+  const words = text.split(' ').slice(0, MAX_SCORED_WORDS);
+  const match = (
+    field: string,
+    query: string,
+    boost: number,
+    fuzzy = false,
+  ): estypes.QueryDslQueryContainer => ({
+    match: {
+      [field]: fuzzy
+        ? { query, boost, fuzziness: 'AUTO', prefix_length: 1, max_expansions: 20 }
+        : { query, boost },
+    },
+  });
+  const perWord = words.map((word, index): estypes.QueryDslQueryContainer => {
+    const queries = [
+      match('title', word, boosts.title),
+      match('artists', word, boosts.artist),
+      match('title', word, boosts.title * boosts.fuzzy, true),
+      match('artists', word, boosts.artist * boosts.fuzzy, true),
+    ];
+    if (index === words.length - 1) {
+      queries.push(
+        match('title.edge', word, boosts.title * boosts.prefix),
+        match('artists.edge', word, boosts.artist * boosts.prefix),
+      );
+    }
+    return { dis_max: { queries } };
+  });
   return {
     bool: {
       should: [
+        ...perWord,
         {
           multi_match: {
             query: text,
             type: 'bool_prefix',
-            fields: [...words, ...sub('sh2', boosts.inOrder), ...sub('sh3', boosts.inOrder)],
+            fields: ['words'],
+            operator: 'and',
+            boost: boosts.allWords,
+          },
+        },
+        {
+          multi_match: {
+            query: text,
+            type: 'bool_prefix',
+            fields: [
+              `title.sh2^${boosts.title}`,
+              `title.sh3^${boosts.title}`,
+              `artists.sh2^${boosts.artist}`,
+              `artists.sh3^${boosts.artist}`,
+            ],
+            boost: boosts.inOrder,
           },
         },
         {
           multi_match: {
             query: text,
             type: 'most_fields',
-            fields: sub('edge', boosts.wordPrefix),
-          },
-        },
-        {
-          multi_match: {
-            query: text,
-            type: 'most_fields',
-            fields: words,
-            fuzziness: 'AUTO',
-            prefix_length: 1,
-            max_expansions: 20,
-            boost: boosts.fuzzy,
-          },
-        },
-        {
-          multi_match: {
-            query: text,
-            type: 'most_fields',
-            fields: sub('compact', 1),
+            fields: [`title.compact^${boosts.title}`, `artists.compact^${boosts.artist}`],
             boost: boosts.compact,
           },
         },
@@ -180,6 +214,11 @@ function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryCon
 }
 
 function filterClauses(query: SongSearchQuery): estypes.QueryDslQueryContainer[] {
+  const numbers = ['decade', 'durationMinMs', 'durationMaxMs', 'bpmMin', 'bpmMax'] as const;
+  const issues = numbers
+    .filter((name) => query[name] !== undefined && !Number.isFinite(query[name]))
+    .map((name) => ({ path: name, message: 'must be a finite number' }));
+  if (issues.length > 0) throw new ValidationError('The search filters are not valid.', issues);
   const filters: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }];
   if (query.decade !== undefined) filters.push({ term: { decade: query.decade } });
   if (query.genre !== undefined && query.genre !== '') {
@@ -202,7 +241,10 @@ function range(min: number | undefined, max: number | undefined): estypes.QueryD
 }
 
 function fingerprintOf(text: string, filters: estypes.QueryDslQueryContainer[]): string {
-  return createHash('sha256').update(JSON.stringify([text, filters])).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([text, filters]))
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 interface CursorPayload {

@@ -42,7 +42,11 @@ export const RELEVANCE_QUERIES: RelevanceQuery[] = [
   // Typos.
   { q: 'bohemain rhapsody', kind: 'typo', expected: song('Bohemian Rhapsody', 'Queen') },
   { q: 'shpe of you', kind: 'typo', expected: song('Shape Of You', 'Ed Sheeran') },
-  { q: 'despasito', kind: 'typo', expected: song('Despacito', 'Luis Fonsi & Daddy Yankee Featuring Justin Bieber') },
+  {
+    q: 'despasito',
+    kind: 'typo',
+    expected: song('Despacito', 'Luis Fonsi & Daddy Yankee Featuring Justin Bieber'),
+  },
   { q: 'blinding ligths', kind: 'typo', expected: song('Blinding Lights', 'The Weeknd') },
   { q: 'umbrela', kind: 'typo', expected: song('Umbrella', 'Rihanna Featuring Jay-Z') },
   { q: 'poker fase', kind: 'typo', expected: song('Poker Face', 'Lady Gaga') },
@@ -75,7 +79,11 @@ export const RELEVANCE_QUERIES: RelevanceQuery[] = [
   // Title and artist.
   { q: 'hello adele', kind: 'title+artist', expected: song('Hello', 'Adele') },
   { q: 'stay justin bieber', kind: 'title+artist', expected: song('Stay', 'The Kid LAROI & Justin Bieber') },
-  { q: 'closer chainsmokers', kind: 'title+artist', expected: song('Closer', 'The Chainsmokers Featuring Halsey') },
+  {
+    q: 'closer chainsmokers',
+    kind: 'title+artist',
+    expected: song('Closer', 'The Chainsmokers Featuring Halsey'),
+  },
   { q: 'toxic britney', kind: 'title+artist', expected: song('Toxic', 'Britney Spears') },
   { q: 'stronger kanye', kind: 'title+artist', expected: song('Stronger', 'Kanye West') },
   { q: 'flowers miley', kind: 'title+artist', expected: song('Flowers', 'Miley Cyrus') },
@@ -89,17 +97,41 @@ export const RELEVANCE_QUERIES: RelevanceQuery[] = [
   // A featured artist and a word of the title.
   { q: 'halsey closer', kind: 'featuring', expected: song('Closer', 'The Chainsmokers Featuring Halsey') },
   { q: 'jay z umbrella', kind: 'featuring', expected: song('Umbrella', 'Rihanna Featuring Jay-Z') },
-  { q: 'bruno mars uptown', kind: 'featuring', expected: song('Uptown Funk!', 'Mark Ronson Featuring Bruno Mars') },
+  {
+    q: 'bruno mars uptown',
+    kind: 'featuring',
+    expected: song('Uptown Funk!', 'Mark Ronson Featuring Bruno Mars'),
+  },
   {
     q: 'justin bieber despacito',
     kind: 'featuring',
     expected: song('Despacito', 'Luis Fonsi & Daddy Yankee Featuring Justin Bieber'),
   },
-  { q: 'billy ray cyrus old town', kind: 'featuring', expected: song('Old Town Road', 'Lil Nas X Featuring Billy Ray Cyrus') },
+  {
+    q: 'billy ray cyrus old town',
+    kind: 'featuring',
+    expected: song('Old Town Road', 'Lil Nas X Featuring Billy Ray Cyrus'),
+  },
   { q: 'rob thomas smooth', kind: 'featuring', expected: song('Smooth', 'Santana Featuring Rob Thomas') },
-  { q: 'jamie foxx gold', kind: 'featuring', expected: song('Gold Digger', 'Kanye West Featuring Jamie Foxx') },
-  { q: 'charlie puth see you', kind: 'featuring', expected: song('See You Again', 'Wiz Khalifa Featuring Charlie Puth') },
-  { q: '21 savage rockstar', kind: 'featuring', expected: song('Rockstar', 'Post Malone Featuring 21 Savage') },
+  {
+    q: 'jamie foxx gold',
+    kind: 'featuring',
+    expected: song('Gold Digger', 'Kanye West Featuring Jamie Foxx'),
+  },
+  {
+    q: 'charlie puth see you',
+    kind: 'featuring',
+    expected: song('See You Again', 'Wiz Khalifa Featuring Charlie Puth'),
+  },
+  {
+    q: '21 savage rockstar',
+    kind: 'featuring',
+    expected: song('Rockstar', 'Post Malone Featuring 21 Savage'),
+  },
   { q: 'ludacris yeah', kind: 'featuring', expected: song('Yeah!', 'Usher Featuring Lil Jon & Ludacris') },
-  { q: 'rihanna love the way you lie', kind: 'featuring', expected: song('Love The Way You Lie', 'Eminem Featuring Rihanna') },
+  {
+    q: 'rihanna love the way you lie',
+    kind: 'featuring',
+    expected: song('Love The Way You Lie', 'Eminem Featuring Rihanna'),
+  },
 ];

@@ -1,0 +1,82 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DependencyError, UnauthorizedError } from '#lib/errors';
+import { type BearerVerifier, jwtBearerVerifier } from './bearer.ts';
+
+const ISSUER = 'https://idp.example/oidc';
+const AUDIENCE = 'karaoke-api';
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+let issuerKey: KeyPair;
+let otherKey: KeyPair;
+let verifier: BearerVerifier;
+
+const now = () => Math.floor(Date.now() / 1000);
+const base = (): JWTPayload => ({
+  iss: ISSUER,
+  aud: AUDIENCE,
+  sub: 'user-1',
+  iat: now(),
+  exp: now() + 300,
+  groups: ['singer'],
+});
+
+async function sign(payload: JWTPayload, key: KeyPair = issuerKey, kid = 'issuer-key'): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid }).sign(key.privateKey);
+}
+
+const unsigned = (payload: JWTPayload) =>
+  `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
+
+beforeAll(async () => {
+  issuerKey = await generateKeyPair('RS256', { extractable: true });
+  otherKey = await generateKeyPair('RS256');
+  const publicJwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'issuer-key', alg: 'RS256' };
+  verifier = jwtBearerVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet({ keys: [publicJwk] }) });
+});
+
+describe('Bearer access tokens', () => {
+  it('verify into a principal with the roles of the groups claim', async () => {
+    expect(await verifier.verify(await sign(base()))).toEqual({ id: 'user-1', roles: ['singer'], via: 'bearer' });
+  });
+
+  it('accept a Cognito access token: no aud, client_id is the audience, cognito:groups are the roles', async () => {
+    const { aud: _aud, groups: _groups, ...rest } = base();
+    const token = await sign({ ...rest, client_id: AUDIENCE, token_use: 'access', 'cognito:groups': ['kj'] });
+    expect(await verifier.verify(token)).toMatchObject({ id: 'user-1', roles: ['kj'] });
+  });
+
+  const refused: [string, () => Promise<string>][] = [
+    ['unsigned (alg none)', async () => unsigned(base())],
+    ['signed with HS256 using the public key as secret', async () => {
+      const secret = new TextEncoder().encode(JSON.stringify(await exportJWK(issuerKey.publicKey)));
+      return new SignJWT(base()).setProtectedHeader({ alg: 'HS256', kid: 'issuer-key' }).sign(secret);
+    }],
+    ['from another issuer', () => sign({ ...base(), iss: 'https://evil.example/oidc' })],
+    ['for another audience', () => sign({ ...base(), aud: 'someone-else' })],
+    ['expired', () => sign({ ...base(), iat: now() - 600, exp: now() - 60 })],
+    ['signed by another key under the issuer key id', () => sign(base(), otherKey)],
+    ['signed by a key the issuer does not have', () => sign(base(), otherKey, 'unknown-key')],
+    ['without an expiry', async () => {
+      const { exp: _exp, ...rest } = base();
+      return sign(rest);
+    }],
+    ['an ID token whose aud is the audience', () => sign({ ...base(), token_use: 'id' })],
+    ['not a JWT at all', async () => 'opaque-token-value'],
+  ];
+
+  it.each(refused)('are refused with 401 when %s', async (_case, token) => {
+    await expect(verifier.verify(await token())).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('report an unreachable key set as an outage, not as a bad token', async () => {
+    const offline = jwtBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    await expect(offline.verify(await sign(base()))).rejects.toBeInstanceOf(DependencyError);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#lib/errors';
+import { loadBffConfig } from './config.ts';
+
+const env = {
+  STAGE: 'dev',
+  AWS_REGION: 'eu-west-1',
+  DB_DRIVER: 'data-api',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:karaoke',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:karaoke',
+  DB_NAME: 'karaoke',
+  REDIS_URL: 'rediss://cache.example:6379',
+  ELASTICSEARCH_URL: 'https://search.example',
+  MONITORED_QUEUE_URLS: 'https://sqs.eu-west-1.amazonaws.com/123456789012/search-indexer',
+  OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example/',
+  OIDC_CLIENT_ID: 'client-id',
+  OIDC_CLIENT_SECRET: 'client-secret',
+  OIDC_AUDIENCE: 'client-id',
+  PUBLIC_BASE_URL: 'https://api.karaoke.example/',
+};
+
+describe('BFF configuration', () => {
+  it('reads the sign-in settings, with session timeouts defaulted and trailing slashes dropped', () => {
+    expect(loadBffConfig(env)).toMatchObject({
+      OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
+      PUBLIC_BASE_URL: 'https://api.karaoke.example',
+      SESSION_IDLE_SECONDS: 1800,
+      SESSION_ABSOLUTE_SECONDS: 43_200,
+      CORS_ORIGINS: [],
+    });
+  });
+
+  it('names every missing sign-in variable', () => {
+    const { OIDC_ISSUER: _1, OIDC_CLIENT_SECRET: _2, PUBLIC_BASE_URL: _3, ...partial } = env;
+    expect(() => loadBffConfig(partial)).toThrow(/OIDC_ISSUER[\s\S]*OIDC_CLIENT_SECRET[\s\S]*PUBLIC_BASE_URL/);
+  });
+
+  it('insists on https outside the local stage', () => {
+    expect(() => loadBffConfig({ ...env, PUBLIC_BASE_URL: 'http://api.karaoke.example' })).toThrow(
+      /PUBLIC_BASE_URL: must be an https URL/,
+    );
+    expect(() =>
+      loadBffConfig({
+        ...env,
+        STAGE: 'local',
+        OIDC_ISSUER: 'http://127.0.0.1:3000/oidc',
+        PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+      }),
+    ).not.toThrow();
+  });
+
+  it('takes CORS_ORIGINS as a list of origins and refuses anything else', () => {
+    expect(loadBffConfig({ ...env, CORS_ORIGINS: 'https://app.example, http://localhost:5173' }).CORS_ORIGINS).toEqual([
+      'https://app.example',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadBffConfig({ ...env, CORS_ORIGINS: 'https://app.example/path' })).toThrow(ConfigError);
+  });
+
+  it('refuses an absolute timeout shorter than the idle one', () => {
+    expect(() => loadBffConfig({ ...env, SESSION_IDLE_SECONDS: '600', SESSION_ABSOLUTE_SECONDS: '60' })).toThrow(
+      /SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS/,
+    );
+  });
+});

@@ -1,0 +1,353 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#lib/errors';
+import type { SongSearchQuery } from './port.ts';
+import {
+  DEFAULT_LIMIT,
+  decodeCursor,
+  encodeCursor,
+  MAX_LIMIT,
+  MAX_QUERY_CHARS,
+  normalizeQueryText,
+  planSongSearch,
+  readSongSearch,
+  type SongHitSource,
+} from './query.ts';
+
+const plan = (q: string, extra: Partial<SongSearchQuery> = {}) => planSongSearch({ q, limit: 20, ...extra });
+
+/** The bool query inside the popularity function_score. */
+function scored(request: estypes.SearchRequest): estypes.QueryDslBoolQuery | undefined {
+  return (request.query?.function_score as estypes.QueryDslFunctionScoreQuery | undefined)?.query?.bool;
+}
+
+interface Leaf {
+  path: string[];
+  value: unknown;
+}
+
+function leaves(value: unknown, path: string[] = []): Leaf[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => leaves(item, [...path, String(index)]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => leaves(item, [...path, key]));
+  }
+  return [{ path, value }];
+}
+
+function keys(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keys);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => [key, ...keys(item)]);
+  }
+  return [];
+}
+
+/** Where user text may go: the `query` of a `match` (…match.<field>.query) or a `multi_match`. */
+function isMatchText(path: string[]): boolean {
+  const n = path.length;
+  return path[n - 1] === 'query' && (path[n - 2] === 'multi_match' || (path[n - 3] === 'match' && n >= 3));
+}
+
+function matchTexts(request: estypes.SearchRequest): string[] {
+  return leaves(request.query)
+    .filter((leaf) => isMatchText(leaf.path))
+    .map((leaf) => leaf.value as string);
+}
+
+/** The request with every piece of user text replaced by a marker: its shape alone. */
+function shape(request: estypes.SearchRequest): unknown {
+  const copy = structuredClone(request);
+  const walk = (node: unknown, path: string[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      if (isMatchText([...path, key])) (node as Record<string, unknown>)[key] = '<text>';
+      else walk(child, [...path, key]);
+    }
+  };
+  walk(copy, []);
+  return copy;
+}
+
+const HOSTILE = [
+  '"',
+  '*',
+  '\\',
+  '(',
+  'AND OR NOT',
+  'title:foo',
+  '{"a":1}',
+  'x'.repeat(10_000),
+  'word '.repeat(2_000),
+  'a\u0000b\u0007c\u001b[31md\r\ne\u2028f\u200bg',
+  '"} }, "query_string": { "query": "*" } }',
+  'title:(foo OR bar) AND artist:baz~2 ^3 /regex.*/',
+  '\uD800 lone surrogate \uDFFF',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE songs; --",
+  '🎤 karaoke ☃ ñandú',
+];
+
+describe('normalizeQueryText', () => {
+  it('removes control characters, collapses whitespace and trims', () => {
+    expect(normalizeQueryText('  dont\u0000 \t stop\n\u0007believin \u200b ')).toBe('dont stop believin');
+  });
+
+  it(`caps the text at ${MAX_QUERY_CHARS} characters without splitting one`, () => {
+    expect(normalizeQueryText('x'.repeat(10_000))).toHaveLength(MAX_QUERY_CHARS);
+    const emoji = normalizeQueryText('🎤'.repeat(300));
+    expect(Array.from(emoji)).toHaveLength(MAX_QUERY_CHARS);
+    expect(emoji).toBe('🎤'.repeat(MAX_QUERY_CHARS));
+  });
+
+  it('replaces lone surrogates', () => {
+    expect(normalizeQueryText('a\uD800b\uDFFFc')).toBe('a b c');
+  });
+});
+
+describe('planSongSearch', () => {
+  it('searches as the user types: a prefix of the last word, typos, popularity, deleted songs never', () => {
+    const { request, mode } = plan('shape of y');
+    expect(mode).toBe('relevance');
+    const json = JSON.stringify(request);
+    expect(json).toContain('"type":"bool_prefix"');
+    expect(json).toContain('"fuzziness":"AUTO"');
+    expect(json).toContain('"prefix_length":1');
+    expect(json).toContain('"field_value_factor"');
+    expect(scored(request)?.filter).toContainEqual({ term: { deleted: false } });
+    expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]);
+  });
+
+  it('boosts title over artist', () => {
+    const json = JSON.stringify(plan('hello adele').request);
+    const title = Number(/"title":\{"query":"hello","boost":([\d.]+)\}/.exec(json)?.[1]);
+    const artist = Number(/"artists":\{"query":"hello","boost":([\d.]+)\}/.exec(json)?.[1]);
+    expect(title).toBeGreaterThan(artist);
+  });
+
+  it('lists the most popular songs for an empty query, or one without a letter or digit', () => {
+    for (const q of ['', '   ', '"', '*', '\\', '(', '{}', '\u0000\u0007']) {
+      const { request, mode } = plan(q);
+      expect(mode, JSON.stringify(q)).toBe('popularity');
+      expect(request.query).toEqual({ bool: { filter: [{ term: { deleted: false } }] } });
+      expect(request.sort).toEqual([{ weeks: { order: 'desc' } }, { id: { order: 'asc' } }]);
+    }
+  });
+
+  it('treats one character as a prefix only: no typos, no word pairs', () => {
+    const { request, mode } = plan(' a ');
+    expect(mode).toBe('relevance');
+    const json = JSON.stringify(request.query);
+    expect(json).not.toContain('fuzziness');
+    expect(scored(request)?.must).toEqual([
+      { multi_match: { query: 'a', type: 'bool_prefix', fields: ['title^2', 'artist^1'] } },
+    ]);
+  });
+
+  it('applies every filter, always with deleted: false', () => {
+    const { request } = plan('love', {
+      decade: 1990,
+      genre: 'Pop',
+      durationMinMs: 120_000,
+      durationMaxMs: 240_000,
+      bpmMin: 90,
+      bpmMax: 130,
+      musicalKey: 'C#m',
+      explicit: false,
+    });
+    expect(scored(request)?.filter).toEqual([
+      { term: { deleted: false } },
+      { term: { decade: 1990 } },
+      { term: { genre: { value: 'Pop', case_insensitive: true } } },
+      { range: { durationMs: { gte: 120_000, lte: 240_000 } } },
+      { range: { bpm: { gte: 90, lte: 130 } } },
+      { term: { musicalKey: 'C#m' } },
+      { term: { explicit: false } },
+    ]);
+    expect(plan('', { bpmMax: 100 }).request.query).toEqual({
+      bool: { filter: [{ term: { deleted: false } }, { range: { bpm: { lte: 100 } } }] },
+    });
+  });
+
+  it('refuses filters that are not finite numbers', () => {
+    expect(() => plan('x', { bpmMin: Number.NaN })).toThrow(ValidationError);
+    expect(() => plan('x', { decade: Number.POSITIVE_INFINITY })).toThrow(ValidationError);
+  });
+
+  it('asks for facet counts of decade, genre and explicit', () => {
+    expect(Object.keys(plan('x').request.aggs ?? {})).toEqual(['decade', 'genre', 'explicit']);
+  });
+
+  it(`clamps the limit to 1..${MAX_LIMIT} and asks for one hit more to know whether a next page exists`, () => {
+    const cases: Array<[number, number]> = [
+      [0, 1],
+      [-5, 1],
+      [7.9, 7],
+      [50, 50],
+      [51, 50],
+      [10_000, 50],
+      [Number.NaN, DEFAULT_LIMIT],
+    ];
+    for (const [asked, limit] of cases) {
+      const planned = plan('x', { limit: asked });
+      expect(planned.limit, String(asked)).toBe(limit);
+      expect(planned.request.size).toBe(limit + 1);
+    }
+  });
+
+  describe('hostile input', () => {
+    for (const q of HOSTILE) {
+      const label = JSON.stringify(q.length > 40 ? `${q.slice(0, 40)}… (${q.length} chars)` : q);
+      it(`${label} only ever reaches Elasticsearch as the text of match queries`, () => {
+        const planned = plan(q);
+        const { request, text } = planned;
+        expect(Array.from(text).length).toBeLessThanOrEqual(MAX_QUERY_CHARS);
+        const forbidden = [
+          'query_string',
+          'simple_query_string',
+          'wildcard',
+          'regexp',
+          'script',
+          'script_score',
+        ];
+        expect(keys(request).filter((key) => forbidden.includes(key))).toEqual([]);
+        if (planned.mode === 'popularity') {
+          expect(matchTexts(request)).toEqual([]);
+          return;
+        }
+        // Every piece of user text sits at a match query's `query`, and is the text or one of its words.
+        const words = text.split(' ');
+        for (const value of matchTexts(request)) expect([text, ...words]).toContain(value);
+        // Nothing else in the request depends on the text: with other words of the same count, the
+        // request has the very same shape.
+        const stand =
+          words.length === 1 && Array.from(text).length === 1 ? 'z' : words.map((_, i) => `w${i}`).join(' ');
+        expect(shape(request)).toEqual(shape(plan(stand).request));
+      });
+    }
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips the sort values of the last hit', () => {
+    const cursor = encodeCursor('relevance', 'fp', [12.5, 'id-1']);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor, 'relevance', 'fp')).toEqual([12.5, 'id-1']);
+  });
+
+  it('is passed on as search_after', () => {
+    const first = plan('love', { limit: 5 });
+    const cursor = encodeCursor('relevance', first.fingerprint, [3.25, 'abc']);
+    expect(plan('love', { limit: 5, cursor }).request.search_after).toEqual([3.25, 'abc']);
+  });
+
+  it('is refused for another query, other filters or the other sort', () => {
+    const cursor = encodeCursor('relevance', plan('love').fingerprint, [3.25, 'abc']);
+    expect(() => plan('hate', { cursor })).toThrow(ValidationError);
+    expect(() => plan('love', { cursor, decade: 1990 })).toThrow(ValidationError);
+    expect(() => plan('', { cursor })).toThrow(ValidationError);
+  });
+
+  it('refuses anything that is not a cursor it issued', () => {
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const fingerprint = plan('love').fingerprint;
+    const bad = [
+      '!!!',
+      'a'.repeat(600),
+      'bm90IGpzb24',
+      encode([1, 2]),
+      encode(null),
+      encode({ v: 2, m: 'relevance', f: fingerprint, a: [1, 'x'] }),
+      encode({ v: 1, m: 'other', f: fingerprint, a: [1, 'x'] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: ['1', 'x'] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, 2] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: [1] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, 'x', 'y'] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, ''] }),
+      encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, { $gt: '' }] }),
+    ];
+    for (const cursor of bad) {
+      expect(() => plan('love', { cursor }), cursor.slice(0, 60)).toThrow(ValidationError);
+    }
+  });
+
+  it('says what is wrong with it, on the cursor field', () => {
+    try {
+      plan('love', { cursor: '!!!' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]?.path).toBe('cursor');
+    }
+  });
+});
+
+describe('readSongSearch', () => {
+  const hit = (id: string, score: number): estypes.SearchHit<SongHitSource> => ({
+    _index: 'songs-v1-x',
+    _id: id,
+    _score: score,
+    sort: [score, id],
+    _source: {
+      id,
+      title: `Title ${id}`,
+      artist: 'Artist',
+      year: 2001,
+      genre: null,
+      durationMs: null,
+      explicit: false,
+      version: 3,
+    },
+  });
+  const response = (count: number): estypes.SearchResponse<SongHitSource> => ({
+    took: 1,
+    timed_out: false,
+    _shards: { total: 1, successful: 1, failed: 0 },
+    hits: {
+      total: { value: 42, relation: 'eq' },
+      hits: Array.from({ length: count }, (_, i) => hit(`id-${i}`, 10 - i)),
+    },
+    aggregations: {
+      decade: {
+        buckets: [{ key: 2000, doc_count: 30 }],
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+      },
+      genre: { buckets: [], doc_count_error_upper_bound: 0, sum_other_doc_count: 0 },
+      explicit: {
+        buckets: [{ key: 0, key_as_string: 'false', doc_count: 42 }],
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: 0,
+      },
+    },
+  });
+
+  it('returns a page of songs, the total, facets, and a cursor when there is more', () => {
+    const planned = plan('love', { limit: 2 });
+    const result = readSongSearch(planned, response(3));
+    expect(result.items).toEqual([
+      {
+        id: 'id-0',
+        title: 'Title id-0',
+        artist: 'Artist',
+        year: 2001,
+        genre: null,
+        durationMs: null,
+        explicit: false,
+        version: 3,
+      },
+      expect.objectContaining({ id: 'id-1' }),
+    ]);
+    expect(result.total).toBe(42);
+    expect(result.facets).toEqual({
+      decade: [{ value: '2000', count: 30 }],
+      genre: [],
+      explicit: [{ value: 'false', count: 42 }],
+    });
+    expect(result.cursor).not.toBeNull();
+    expect(decodeCursor(result.cursor as string, 'relevance', planned.fingerprint)).toEqual([9, 'id-1']);
+  });
+
+  it('has no cursor on the last page', () => {
+    expect(readSongSearch(plan('love', { limit: 3 }), response(3)).cursor).toBeNull();
+  });
+});
