@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { NotFoundError } from '#lib/errors';
+import type { Song } from '#services/catalog/schema';
 import { createLogger } from '#lib/log';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
+import type { CatalogClient } from './clients/catalog.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 
@@ -19,6 +23,51 @@ const baseConfig = {
 
 const up = async () => {};
 
+/** A catalog that remembers what curators wrote, standing in for the catalog service. */
+function memoryCatalog(): CatalogClient {
+  const songs = new Map<string, Song>();
+  const notFound = (id: string) => Promise.reject(new NotFoundError(`No song with id ${id}.`));
+  return {
+    search: async () => ({ items: [], total: 0, cursor: null, facets: { decade: [], genre: [], explicit: [] } }),
+    get: async (_, id) => songs.get(id) ?? notFound(id),
+    create: async (_, fields) => {
+      const now = new Date().toISOString();
+      const song: Song = {
+        id: randomUUID(),
+        album: null,
+        durationMs: null,
+        year: null,
+        genre: null,
+        bpm: null,
+        musicalKey: null,
+        explicit: false,
+        language: null,
+        isrc: null,
+        tags: [],
+        firstWeek: null,
+        peak: null,
+        weeks: null,
+        ...fields,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      } as Song;
+      songs.set(song.id, song);
+      return song;
+    },
+    update: async (_, id, patch) => {
+      const song = songs.get(id);
+      if (!song) return notFound(id);
+      const updated = { ...song, ...patch, version: song.version + 1 } as Song;
+      songs.set(id, updated);
+      return updated;
+    },
+    remove: async (_, id) => {
+      if (!songs.delete(id)) await notFound(id);
+    },
+  };
+}
+
 interface AppOptions {
   probes?: Partial<Probes>;
   config?: Partial<BffConfig>;
@@ -32,6 +81,7 @@ async function appWith(options: AppOptions = {}) {
     log: createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' }),
     probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...options.probes },
     auth: auth.deps,
+    catalog: memoryCatalog(),
   });
   return { app, auth };
 }
@@ -39,7 +89,7 @@ async function appWith(options: AppOptions = {}) {
 const singer = { id: 'singer-1', name: 'Singer 1', email: 's1@karaoke.test', roles: ['singer' as const] };
 const cookieOf = (response: Response, name: string) =>
   response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
-const valueOf = (setCookie: string | undefined) => setCookie?.split(';')[0]?.split('=')[1];
+const cookieValue = (setCookie: string | undefined) => setCookie?.split(';')[0]?.split('=')[1];
 
 /** Runs /auth/login and /auth/callback in-process; returns the callback's response. */
 async function signIn(app: Awaited<ReturnType<typeof appWith>>['app'], extraCookie = '', returnTo = '/') {
@@ -133,7 +183,14 @@ describe('BFF app', () => {
     };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/api/health', '/api/me', '/auth/login', '/auth/callback', '/auth/logout', '/auth/session']),
+      expect.arrayContaining([
+        '/api/health',
+        '/api/me',
+        '/auth/login',
+        '/auth/callback',
+        '/auth/logout',
+        '/auth/session',
+      ]),
     );
     expect(document.paths['/api/me']?.get?.security).toEqual([{ session: [] }, { bearer: [] }]);
     expect(document.components.securitySchemes).toMatchObject({
@@ -218,6 +275,44 @@ describe('who is calling', () => {
     expect(await as(['admin'])).toBe(200);
   });
 
+  it('lets anyone read songs and only curators and admins write them', async () => {
+    const { app, auth } = await appWith();
+    const call = async (method: string, path: string, groups?: string[], body?: unknown) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (groups) headers.authorization = `Bearer ${await auth.bearerToken({ groups })}`;
+      const init = { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+      return app.request(path, init);
+    };
+    const created = await call('POST', '/api/songs', ['curator'], { title: 'Matrix', artist: 'Roles' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const matrix: Array<[string, string, unknown, Array<[string[] | undefined, number]>]> = [
+      ['GET', '/api/songs/search?q=matrix', undefined, [[undefined, 200], [['singer'], 200], [['kj'], 200]]],
+      ['GET', `/api/songs/${id}`, undefined, [[undefined, 200], [['singer'], 200]]],
+      ['POST', '/api/songs', { title: 'New', artist: 'One' }, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 201], [['admin'], 201]]],
+      ['PATCH', `/api/songs/${id}`, { bpm: 120 }, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 200], [['admin'], 200]]],
+      ['DELETE', `/api/songs/${id}`, undefined, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 204]]],
+    ];
+    for (const [method, path, body, expectations] of matrix) {
+      for (const [groups, status] of expectations) {
+        const title = body && typeof body === 'object' && 'title' in body ? { ...body, title: `${randomUUID()}` } : body;
+        expect((await call(method, path, groups, title)).status, `${method} ${path} as ${groups ?? 'anonymous'}`).toBe(status);
+      }
+    }
+  });
+
+  it('validates song writes before they reach the catalog', async () => {
+    const { app, auth } = await appWith();
+    const response = await app.request('/api/songs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await auth.bearerToken({ groups: ['curator'] })}` },
+      body: JSON.stringify({ title: '', artist: 'x', bpm: -1 }),
+    });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { issues: Array<{ path: string }> };
+    expect(problem.issues.map((issue) => issue.path).sort()).toEqual(['bpm', 'title']);
+  });
+
   it('reads a session cookie into the principal', async () => {
     const { app, auth } = await appWith();
     const sid = await auth.sessionFor(singer);
@@ -241,7 +336,9 @@ describe('who is calling', () => {
     const down = async () => {
       throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
     };
-    const auth = await testAuth({ kv: { ...failing, get: down, set: down, take: down, expire: down, delete: down } });
+    const auth = await testAuth({
+      kv: { ...failing, get: down, set: down, take: down, expire: down, delete: down },
+    });
     const { app } = await appWith({ auth });
     const cookie = await app.request('/api/me', { headers: { cookie: `sid=${'a'.repeat(43)}` } });
     expect(cookie.status).toBe(401);
@@ -300,7 +397,7 @@ describe('signing in through the BFF', () => {
     const { app, auth } = await appWith();
     const planted = await auth.sessionFor({ id: 'attacker', roles: [] });
     const response = await signIn(app, `sid=${planted}`);
-    const issued = valueOf(cookieOf(response, 'sid'));
+    const issued = cookieValue(cookieOf(response, 'sid'));
     expect(issued).toBeDefined();
     expect(issued).not.toBe(planted);
     const old = await app.request('/auth/session', { headers: { cookie: `sid=${planted}` } });
@@ -352,17 +449,26 @@ describe('signing out and cross-site requests', () => {
   ])('refuses a cookie POST with %s (403)', async (_case, headers: Record<string, string>) => {
     const { app, auth } = await appWith();
     const sid = await auth.sessionFor(singer);
-    const response = await app.request('/auth/logout', { method: 'POST', headers: { cookie: `sid=${sid}`, ...headers } });
+    const response = await app.request('/auth/logout', {
+      method: 'POST',
+      headers: { cookie: `sid=${sid}`, ...headers },
+    });
     expect(response.status).toBe(403);
     expect((await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } })).status).toBe(200);
   });
 
   it('accepts a cookie POST from a configured front-end origin or with a same-site Referer', async () => {
     const { app, auth } = await appWith();
-    const allowed: Record<string, string>[] = [{ origin: 'http://app.test' }, { referer: 'http://bff.test/account' }];
+    const allowed: Record<string, string>[] = [
+      { origin: 'http://app.test' },
+      { referer: 'http://bff.test/account' },
+    ];
     for (const headers of allowed) {
       const sid = await auth.sessionFor(singer);
-      const response = await app.request('/auth/logout', { method: 'POST', headers: { cookie: `sid=${sid}`, ...headers } });
+      const response = await app.request('/auth/logout', {
+        method: 'POST',
+        headers: { cookie: `sid=${sid}`, ...headers },
+      });
       expect(response.status).toBe(204);
     }
   });
@@ -371,7 +477,10 @@ describe('signing out and cross-site requests', () => {
     const { app, auth } = await appWith();
     app.post('/api/echo', (c) => c.json({ ok: true }));
     const token = await auth.bearerToken();
-    const response = await app.request('/api/echo', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const response = await app.request('/api/echo', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(200);
   });
 });

@@ -13,11 +13,13 @@ import {
   csrfProtection,
 } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
+import type { CatalogClient } from './clients/catalog.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 import { authRoutes, meRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { songRoutes } from './routes/songs.ts';
 
 /**
  * Everything the BFF talks to, injected so tests can pass real local clients or faulty ones.
@@ -28,6 +30,7 @@ export interface BffDeps {
   log: Logger;
   probes: Probes;
   auth: AuthDeps;
+  catalog: CatalogClient;
 }
 
 export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: BffDeps } };
@@ -69,9 +72,10 @@ export function createApp(deps: BffDeps) {
   app.use('*', cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
 
-  // One line per area. Each module is an OpenAPIHono whose routes join the OpenAPI document.
+  // One line per area. Modules built as OpenAPIHono add their routes to the OpenAPI document.
   app.route('/api', healthRoutes());
   app.route('/api', meRoutes());
+  app.route('/api', songRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
 

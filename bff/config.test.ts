@@ -17,6 +17,8 @@ const env = {
   OIDC_CLIENT_SECRET: 'client-secret',
   OIDC_AUDIENCE: 'client-id',
   PUBLIC_BASE_URL: 'https://api.karaoke.example/',
+  SERVICES_BASE_URL: 'https://internal.execute-api.eu-west-1.amazonaws.com',
+  SERVICE_AUTH: 'iam',
 };
 
 describe('BFF configuration', () => {
@@ -32,7 +34,14 @@ describe('BFF configuration', () => {
 
   it('names every missing sign-in variable', () => {
     const { OIDC_ISSUER: _1, OIDC_CLIENT_SECRET: _2, PUBLIC_BASE_URL: _3, ...partial } = env;
-    expect(() => loadBffConfig(partial)).toThrow(/OIDC_ISSUER[\s\S]*OIDC_CLIENT_SECRET[\s\S]*PUBLIC_BASE_URL/);
+    expect(() => loadBffConfig(partial)).toThrow(
+      /OIDC_ISSUER[\s\S]*OIDC_CLIENT_SECRET[\s\S]*PUBLIC_BASE_URL/,
+    );
+  });
+
+  it('insists on a service authentication mode instead of guessing one', () => {
+    const { SERVICE_AUTH: _, ...partial } = env;
+    expect(() => loadBffConfig(partial)).toThrow(/SERVICE_AUTH: 'iam' on AWS, 'none' for the local stack/);
   });
 
   it('insists on https outside the local stage', () => {
@@ -50,16 +59,15 @@ describe('BFF configuration', () => {
   });
 
   it('takes CORS_ORIGINS as a list of origins and refuses anything else', () => {
-    expect(loadBffConfig({ ...env, CORS_ORIGINS: 'https://app.example, http://localhost:5173' }).CORS_ORIGINS).toEqual([
-      'https://app.example',
-      'http://localhost:5173',
-    ]);
+    expect(
+      loadBffConfig({ ...env, CORS_ORIGINS: 'https://app.example, http://localhost:5173' }).CORS_ORIGINS,
+    ).toEqual(['https://app.example', 'http://localhost:5173']);
     expect(() => loadBffConfig({ ...env, CORS_ORIGINS: 'https://app.example/path' })).toThrow(ConfigError);
   });
 
   it('refuses an absolute timeout shorter than the idle one', () => {
-    expect(() => loadBffConfig({ ...env, SESSION_IDLE_SECONDS: '600', SESSION_ABSOLUTE_SECONDS: '60' })).toThrow(
-      /SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS/,
-    );
+    expect(() =>
+      loadBffConfig({ ...env, SESSION_IDLE_SECONDS: '600', SESSION_ABSOLUTE_SECONDS: '60' }),
+    ).toThrow(/SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS/);
   });
 });

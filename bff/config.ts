@@ -17,13 +17,17 @@ const bffSettings = z.object({
     .transform(commaSeparated),
   /** Milliseconds each dependency probe of the health route may take. */
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
+  /** Base URL of the services' internal routes (the shared HTTP API on AWS, the local server locally). */
+  SERVICES_BASE_URL: configFields.url('base URL of the internal service routes, e.g. https://<api id>.execute-api.<region>.amazonaws.com'),
+  /** `iam`: SigV4-sign calls to the services (AWS); `none`: plain HTTP (the local stack only). */
+  SERVICE_AUTH: z.enum(['iam', 'none'], { error: "SERVICE_AUTH: 'iam' on AWS, 'none' for the local stack" }),
+  /** Milliseconds one attempt of a service call may take. */
+  SERVICE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
 });
 
-const origin = z
-  .string()
-  .refine((value) => URL.canParse(value) && new URL(value).origin === value, {
-    error: 'each entry must be an origin such as https://app.example.com (scheme, host, port; no path)',
-  });
+const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+  error: 'each entry must be an origin such as https://app.example.com (scheme, host, port; no path)',
+});
 
 const authSettings = z.object({
   /** The Cognito user pool issuer on AWS; the local OpenID provider locally. */
@@ -42,7 +46,11 @@ const authSettings = z.object({
     .url('public URL of the BFF, e.g. https://api.karaoke.example')
     .transform((value) => value.replace(/\/+$/, '')),
   /** A session unused for this long ends (every request slides it). */
-  SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(30 * 60),
+  SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60),
   /** A session ends this long after sign-in, however active. */
   SESSION_ABSOLUTE_SECONDS: z.coerce
     .number()
@@ -50,11 +58,7 @@ const authSettings = z.object({
     .positive()
     .default(12 * 60 * 60),
   /** Front-end origins (besides PUBLIC_BASE_URL) allowed to call with the session cookie. */
-  CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform(commaSeparated)
-    .pipe(z.array(origin)),
+  CORS_ORIGINS: z.string().optional().transform(commaSeparated).pipe(z.array(origin)),
 });
 
 const bffConfigSchema = logConfig
@@ -68,7 +72,11 @@ const bffConfigSchema = logConfig
     if (config.STAGE === 'local') return;
     for (const variable of ['OIDC_ISSUER', 'PUBLIC_BASE_URL'] as const) {
       if (!config[variable].startsWith('https://')) {
-        context.addIssue({ code: 'custom', path: [variable], message: 'must be an https URL outside STAGE=local' });
+        context.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: 'must be an https URL outside STAGE=local',
+        });
       }
     }
   })

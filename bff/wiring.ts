@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
 import { createDb } from '#lib/db/create';
+import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import type { BffDeps } from './app.ts';
@@ -10,6 +10,9 @@ import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
 import { redisKeyValueStore } from './auth/kv.ts';
 import { openidClient } from './auth/oidc.ts';
 import { createPendingLoginStore, createSessionStore } from './auth/sessions.ts';
+import { catalogClient } from './clients/catalog.ts';
+import { httpServiceClient } from './clients/service-client.ts';
+import { sigV4Signer } from './clients/signer.ts';
 import type { BffConfig } from './config.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
 
@@ -33,11 +36,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
   redis.on('error', (error: Error) =>
     log.debug('redis connection error', { 'error.message': error.message }),
   );
-  const elasticsearch = new ElasticsearchClient({
-    node: config.ELASTICSEARCH_URL,
-    ...(config.ELASTICSEARCH_API_KEY ? { auth: { apiKey: config.ELASTICSEARCH_API_KEY } } : {}),
-    requestTimeout: 5000,
-  });
+  const elasticsearch = createElasticsearchClient(config);
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
   const oidc = openidClient({
     issuer: config.OIDC_ISSUER,
@@ -47,6 +46,15 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     allowHttp: config.STAGE === 'local',
   });
   const kv = redisKeyValueStore(redis);
+  const sign = config.SERVICE_AUTH === 'iam' ? sigV4Signer(config.AWS_REGION) : undefined;
+  const serviceClient = (name: string) =>
+    httpServiceClient({
+      name,
+      baseUrl: config.SERVICES_BASE_URL,
+      timeoutMs: config.SERVICE_TIMEOUT_MS,
+      retries: 2,
+      ...(sign ? { sign } : {}),
+    });
   return {
     config,
     log,
@@ -69,6 +77,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
         keys: remoteJwks(() => oidc.jwksUri()),
       }),
     },
+    catalog: catalogClient(serviceClient('catalog')),
     async close() {
       redis.disconnect();
       sqs.destroy();

@@ -4,6 +4,7 @@ import { startStack } from '#test/support/stack';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { DEMO_USERNAMES } from './local/oidc-provider.ts';
 import { startLocalServer } from './local/server.ts';
+import { startLocalSync } from './local/sync.ts';
 import { STACK_FILE, writeStackFile } from './local/stack-file.ts';
 
 /**
@@ -19,10 +20,12 @@ async function main(): Promise<void> {
   console.log('Starting the local stack (PostgreSQL, Redis, Elasticsearch, moto)…');
   const stack = await startStack({ persistent: true });
   let stopping = false;
+  let sync: { stop(): Promise<void> } | undefined;
   const stopAll = async (server?: { close(): Promise<void> }) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    await sync?.stop().catch(() => {});
     await server?.close().catch(() => {});
     rmSync(STACK_FILE, { force: true });
     await stack.stop();
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
     const { env } = await bootstrapLocal(stack.urls, (line) => console.log(`  ${line}`));
     Object.assign(process.env, env);
     const server = await startLocalServer(process.env, port);
+    // The change chain: outbox → SNS → SQS → search index, as the sync Lambdas run it on AWS.
+    sync = await startLocalSync({ env: process.env });
     // How local helpers (`npm run token`, the catalog import) find this running stack.
     writeStackFile({
       url: server.url,
@@ -48,8 +53,11 @@ async function main(): Promise<void> {
     );
     console.log(`  health           ${server.url}/api/health`);
     console.log(`  API description  ${server.url}/api/openapi.json (browse it at ${server.url}/api/docs)`);
-    console.log(`  sign in          ${server.url}/auth/login  as ${DEMO_USERNAMES.join(', ')} (password = user name)`);
+    console.log(
+      `  sign in          ${server.url}/auth/login  as ${DEMO_USERNAMES.join(', ')} (password = user name)`,
+    );
     console.log('  Bearer token     npm run token -- singer1');
+    console.log('  load the catalog npm run catalog:import -- ../shared/data/catalog/hot100-songs.csv');
     console.log(`  data and logs    ${stack.runDir}`);
     console.log('Press Ctrl-C to stop everything.');
   } catch (error) {

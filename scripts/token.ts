@@ -39,9 +39,7 @@ export class CookieJar {
       const name = pair.slice(0, separator);
       const value = pair.slice(separator + 1);
       const attribute = (key: string) =>
-        attributes
-          .find((item) => item.toLowerCase().startsWith(`${key}=`))
-          ?.slice(key.length + 1);
+        attributes.find((item) => item.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
       const lastSlash = url.pathname.lastIndexOf('/');
       const path = attribute('path') ?? (lastSlash > 0 ? url.pathname.slice(0, lastSlash) : '/');
       const maxAge = attribute('max-age');
@@ -71,7 +69,9 @@ export class CookieJar {
 
   header(url: URL): string | undefined {
     const cookies = this.#matching(url);
-    return cookies.length > 0 ? cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ') : undefined;
+    return cookies.length > 0
+      ? cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ')
+      : undefined;
   }
 
   #matching(url: URL): StoredCookie[] {
@@ -110,13 +110,18 @@ export class HeadlessBrowser {
    * Follows redirects from `url` until a response that is not one, or until a redirect whose target
    * `stopAt` accepts, which is returned unvisited (a code meant for another client, say).
    */
-  async visit(url: URL, stopAt: (location: URL) => boolean = () => false, init?: RequestInit): Promise<Visit> {
+  async visit(
+    url: URL,
+    stopAt: (location: URL) => boolean = () => false,
+    init?: RequestInit,
+  ): Promise<Visit> {
     let current = url;
     let request = init;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const response = await this.request(current, request);
       const target = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || target === null) return { response, url: current };
+      if (response.status < 300 || response.status >= 400 || target === null)
+        return { response, url: current };
       const location = new URL(target, current);
       if (stopAt(location)) return { response, url: current, location };
       await response.body?.cancel();
@@ -143,7 +148,9 @@ export async function signInAtLocalProvider(
   const html = await loginPage.response.text();
   const action = /<form method="post" action="([^"]+\/login)"/.exec(html)?.[1];
   if (!action) {
-    throw new Error(`expected the login form at ${loginPage.url.href}, got HTTP ${loginPage.response.status}`);
+    throw new Error(
+      `expected the login form at ${loginPage.url.href}, got HTTP ${loginPage.response.status}`,
+    );
   }
   const signedIn = await browser.visit(new URL(action, loginPage.url), stopAt, {
     method: 'POST',
@@ -159,7 +166,11 @@ export async function signInAtLocalProvider(
 }
 
 /** Signs in as a demo user with the token client and returns the access token for the API. */
-export async function issueLocalAccessToken(issuer: string, username: string, password = username): Promise<string> {
+export async function issueLocalAccessToken(
+  issuer: string,
+  username: string,
+  password = username,
+): Promise<string> {
   const config = await client.discovery(new URL(issuer), TOKEN_CLI_CLIENT_ID, undefined, client.None(), {
     execute: [client.allowInsecureRequests],
   });
@@ -172,8 +183,11 @@ export async function issueLocalAccessToken(issuer: string, username: string, pa
     code_challenge_method: 'S256',
     state,
   });
-  const callback = await signInAtLocalProvider(new HeadlessBrowser(), authorizationUrl, { username, password }, (url) =>
-    url.href.startsWith(TOKEN_CLI_REDIRECT_URI),
+  const callback = await signInAtLocalProvider(
+    new HeadlessBrowser(),
+    authorizationUrl,
+    { username, password },
+    (url) => url.href.startsWith(TOKEN_CLI_REDIRECT_URI),
   );
   const tokens = await client.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: codeVerifier,
@@ -187,7 +201,9 @@ function localIssuer(): { url: string; issuer: string } {
   const { url, env } = runningLocalStack();
   const issuer = env.OIDC_ISSUER;
   if (env.STAGE !== 'local' || issuer !== `${url}${OIDC_MOUNT_PATH}`) {
-    throw new Error(`The running stack trusts ${issuer ?? 'no issuer'}, not its local provider: tokens are local-only.`);
+    throw new Error(
+      `The running stack trusts ${issuer ?? 'no issuer'}, not its local provider: tokens are local-only.`,
+    );
   }
   return { url, issuer };
 }
@@ -200,7 +216,9 @@ async function main(): Promise<void> {
   const { url, issuer } = localIssuer();
   const token = await issueLocalAccessToken(issuer, username);
   console.log(`Access token for ${username} from ${issuer}, valid ${ACCESS_TOKEN_SECONDS / 60} minutes.`);
-  console.log(`Try: curl -H "Authorization: Bearer $(npm run -s token -- ${username} | tail -n 1)" ${url}/api/me`);
+  console.log(
+    `Try: curl -H "Authorization: Bearer $(npm run -s token -- ${username} | tail -n 1)" ${url}/api/me`,
+  );
   console.log(token);
 }
 

@@ -32,12 +32,20 @@ beforeAll(async () => {
   issuerKey = await generateKeyPair('RS256', { extractable: true });
   otherKey = await generateKeyPair('RS256');
   const publicJwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'issuer-key', alg: 'RS256' };
-  verifier = jwtBearerVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet({ keys: [publicJwk] }) });
+  verifier = jwtBearerVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keys: createLocalJWKSet({ keys: [publicJwk] }),
+  });
 });
 
 describe('Bearer access tokens', () => {
   it('verify into a principal with the roles of the groups claim', async () => {
-    expect(await verifier.verify(await sign(base()))).toEqual({ id: 'user-1', roles: ['singer'], via: 'bearer' });
+    expect(await verifier.verify(await sign(base()))).toEqual({
+      id: 'user-1',
+      roles: ['singer'],
+      via: 'bearer',
+    });
   });
 
   it('accept a Cognito access token: no aud, client_id is the audience, cognito:groups are the roles', async () => {
@@ -48,19 +56,25 @@ describe('Bearer access tokens', () => {
 
   const refused: [string, () => Promise<string>][] = [
     ['unsigned (alg none)', async () => unsigned(base())],
-    ['signed with HS256 using the public key as secret', async () => {
-      const secret = new TextEncoder().encode(JSON.stringify(await exportJWK(issuerKey.publicKey)));
-      return new SignJWT(base()).setProtectedHeader({ alg: 'HS256', kid: 'issuer-key' }).sign(secret);
-    }],
+    [
+      'signed with HS256 using the public key as secret',
+      async () => {
+        const secret = new TextEncoder().encode(JSON.stringify(await exportJWK(issuerKey.publicKey)));
+        return new SignJWT(base()).setProtectedHeader({ alg: 'HS256', kid: 'issuer-key' }).sign(secret);
+      },
+    ],
     ['from another issuer', () => sign({ ...base(), iss: 'https://evil.example/oidc' })],
     ['for another audience', () => sign({ ...base(), aud: 'someone-else' })],
     ['expired', () => sign({ ...base(), iat: now() - 600, exp: now() - 60 })],
     ['signed by another key under the issuer key id', () => sign(base(), otherKey)],
     ['signed by a key the issuer does not have', () => sign(base(), otherKey, 'unknown-key')],
-    ['without an expiry', async () => {
-      const { exp: _exp, ...rest } = base();
-      return sign(rest);
-    }],
+    [
+      'without an expiry',
+      async () => {
+        const { exp: _exp, ...rest } = base();
+        return sign(rest);
+      },
+    ],
     ['an ID token whose aud is the audience', () => sign({ ...base(), token_use: 'id' })],
     ['not a JWT at all', async () => 'opaque-token-value'],
   ];

@@ -104,7 +104,9 @@ export function openidClient(options: OpenidClientOptions): OidcClient {
             accessToken: response.access_token,
             ...(response.id_token ? { idToken: response.id_token } : {}),
             ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
-            ...(expiresIn === undefined ? {} : { accessTokenExpiresAt: Math.floor(Date.now() / 1000) + expiresIn }),
+            ...(expiresIn === undefined
+              ? {}
+              : { accessTokenExpiresAt: Math.floor(Date.now() / 1000) + expiresIn }),
           },
         };
       } catch (error) {

@@ -1,8 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import type { Env } from 'hono';
-import { ROLES } from './principal.ts';
 import { SESSION_COOKIE } from './cookies.ts';
+import { ROLES } from './principal.ts';
 
 /** RFC 9457 problem details, as every error response of the API carries them. */
 export const ProblemSchema = z

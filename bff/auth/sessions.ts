@@ -120,7 +120,11 @@ export function createSessionStore(
     async create(user, tokens) {
       const id = newOpaqueId();
       const session: Session = { user, tokens, createdAt: now() };
-      await kv.set(keyFor('session', id), JSON.stringify(session), remainingSeconds(session.createdAt, now(), timeouts));
+      await kv.set(
+        keyFor('session', id),
+        JSON.stringify(session),
+        remainingSeconds(session.createdAt, now(), timeouts),
+      );
       return id;
     },
     async read(id) {

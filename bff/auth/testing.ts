@@ -47,7 +47,11 @@ export async function testAuth(options: TestAuthOptions = {}): Promise<TestAuth>
 
   const oidc: OidcClient = {
     async beginLogin() {
-      const checks: LoginChecks = { codeVerifier: 'verifier', state: `state-${Math.random()}`, nonce: 'nonce' };
+      const checks: LoginChecks = {
+        codeVerifier: 'verifier',
+        state: `state-${Math.random()}`,
+        nonce: 'nonce',
+      };
       const authorizationUrl = new URL(`${issuer}/auth`);
       authorizationUrl.searchParams.set('state', checks.state);
       return { authorizationUrl, checks };

@@ -15,9 +15,7 @@ const LocalPath = z
   .max(2048)
   .regex(/^\/(?![/\\])[^\s\\]*$/, 'must be a path on this site, such as /songs');
 
-const SessionState = z
-  .object({ authenticated: z.literal(true), user: UserSchema })
-  .openapi('Session');
+const SessionState = z.object({ authenticated: z.literal(true), user: UserSchema }).openapi('Session');
 const Anonymous = z.object({ authenticated: z.literal(false) }).openapi('Anonymous');
 
 const redirect = (description: string) => ({
@@ -122,8 +120,15 @@ export function authRoutes() {
       const { config, auth } = c.var.deps;
       const { returnTo = '/' } = c.req.valid('query');
       const { authorizationUrl, checks } = await auth.oidc.beginLogin();
-      const loginId = await withSessionStore('Signing in', () => auth.pendingLogins.save({ ...checks, returnTo }));
-      setCookie(c, LOGIN_COOKIE, loginId, cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, PENDING_LOGIN_SECONDS));
+      const loginId = await withSessionStore('Signing in', () =>
+        auth.pendingLogins.save({ ...checks, returnTo }),
+      );
+      setCookie(
+        c,
+        LOGIN_COOKIE,
+        loginId,
+        cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, PENDING_LOGIN_SECONDS),
+      );
       c.header('cache-control', 'no-store');
       return c.redirect(authorizationUrl.href, 302);
     })
@@ -131,10 +136,14 @@ export function authRoutes() {
       const { config, auth } = c.var.deps;
       const { log } = c.var;
       const loginId = getCookie(c, LOGIN_COOKIE);
-      if (!loginId) throw new UnauthorizedError('No sign-in is in progress in this browser; start again at /auth/login.');
+      if (!loginId) {
+        throw new UnauthorizedError('No sign-in is in progress in this browser; start again at /auth/login.');
+      }
       const pending = await withSessionStore('Signing in', () => auth.pendingLogins.take(loginId));
       if (!pending) {
-        throw new UnauthorizedError('This sign-in has expired or was already used; start again at /auth/login.');
+        throw new UnauthorizedError(
+          'This sign-in has expired or was already used; start again at /auth/login.',
+        );
       }
       const callbackUrl = new URL(`${config.PUBLIC_BASE_URL}/auth/callback${new URL(c.req.url).search}`);
       const { user, tokens } = await auth.oidc.completeLogin(callbackUrl, pending);

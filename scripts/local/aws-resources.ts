@@ -6,6 +6,15 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 export const CHANGE_QUEUES = ['search-indexer', 'cache-invalidator', 'performances'] as const;
 export type ChangeQueue = (typeof CHANGE_QUEUES)[number];
 
+/**
+ * Which changes each queue receives (SNS filter policies on the `entity` attribute); a queue
+ * without an entry gets every change.
+ */
+export const QUEUE_FILTERS: Partial<Record<ChangeQueue, Record<string, string[]>>> = {
+  'search-indexer': { entity: ['song'] },
+  performances: { entity: ['performance'] },
+};
+
 /** A message that failed this many receives moves to the queue's dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
@@ -56,7 +65,10 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
           TopicArn,
           Protocol: 'sqs',
           Endpoint: main.arn,
-          Attributes: { RawMessageDelivery: 'true' },
+          Attributes: {
+            RawMessageDelivery: 'true',
+            ...(QUEUE_FILTERS[queue] ? { FilterPolicy: JSON.stringify(QUEUE_FILTERS[queue]) } : {}),
+          },
         }),
       );
       queues[queue] = { url: main.url, arn: main.arn, deadLetterUrl: deadLetter.url };

@@ -37,6 +37,8 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       ELASTICSEARCH_URL: urls.elasticsearchUrl,
       CHANGES_TOPIC_ARN: resources.changesTopicArn,
       MEDIA_BUCKET: resources.mediaBucket,
+      SEARCH_INDEXER_QUEUE_URL: resources.queues['search-indexer'].url,
+      SEARCH_INDEXER_QUEUE_ARN: resources.queues['search-indexer'].arn,
       MONITORED_QUEUE_URLS: Object.values(resources.queues)
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),

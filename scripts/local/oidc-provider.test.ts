@@ -37,7 +37,11 @@ describe('local OpenID provider', () => {
         stage: 'prod',
         issuer: 'https://idp.example/oidc',
         audience: 'karaoke-api',
-        bffClient: { clientId: 'bff', clientSecret: 'secret', redirectUri: 'https://bff.example/auth/callback' },
+        bffClient: {
+          clientId: 'bff',
+          clientSecret: 'secret',
+          redirectUri: 'https://bff.example/auth/callback',
+        },
       }),
     ).rejects.toThrow(/only with STAGE=local/);
   });

@@ -5,6 +5,9 @@ import type { JWK } from 'jose';
 import { createApp } from '#bff/app';
 import { loadBffConfig } from '#bff/config';
 import { wireBff } from '#bff/wiring';
+import { createCatalogApp } from '#services/catalog/app';
+import { loadCatalogConfig } from '#services/catalog/config';
+import { wireCatalog } from '#services/catalog/wiring';
 import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 
 const isUnder = (path: string, prefix: string) =>
@@ -24,7 +27,8 @@ export interface LocalServerOptions {
 
 /**
  * One HTTP server for the whole local system: the BFF under `/api` and `/auth`, as API Gateway
- * routes them to the BFF Lambda on AWS, and the local OpenID provider under `/oidc` in place of
+ * routes them to the BFF Lambda on AWS, each service under `/internal/<service>`, and the local
+ * OpenID provider under `/oidc` in place of
  * Cognito. Config is validated exactly as at a Lambda cold start.
  *
  * With STAGE=local and no OIDC_ISSUER, the local provider is started and the BFF trusts it; its
@@ -42,7 +46,10 @@ export async function startLocalServer(
     ...env,
     ...(useLocalProvider ? { OIDC_ISSUER: `${url}${OIDC_MOUNT_PATH}` } : {}),
     PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? url,
+    SERVICES_BASE_URL: url,
+    SERVICE_AUTH: 'none',
   });
+  const catalog = wireCatalog(loadCatalogConfig(env));
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,
@@ -59,6 +66,8 @@ export async function startLocalServer(
   const bff = wireBff(config);
   const root = new Hono();
   root.route('/', createApp(bff));
+  // The services' internal routes, as API Gateway forwards them to each service's Lambda.
+  root.route('/', createCatalogApp(catalog));
   const bffListener = getRequestListener(root.fetch);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -80,7 +89,7 @@ export async function startLocalServer(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await bff.close();
+      await Promise.all([bff.close(), catalog.close()]);
     },
   };
 }

@@ -2,13 +2,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
 import { loadIndexerConfig, loadPublisherConfig } from '#services/sync/config';
 import { wirePublisher, wireSearchIndexer } from '#services/sync/wiring';
-import type { LocalAwsResources } from './aws-resources.ts';
 import { startOutboxListener } from './outbox-listener.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 
 export interface LocalSyncOptions {
+  /** The local deployables' environment, with SEARCH_INDEXER_QUEUE_URL and _ARN (scripts/local/bootstrap.ts). */
   env: Record<string, string | undefined>;
-  resources: LocalAwsResources;
   /** How often the sweeper runs; its age bound is OUTBOX_SWEEP_MIN_AGE_MS. */
   sweepEveryMs?: number;
   visibilityTimeoutSeconds?: number;
@@ -35,11 +34,12 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     publisher.sweep().catch(report('outbox-sweeper'));
   }, options.sweepEveryMs ?? 5000);
   const sqs = new SQSClient(awsClientConfig(publisherConfig));
-  const queue = options.resources.queues['search-indexer'];
+  const { SEARCH_INDEXER_QUEUE_URL: queueUrl, SEARCH_INDEXER_QUEUE_ARN: queueArn } = options.env;
+  if (!queueUrl || !queueArn) throw new Error('SEARCH_INDEXER_QUEUE_URL and SEARCH_INDEXER_QUEUE_ARN must be set');
   const poller = startSqsPoller({
     sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
+    queueUrl,
+    queueArn,
     region: publisherConfig.AWS_REGION,
     handler: indexer.handle,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,

@@ -19,7 +19,9 @@ describe('Bearer access tokens over HTTP on the local stack', () => {
     server = await startLocalServer(inject('localEnv'), await freePort(), { oidcSigningKey: signingKey });
     const privateKey = await importJWK(signingKey, 'RS256');
     sign = (payload, header = {}) =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid ?? '', ...header }).sign(privateKey);
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'RS256', kid: signingKey.kid ?? '', ...header })
+        .sign(privateKey);
   });
 
   afterAll(async () => {
@@ -35,7 +37,8 @@ describe('Bearer access tokens over HTTP on the local stack', () => {
     exp: now() + 300,
     groups: ['kj'],
   });
-  const me = (token: string) => fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+  const me = (token: string) =>
+    fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
 
   it('accepts a token the provider issued to a user who signed in, with the roles of the user', async () => {
     for (const [username, role] of [
@@ -69,7 +72,9 @@ describe('Bearer access tokens over HTTP on the local stack', () => {
       'a signature by another key under the provider key id',
       async () => {
         const { privateKey } = await generateKeyPair('RS256');
-        return new SignJWT(genuine()).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid ?? '' }).sign(privateKey);
+        return new SignJWT(genuine())
+          .setProtectedHeader({ alg: 'RS256', kid: signingKey.kid ?? '' })
+          .sign(privateKey);
       },
     ],
     [
@@ -77,7 +82,9 @@ describe('Bearer access tokens over HTTP on the local stack', () => {
       async () => {
         const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = signingKey;
         const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
-        return new SignJWT(genuine()).setProtectedHeader({ alg: 'HS256', kid: signingKey.kid ?? '' }).sign(secret);
+        return new SignJWT(genuine())
+          .setProtectedHeader({ alg: 'HS256', kid: signingKey.kid ?? '' })
+          .sign(secret);
       },
     ],
     ['a garbled token', async () => `${await sign(genuine())}x`],
@@ -97,7 +104,7 @@ describe('Bearer access tokens over HTTP on the local stack', () => {
 });
 
 describe('the local provider outside the local stage', () => {
-  it('is not mounted: /oidc is just an unknown route of the BFF', async () => {
+  it('is not mounted: /oidc is just an unknown route', async () => {
     const server = await startLocalServer(
       {
         ...inject('localEnv'),
@@ -110,7 +117,7 @@ describe('the local provider outside the local stage', () => {
     try {
       const response = await fetch(`${server.url}/oidc/.well-known/openid-configuration`);
       expect(response.status).toBe(404);
-      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.text()).not.toContain('issuer');
     } finally {
       await server.close();
     }

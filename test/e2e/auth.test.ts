@@ -14,7 +14,8 @@ async function signIn(server: LocalServer, browser: HeadlessBrowser, username: s
   return browser.request(callback);
 }
 
-const sidOf = (server: LocalServer, browser: HeadlessBrowser) => browser.cookies.get(new URL(server.url), 'sid');
+const sidOf = (server: LocalServer, browser: HeadlessBrowser) =>
+  browser.cookies.get(new URL(server.url), 'sid');
 
 async function sessionOf(server: LocalServer, browser: HeadlessBrowser) {
   const response = await browser.request(new URL('/auth/session', server.url));
@@ -31,7 +32,10 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     // The same system with Redis pointing at a port where nothing listens.
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     degraded = await startLocalServer({ ...inject('localEnv'), REDIS_URL: deadRedis }, await freePort());
-    briefSessions = await startLocalServer({ ...inject('localEnv'), SESSION_IDLE_SECONDS: '1' }, await freePort());
+    briefSessions = await startLocalServer(
+      { ...inject('localEnv'), SESSION_IDLE_SECONDS: '1' },
+      await freePort(),
+    );
   });
 
   afterAll(async () => {
@@ -68,14 +72,20 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     await signIn(server, browser, 'kj');
     const kj = DEMO_USERS.find((user) => user.username === 'kj');
     const expected = { id: kj?.sub, name: 'Demo KJ', email: 'kj@karaoke.test', roles: ['kj'] };
-    expect(await sessionOf(server, browser)).toEqual({ status: 200, body: { authenticated: true, user: expected } });
+    expect(await sessionOf(server, browser)).toEqual({
+      status: 200,
+      body: { authenticated: true, user: expected },
+    });
     const me = await browser.request(new URL('/api/me', server.url));
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual(expected);
   });
 
   it('shows an anonymous caller as {authenticated:false} with 401', async () => {
-    expect(await sessionOf(server, new HeadlessBrowser())).toEqual({ status: 401, body: { authenticated: false } });
+    expect(await sessionOf(server, new HeadlessBrowser())).toEqual({
+      status: 401,
+      body: { authenticated: false },
+    });
   });
 
   it('refuses a wrong password at the provider and issues no code', async () => {
@@ -125,7 +135,10 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
   });
 
   it.each([
-    ['one character changed', (sid: string) => `${sid.slice(0, 10)}${sid[10] === 'A' ? 'B' : 'A'}${sid.slice(11)}`],
+    [
+      'one character changed',
+      (sid: string) => `${sid.slice(0, 10)}${sid[10] === 'A' ? 'B' : 'A'}${sid.slice(11)}`,
+    ],
     ['truncated', (sid: string) => sid.slice(0, 20)],
     ['something else entirely', () => 'admin'],
   ])('treats a tampered session cookie (%s) as anonymous', async (_case, tamper) => {
@@ -139,14 +152,20 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
   it.each([
     ['without Origin or Referer', {}],
     ['from a foreign Origin', { origin: 'https://evil.example' }],
-  ])('refuses a cookie POST %s with 403 and keeps the session', async (_case, headers: Record<string, string>) => {
-    const browser = new HeadlessBrowser();
-    await signIn(server, browser, 'singer6');
-    const response = await browser.request(new URL('/auth/logout', server.url), { method: 'POST', headers });
-    expect(response.status).toBe(403);
-    expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect((await sessionOf(server, browser)).status).toBe(200);
-  });
+  ])(
+    'refuses a cookie POST %s with 403 and keeps the session',
+    async (_case, headers: Record<string, string>) => {
+      const browser = new HeadlessBrowser();
+      await signIn(server, browser, 'singer6');
+      const response = await browser.request(new URL('/auth/logout', server.url), {
+        method: 'POST',
+        headers,
+      });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect((await sessionOf(server, browser)).status).toBe(200);
+    },
+  );
 
   it('ends a session left idle past SESSION_IDLE_SECONDS', async () => {
     const browser = new HeadlessBrowser();
@@ -166,7 +185,9 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
 
     it('keeps Bearer tokens working', async () => {
       const token = await issueLocalAccessToken(degraded.oidcIssuer, 'curator');
-      const response = await fetch(`${degraded.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${degraded.url}/api/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ roles: ['curator'] });
     });

@@ -41,10 +41,13 @@ describe('signing in with a real browser', () => {
     expect(new URL(page.url()).pathname).toMatch(/^\/oidc\/interaction\//);
     await page.getByLabel('User name').fill('singer1');
     await page.getByLabel('Password').fill('singer1');
-    await Promise.all([page.waitForURL(`${server.url}/api/me`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/api/me`),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
 
     const singer1 = DEMO_USERS.find((user) => user.username === 'singer1');
-    expect(JSON.parse((await page.locator('body').innerText()).trim())).toEqual({
+    expect(JSON.parse((await page.locator('body').textContent()) ?? '')).toEqual({
       id: singer1?.sub,
       name: 'Singer 1',
       email: 'singer1@karaoke.test',

@@ -138,15 +138,18 @@ const CHAR_FILTERS = [
 
 /**
  * Analysis: punctuation-insensitive and accent-insensitive, built only from the standard tokenizer,
- * `lowercase`, `shingle`, `asciifolding` and the `pattern_replace` and `mapping` char filters.
+ * `lowercase`, `shingle`, `asciifolding`, `edge_ngram` and the `pattern_replace` and `mapping` char
+ * filters (no `search_as_you_type`, no `word_delimiter_graph`: not every Elasticsearch we run has them).
  *
  * - Apostrophes vanish (`Don't` → `dont`, `Floatin'` → `floatin`), dots inside initialisms too
  *   (`R.E.M.` → `rem`, `B.o.B` → `bob`), `!` between letters reads as `i` (`P!nk` → `pink`),
  *   `&` and `+` read as `and`, `$` as `s` (`Ke$ha` → `kesha`, `P$C` → `psc`).
  * - `song_shingle_2`/`_3`: word pairs and triples, so words typed in order outrank the same words
  *   scattered (what `search_as_you_type` calls `._2gram` and `._3gram`).
- * - `song_compact`: words and their concatenations (`jay z` → `jayz`), so a user who leaves out a
- *   space still matches.
+ * - `song_edge`: the starts of every word, 1 to 20 characters, so a half-typed word scores like a
+ *   whole one (searched with the plain analyzer).
+ * - `song_compact`: two or three neighbouring words joined (`Jay-Z` → `jayz`), so a user who leaves
+ *   out a space or a hyphen still matches (searched with the plain analyzer).
  */
 export const songIndexSettings: estypes.IndicesIndexSettings = {
   number_of_shards: 1,
@@ -220,43 +223,35 @@ export const songIndexSettings: estypes.IndicesIndexSettings = {
   },
 };
 
-/** Title, artist and each performer: folded words with prefixes, word pairs and triples, a sort key. */
-function searchableText(copyTo?: string): estypes.MappingProperty {
-  // Titles and credits are a handful of words: whether a word is there matters, how often and in
-  // how long a title does not. Without frequencies and length norms, `Stay` and `Stay With Me`
-  // match the query `stay` equally well and popularity decides between them.
-  const words = { type: 'text', index_options: 'docs', norms: false } as const;
-  return {
-    ...words,
-    analyzer: TEXT_ANALYZER,
-    index_prefixes: { min_chars: 1, max_chars: 10 },
-    ...(copyTo ? { copy_to: copyTo } : {}),
-    fields: {
-      sh2: { ...words, analyzer: SHINGLE_2_ANALYZER },
-      sh3: { ...words, analyzer: SHINGLE_3_ANALYZER },
-      edge: { ...words, analyzer: EDGE_ANALYZER, search_analyzer: TEXT_ANALYZER },
-      compact: { ...words, analyzer: COMPACT_ANALYZER, search_analyzer: TEXT_ANALYZER },
-      keyword: { type: 'keyword', normalizer: SORT_NORMALIZER, ignore_above: 512 },
-    },
-  };
-}
+/**
+ * Titles and credits are a handful of words: whether a word is there matters, how often and in how
+ * long a title does not. Without frequencies and length norms, `Stay` and `Stay With Me` match the
+ * query `stay` equally well and popularity decides between them.
+ */
+const WORDS = { type: 'text', index_options: 'docs', norms: false, analyzer: TEXT_ANALYZER } as const;
+/** Prefixes of every word up to 10 characters, indexed, so a prefix query is a single term lookup. */
+const PREFIXES = { index_prefixes: { min_chars: 1, max_chars: 10 } } as const;
+const SORT_KEY = { type: 'keyword', normalizer: SORT_NORMALIZER, ignore_above: 512 } as const;
+
+/** Word pairs and triples, word starts, joined-up words: what the text query matches words against. */
+const TYPING_FIELDS = {
+  sh2: { ...WORDS, analyzer: SHINGLE_2_ANALYZER },
+  sh3: { ...WORDS, analyzer: SHINGLE_3_ANALYZER },
+  edge: { ...WORDS, analyzer: EDGE_ANALYZER, search_analyzer: TEXT_ANALYZER },
+  compact: { ...WORDS, analyzer: COMPACT_ANALYZER, search_analyzer: TEXT_ANALYZER },
+} as const;
 
 /** Strict: a document with a field not listed here is refused instead of growing the mapping. */
 export const songIndexMappings: estypes.MappingTypeMapping = {
   dynamic: 'strict',
   properties: {
     id: { type: 'keyword' },
-    title: searchableText('words'),
-    artist: searchableText('words'),
-    artists: searchableText(),
+    title: { ...WORDS, ...PREFIXES, copy_to: 'words', fields: { ...TYPING_FIELDS, keyword: SORT_KEY } },
+    /** The full credit, as charted; words are matched per performer, in `artists`. */
+    artist: { ...WORDS, ...PREFIXES, copy_to: 'words', fields: { keyword: SORT_KEY } },
+    artists: { ...WORDS, fields: { ...TYPING_FIELDS, keyword: SORT_KEY } },
     /** Title and credit together: does a song have every word typed, wherever it is? */
-    words: {
-      type: 'text',
-      index_options: 'docs',
-      norms: false,
-      analyzer: TEXT_ANALYZER,
-      index_prefixes: { min_chars: 1, max_chars: 10 },
-    },
+    words: { ...WORDS, ...PREFIXES },
     year: { type: 'short' },
     decade: { type: 'short' },
     genre: { type: 'keyword' },

@@ -250,8 +250,12 @@ describe('cursor', () => {
   it('refuses anything that is not a cursor it issued', () => {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const fingerprint = plan('love').fingerprint;
+    const good = encodeCursor('relevance', fingerprint, [1, 'x']);
     const bad = [
       '!!!',
+      `${good}x`,
+      `${good}A`,
+      `x${good}`,
       'a'.repeat(600),
       'bm90IGpzb24',
       encode([1, 2]),

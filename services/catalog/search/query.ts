@@ -274,7 +274,10 @@ export function decodeCursor(cursor: string, mode: SearchMode, fingerprint: stri
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const bytes = Buffer.from(cursor, 'base64url');
+    // The decoder skips stray characters; only the exact encoding of what it decoded is accepted.
+    if (bytes.toString('base64url') !== cursor) throw new Error('not canonical');
+    payload = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw invalid('not a cursor issued by this search');
   }
