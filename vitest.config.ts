@@ -5,6 +5,8 @@ const globalSetup = ['test/support/global-setup.ts'];
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // The SDK's notice that its 2027 releases need Node 22 would repeat in every test worker.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       {
         test: {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '#lib/errors';
-import type { Song } from '#services/catalog/schema';
 import { createLogger } from '#lib/log';
+import type { Song } from '#services/catalog/schema';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
@@ -28,7 +28,12 @@ function memoryCatalog(): CatalogClient {
   const songs = new Map<string, Song>();
   const notFound = (id: string) => Promise.reject(new NotFoundError(`No song with id ${id}.`));
   return {
-    search: async () => ({ items: [], total: 0, cursor: null, facets: { decade: [], genre: [], explicit: [] } }),
+    search: async () => ({
+      items: [],
+      total: 0,
+      cursor: null,
+      facets: { decade: [], genre: [], explicit: [] },
+    }),
     get: async (_, id) => songs.get(id) ?? notFound(id),
     create: async (_, fields) => {
       const now = new Date().toISOString();
@@ -287,16 +292,69 @@ describe('who is calling', () => {
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     const matrix: Array<[string, string, unknown, Array<[string[] | undefined, number]>]> = [
-      ['GET', '/api/songs/search?q=matrix', undefined, [[undefined, 200], [['singer'], 200], [['kj'], 200]]],
-      ['GET', `/api/songs/${id}`, undefined, [[undefined, 200], [['singer'], 200]]],
-      ['POST', '/api/songs', { title: 'New', artist: 'One' }, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 201], [['admin'], 201]]],
-      ['PATCH', `/api/songs/${id}`, { bpm: 120 }, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 200], [['admin'], 200]]],
-      ['DELETE', `/api/songs/${id}`, undefined, [[undefined, 401], [['singer'], 403], [['kj'], 403], [['curator'], 204]]],
+      [
+        'GET',
+        '/api/songs/search?q=matrix',
+        undefined,
+        [
+          [undefined, 200],
+          [['singer'], 200],
+          [['kj'], 200],
+        ],
+      ],
+      [
+        'GET',
+        `/api/songs/${id}`,
+        undefined,
+        [
+          [undefined, 200],
+          [['singer'], 200],
+        ],
+      ],
+      [
+        'POST',
+        '/api/songs',
+        { title: 'New', artist: 'One' },
+        [
+          [undefined, 401],
+          [['singer'], 403],
+          [['kj'], 403],
+          [['curator'], 201],
+          [['admin'], 201],
+        ],
+      ],
+      [
+        'PATCH',
+        `/api/songs/${id}`,
+        { bpm: 120 },
+        [
+          [undefined, 401],
+          [['singer'], 403],
+          [['kj'], 403],
+          [['curator'], 200],
+          [['admin'], 200],
+        ],
+      ],
+      [
+        'DELETE',
+        `/api/songs/${id}`,
+        undefined,
+        [
+          [undefined, 401],
+          [['singer'], 403],
+          [['kj'], 403],
+          [['curator'], 204],
+        ],
+      ],
     ];
     for (const [method, path, body, expectations] of matrix) {
       for (const [groups, status] of expectations) {
-        const title = body && typeof body === 'object' && 'title' in body ? { ...body, title: `${randomUUID()}` } : body;
-        expect((await call(method, path, groups, title)).status, `${method} ${path} as ${groups ?? 'anonymous'}`).toBe(status);
+        const title =
+          body && typeof body === 'object' && 'title' in body ? { ...body, title: `${randomUUID()}` } : body;
+        expect(
+          (await call(method, path, groups, title)).status,
+          `${method} ${path} as ${groups ?? 'anonymous'}`,
+        ).toBe(status);
       }
     }
   });
@@ -305,7 +363,10 @@ describe('who is calling', () => {
     const { app, auth } = await appWith();
     const response = await app.request('/api/songs', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await auth.bearerToken({ groups: ['curator'] })}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await auth.bearerToken({ groups: ['curator'] })}`,
+      },
       body: JSON.stringify({ title: '', artist: 'x', bpm: -1 }),
     });
     expect(response.status).toBe(400);

@@ -18,7 +18,9 @@ const bffSettings = z.object({
   /** Milliseconds each dependency probe of the health route may take. */
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
   /** Base URL of the services' internal routes (the shared HTTP API on AWS, the local server locally). */
-  SERVICES_BASE_URL: configFields.url('base URL of the internal service routes, e.g. https://<api id>.execute-api.<region>.amazonaws.com'),
+  SERVICES_BASE_URL: configFields.url(
+    'base URL of the internal service routes, e.g. https://<api id>.execute-api.<region>.amazonaws.com',
+  ),
   /** `iam`: SigV4-sign calls to the services (AWS); `none`: plain HTTP (the local stack only). */
   SERVICE_AUTH: z.enum(['iam', 'none'], { error: "SERVICE_AUTH: 'iam' on AWS, 'none' for the local stack" }),
   /** Milliseconds one attempt of a service call may take. */

@@ -13,7 +13,10 @@ const BATCH_SIZE = 500;
  */
 async function main(): Promise<void> {
   const file = process.argv[2];
-  if (!file) throw new Error('Usage: npm run catalog:import -- <catalog.csv>   (e.g. ../shared/data/catalog/hot100-songs.csv)');
+  if (!file)
+    throw new Error(
+      'Usage: npm run catalog:import -- <catalog.csv>   (e.g. ../shared/data/catalog/hot100-songs.csv)',
+    );
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`No such file: ${path}`);
   const baseUrl = process.env.KARAOKE_URL ?? localStackUrl();
@@ -28,11 +31,15 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ songs: batch.map((row) => row.song) }),
     }).catch((error: Error) => {
-      throw new Error(`Cannot reach the catalog service at ${baseUrl} (${error.message}). Is \`npm start\` running?`);
+      throw new Error(
+        `Cannot reach the catalog service at ${baseUrl} (${error.message}). Is \`npm start\` running?`,
+      );
     });
     if (!response.ok) {
       const lines = `${batch[0]?.line}–${batch.at(-1)?.line}`;
-      throw new Error(`The catalog service refused lines ${lines}: HTTP ${response.status} ${await response.text()}`);
+      throw new Error(
+        `The catalog service refused lines ${lines}: HTTP ${response.status} ${await response.text()}`,
+      );
     }
     const result = (await response.json()) as { inserted: number; updated: number; unchanged: number };
     totals.inserted += result.inserted;
@@ -40,7 +47,9 @@ async function main(): Promise<void> {
     totals.unchanged += result.unchanged;
     batch = [];
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`\r  ${totals.read} rows read, ${totals.inserted} new, ${(totals.read / seconds).toFixed(0)} rows/s   `);
+    process.stdout.write(
+      `\r  ${totals.read} rows read, ${totals.inserted} new, ${(totals.read / seconds).toFixed(0)} rows/s   `,
+    );
   };
 
   console.log(`Importing ${path} into ${baseUrl}`);

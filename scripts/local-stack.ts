@@ -4,8 +4,8 @@ import { startStack } from '#test/support/stack';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { DEMO_USERNAMES } from './local/oidc-provider.ts';
 import { startLocalServer } from './local/server.ts';
-import { startLocalSync } from './local/sync.ts';
 import { STACK_FILE, writeStackFile } from './local/stack-file.ts';
+import { startLocalSync } from './local/sync.ts';
 
 /**
  * `npm start`: the whole system on this machine. Starts every local stand-in, applies migrations,

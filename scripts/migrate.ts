@@ -1,8 +1,8 @@
+import { awsConfig, dbConfig, parseConfig } from '#lib/config';
 import { createDb } from '#lib/db/create';
 import { readMigrations, runMigrations } from '#lib/migrate';
 import { xrayTracer } from '#lib/trace';
 import { MIGRATIONS_DIR } from './local/bootstrap.ts';
-import { dbConfig, awsConfig, parseConfig } from '#lib/config';
 
 /**
  * `npm run migrate`: applies pending migrations to the database the environment names, through

@@ -1,6 +1,6 @@
+import { CATALOG_BASE_PATH } from '#services/catalog/app';
 import type { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { SongSearchResult } from '#services/catalog/search/port';
-import { CATALOG_BASE_PATH } from '#services/catalog/app';
 import type { CallContext, ServiceClient } from './service-client.ts';
 
 export type SearchQueryString = Record<string, string | number | boolean | undefined>;

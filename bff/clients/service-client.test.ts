@@ -21,7 +21,10 @@ function scriptedFetch(answers: Array<Response | Error | 'hang'>) {
 }
 
 const problem = (status: number, body: object) =>
-  new Response(JSON.stringify({ status, ...body }), { status, headers: { 'content-type': 'application/problem+json' } });
+  new Response(JSON.stringify({ status, ...body }), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  });
 
 const client = (fake: typeof fetch, retries = 2) =>
   httpServiceClient({ name: 'catalog', baseUrl: 'http://svc.local', timeoutMs: 50, retries, fetch: fake });
@@ -29,27 +32,37 @@ const client = (fake: typeof fetch, retries = 2) =>
 describe('httpServiceClient', () => {
   it('sends the request id and trace header and returns the JSON body', async () => {
     const { fake, seen } = scriptedFetch([new Response(JSON.stringify({ ok: 1 }))]);
-    await expect(client(fake).call(context, { method: 'GET', path: '/x', query: { q: 'a b', skip: undefined } })).resolves.toEqual({ ok: 1 });
+    await expect(
+      client(fake).call(context, { method: 'GET', path: '/x', query: { q: 'a b', skip: undefined } }),
+    ).resolves.toEqual({ ok: 1 });
     expect(seen[0]?.url).toBe('http://svc.local/x?q=a+b');
     expect(seen[0]?.headers.get('x-request-id')).toBe('req-1');
     expect(seen[0]?.headers.get('x-amzn-trace-id')).toBe(`Root=${context.traceId}`);
   });
 
   it('retries an idempotent call after a 503 and a network error, then succeeds', async () => {
-    const { fake, seen } = scriptedFetch([problem(503, {}), new TypeError('fetch failed'), new Response('{"n":3}')]);
+    const { fake, seen } = scriptedFetch([
+      problem(503, {}),
+      new TypeError('fetch failed'),
+      new Response('{"n":3}'),
+    ]);
     await expect(client(fake).call(context, { method: 'GET', path: '/x' })).resolves.toEqual({ n: 3 });
     expect(seen).toHaveLength(3);
   });
 
   it('never retries a write', async () => {
     const { fake, seen } = scriptedFetch([problem(503, {}), new Response('{}')]);
-    await expect(client(fake).call(context, { method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(DependencyError);
+    await expect(client(fake).call(context, { method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(
+      DependencyError,
+    );
     expect(seen).toHaveLength(1);
   });
 
   it('gives up after the bounded retries when the service keeps timing out', async () => {
     const { fake, seen } = scriptedFetch(['hang', 'hang', 'hang', 'hang']);
-    await expect(client(fake, 2).call(context, { method: 'GET', path: '/x' })).rejects.toThrow(/catalog did not answer: timed out/);
+    await expect(client(fake, 2).call(context, { method: 'GET', path: '/x' })).rejects.toThrow(
+      /catalog did not answer: timed out/,
+    );
     expect(seen).toHaveLength(3);
   });
 
@@ -59,7 +72,9 @@ describe('httpServiceClient', () => {
     [400, ValidationError],
   ])('turns a %i problem back into the matching error without retrying', async (status, type) => {
     const { fake, seen } = scriptedFetch([problem(status, { detail: 'said the service', issues: [] })]);
-    const error = await client(fake).call(context, { method: 'GET', path: '/x' }).catch((caught: unknown) => caught);
+    const error = await client(fake)
+      .call(context, { method: 'GET', path: '/x' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toBe('said the service');
     expect(seen).toHaveLength(1);
@@ -68,7 +83,9 @@ describe('httpServiceClient', () => {
   it('keeps the field issues of a validation problem', async () => {
     const issues = [{ path: 'title', message: 'required' }];
     const { fake } = scriptedFetch([problem(400, { detail: 'invalid', issues })]);
-    const error = (await client(fake).call(context, { method: 'POST', path: '/x', body: {} }).catch((e: unknown) => e)) as ValidationError;
+    const error = (await client(fake)
+      .call(context, { method: 'POST', path: '/x', body: {} })
+      .catch((e: unknown) => e)) as ValidationError;
     expect(error.issues).toEqual(issues);
   });
 });

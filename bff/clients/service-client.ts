@@ -2,13 +2,13 @@ import {
   type AppError,
   ConflictError,
   DependencyError,
+  type FieldIssue,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   PreconditionFailedError,
   UnauthorizedError,
   ValidationError,
-  type FieldIssue,
 } from '#lib/errors';
 import { REQUEST_ID_HEADER } from '#lib/http';
 import { TRACE_HEADER } from '#lib/trace';
@@ -89,7 +89,9 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       }
       if (lastError instanceof DependencyError) throw lastError;
-      throw new DependencyError(`${options.name} did not answer: ${describe(lastError)}`, { cause: lastError });
+      throw new DependencyError(`${options.name} did not answer: ${describe(lastError)}`, {
+        cause: lastError,
+      });
     },
   };
 }
@@ -97,7 +99,9 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
 const backoffMs = (attempt: number) => 25 * 2 ** attempt + Math.random() * 25;
 
 function isClientError(error: unknown): error is AppError {
-  return error instanceof Error && 'status' in error && typeof error.status === 'number' && error.status < 500;
+  return (
+    error instanceof Error && 'status' in error && typeof error.status === 'number' && error.status < 500
+  );
 }
 
 function describe(error: unknown): string {

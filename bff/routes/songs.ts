@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import { SearchParams, SearchResult } from '#services/catalog/routes';
+import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { BffEnv } from '../app.ts';
 import { requireRole } from '../auth/middleware.ts';
 
@@ -9,7 +9,10 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
-const body = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const body = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+});
 const curatorOnly = requireRole('curator', 'admin');
 
 const routes = {
@@ -39,7 +42,10 @@ const routes = {
     summary: 'Add a song (curators)',
     middleware: curatorOnly,
     request: { body: body(CreateSong) },
-    responses: { 201: json(Song, 'The new song'), 409: { description: 'Same title and artist already exist' } },
+    responses: {
+      201: json(Song, 'The new song'),
+      409: { description: 'Same title and artist already exist' },
+    },
   }),
   update: createRoute({
     method: 'patch',
@@ -68,8 +74,12 @@ export function songRoutes() {
       const { catalog } = c.var.deps;
       return c.json(await catalog.search(c.var, c.req.valid('query')), 200);
     })
-    .openapi(routes.get, async (c) => c.json(await c.var.deps.catalog.get(c.var, c.req.valid('param').id), 200))
-    .openapi(routes.create, async (c) => c.json(await c.var.deps.catalog.create(c.var, c.req.valid('json')), 201))
+    .openapi(routes.get, async (c) =>
+      c.json(await c.var.deps.catalog.get(c.var, c.req.valid('param').id), 200),
+    )
+    .openapi(routes.create, async (c) =>
+      c.json(await c.var.deps.catalog.create(c.var, c.req.valid('json')), 201),
+    )
     .openapi(routes.update, async (c) =>
       c.json(await c.var.deps.catalog.update(c.var, c.req.valid('param').id, c.req.valid('json')), 200),
     )

@@ -8,7 +8,8 @@ export type CatalogRow =
 
 /** One CSV record, as the sample catalog spells its columns. */
 function toSong(record: Record<string, string>): unknown {
-  const number = (value: string | undefined) => (value === undefined || value.trim() === '' ? null : Number(value));
+  const number = (value: string | undefined) =>
+    value === undefined || value.trim() === '' ? null : Number(value);
   const firstWeek = record.first_week?.trim() || null;
   return {
     title: record.title,

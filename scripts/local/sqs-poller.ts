@@ -59,7 +59,10 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
           await sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: queueUrl,
-              Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+              Entries: done.map((message, index) => ({
+                Id: String(index),
+                ReceiptHandle: message.ReceiptHandle,
+              })),
             }),
           );
         }

@@ -35,7 +35,8 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   }, options.sweepEveryMs ?? 5000);
   const sqs = new SQSClient(awsClientConfig(publisherConfig));
   const { SEARCH_INDEXER_QUEUE_URL: queueUrl, SEARCH_INDEXER_QUEUE_ARN: queueArn } = options.env;
-  if (!queueUrl || !queueArn) throw new Error('SEARCH_INDEXER_QUEUE_URL and SEARCH_INDEXER_QUEUE_ARN must be set');
+  if (!queueUrl || !queueArn)
+    throw new Error('SEARCH_INDEXER_QUEUE_URL and SEARCH_INDEXER_QUEUE_ARN must be set');
   const poller = startSqsPoller({
     sqs,
     queueUrl,

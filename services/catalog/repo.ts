@@ -28,8 +28,13 @@ const WRITABLE: Record<keyof CreateSong, string> = {
 
 /** How a value is bound: dates and tag arrays need explicit SQL types to pass the Data API. */
 function bind(field: keyof CreateSong, value: unknown): { expression: string; param: Params[string] } {
-  if (field === 'tags') return { expression: `ARRAY(SELECT jsonb_array_elements_text(:${field}::jsonb))`, param: sql.json(value ?? []) };
-  if (field === 'firstWeek') return { expression: `:${field}`, param: sql.date((value as string | null) ?? null) };
+  if (field === 'tags')
+    return {
+      expression: `ARRAY(SELECT jsonb_array_elements_text(:${field}::jsonb))`,
+      param: sql.json(value ?? []),
+    };
+  if (field === 'firstWeek')
+    return { expression: `:${field}`, param: sql.date((value as string | null) ?? null) };
   return { expression: `:${field}`, param: (value ?? null) as Params[string] };
 }
 
@@ -82,9 +87,12 @@ export function pgSongStore(db: Db): SongStore {
     },
 
     async softDelete(id) {
-      const changed = await db.execute('UPDATE songs SET deleted_at = now() WHERE id = :id AND deleted_at IS NULL', {
-        id: sql.uuid(id),
-      });
+      const changed = await db.execute(
+        'UPDATE songs SET deleted_at = now() WHERE id = :id AND deleted_at IS NULL',
+        {
+          id: sql.uuid(id),
+        },
+      );
       return changed > 0;
     },
 
@@ -135,8 +143,16 @@ async function insert(db: Queryable, fields: CreateSong): Promise<Song> {
  * The import's idempotency: a (title, artist) already in the catalog is left alone unless its
  * chart facts changed, so re-importing the same file writes nothing and publishes nothing.
  */
-async function upsertByTitleArtist(tx: Queryable, song: CreateSong): Promise<'inserted' | 'updated' | 'unchanged'> {
-  const [existing] = await tx.query<{ id: string; firstWeek: string | null; peak: number | null; weeks: number | null }>(
+async function upsertByTitleArtist(
+  tx: Queryable,
+  song: CreateSong,
+): Promise<'inserted' | 'updated' | 'unchanged'> {
+  const [existing] = await tx.query<{
+    id: string;
+    firstWeek: string | null;
+    peak: number | null;
+    weeks: number | null;
+  }>(
     `SELECT id, to_char(first_week, 'YYYY-MM-DD') AS "firstWeek", peak, weeks FROM songs
      WHERE lower(title) = lower(:title) AND lower(artist) = lower(:artist) AND deleted_at IS NULL FOR UPDATE`,
     { title: song.title, artist: song.artist },

@@ -35,16 +35,33 @@ const FacetCount = z.object({ value: z.string(), count: z.number().int() });
 export const SearchResult = z
   .object({
     items: z.array(
-      Song.pick({ id: true, title: true, artist: true, year: true, genre: true, durationMs: true, explicit: true, version: true }),
+      Song.pick({
+        id: true,
+        title: true,
+        artist: true,
+        year: true,
+        genre: true,
+        durationMs: true,
+        explicit: true,
+        version: true,
+      }),
     ),
     total: z.number().int(),
     cursor: z.string().nullable(),
-    facets: z.object({ decade: z.array(FacetCount), genre: z.array(FacetCount), explicit: z.array(FacetCount) }),
+    facets: z.object({
+      decade: z.array(FacetCount),
+      genre: z.array(FacetCount),
+      explicit: z.array(FacetCount),
+    }),
   })
   .openapi('SongSearchResult');
 
 const ImportBatch = z.object({ songs: z.array(CreateSong).min(1).max(1000) });
-const ImportResult = z.object({ inserted: z.number().int(), updated: z.number().int(), unchanged: z.number().int() });
+const ImportResult = z.object({
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+});
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -73,7 +90,10 @@ const routes = {
   update: createRoute({
     method: 'patch',
     path: '/songs/{id}',
-    request: { params: SongId, body: { content: { 'application/json': { schema: UpdateSong } }, required: true } },
+    request: {
+      params: SongId,
+      body: { content: { 'application/json': { schema: UpdateSong } }, required: true },
+    },
     responses: { 200: json(Song, 'The song as changed') },
   }),
   remove: createRoute({

@@ -11,7 +11,13 @@ export const SongFields = z.object({
   title: text(300).openapi({ example: "Don't Stop Believin'" }),
   artist: text(300).openapi({ example: 'Journey' }),
   album: text(300).nullable().optional(),
-  durationMs: z.number().int().min(1000).max(60 * 60 * 1000).nullable().optional(),
+  durationMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(60 * 60 * 1000)
+    .nullable()
+    .optional(),
   year: z.number().int().min(1900).max(2100).nullable().optional(),
   genre: text(60).nullable().optional(),
   bpm: z.number().int().min(20).max(400).nullable().optional(),

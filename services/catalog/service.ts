@@ -1,4 +1,4 @@
-import { DatabaseError, ConflictError, NotFoundError } from '#lib/errors';
+import { ConflictError, DatabaseError, NotFoundError } from '#lib/errors';
 import type { SongStore } from './repo.ts';
 import type { CreateSong, Song, UpdateSong } from './schema.ts';
 import type { SongIndex, SongSearchQuery, SongSearchResult } from './search/port.ts';

@@ -5,7 +5,10 @@ import { notFound, problemResponse, type RequestVariables, requestContext } from
 import type { Logger } from './log.ts';
 
 /** Schema failures become one 400 problem listing every field issue, never zod's raw error. */
-export const validationHook = (result: { success: boolean; error?: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } }) => {
+export const validationHook = (result: {
+  success: boolean;
+  error?: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> };
+}) => {
   if (!result.success) {
     const issues = (result.error?.issues ?? []).map((issue) => ({
       path: issue.path.map(String).join('.'),

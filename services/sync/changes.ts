@@ -59,8 +59,11 @@ export function parseChangeMessage(body: string): ParsedChange {
 }
 
 /** The search index change a song message asks for. */
-export function toSongChange(message: ChangeMessage): { ok: true; change: SongChange } | { ok: false; reason: string } {
-  if (message.op === 'delete') return { ok: true, change: { op: 'delete', id: message.key, version: message.version } };
+export function toSongChange(
+  message: ChangeMessage,
+): { ok: true; change: SongChange } | { ok: false; reason: string } {
+  if (message.op === 'delete')
+    return { ok: true, change: { op: 'delete', id: message.key, version: message.version } };
   const row = SongRow.safeParse(message.payload);
   if (!row.success) return { ok: false, reason: `song payload: ${describeIssues(row.error)}` };
   if (row.data.id !== message.key || row.data.version !== message.version) {

@@ -10,7 +10,10 @@ const publisherSettings = z.object({
 const indexerSettings = z.object({
   ELASTICSEARCH_URL: configFields.url('Elasticsearch 8.x URL, e.g. http://127.0.0.1:9200'),
   ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
-  SEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]*$/)
+    .default(''),
 });
 
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);

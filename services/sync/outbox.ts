@@ -21,7 +21,11 @@ export interface PublishOptions {
  * the transaction rolls back and the rows stay pending; if marking fails after SNS accepted, the
  * rows are published again later: delivery is at-least-once and consumers are idempotent.
  */
-export async function publishPending(db: Db, publisher: ChangePublisher, options: PublishOptions): Promise<number> {
+export async function publishPending(
+  db: Db,
+  publisher: ChangePublisher,
+  options: PublishOptions,
+): Promise<number> {
   let published = 0;
   while (true) {
     const count = await db.transaction(async (tx) => {

@@ -10,8 +10,9 @@ export async function* songsAsChanges(songs: SongStore): AsyncGenerator<SongChan
   let after: string | null = null;
   do {
     const page = await songs.scan(after, PAGE);
-    yield page.songs.map(({ deleted, ...song }): SongChange =>
-      deleted ? { op: 'delete', id: song.id, version: song.version } : { op: 'upsert', song },
+    yield page.songs.map(
+      ({ deleted, ...song }): SongChange =>
+        deleted ? { op: 'delete', id: song.id, version: song.version } : { op: 'upsert', song },
     );
     after = page.nextAfter;
   } while (after);

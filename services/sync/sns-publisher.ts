@@ -1,6 +1,5 @@
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DependencyError } from '#lib/errors';
-import type { ChangeMessage } from './changes.ts';
 import type { ChangePublisher } from './outbox.ts';
 
 const SNS_BATCH_LIMIT = 10;
@@ -38,4 +37,3 @@ export function snsChangePublisher(sns: SNSClient, topicArn: string): ChangePubl
     },
   };
 }
-

@@ -14,7 +14,11 @@ export const PUBLISH_BATCH_SIZE = 100;
 
 /** The outbox drain shared by the change-publisher (fresh rows) and the sweeper (old rows). */
 export function wirePublisher(config: PublisherConfig, tracer: Tracer = xrayTracer()) {
-  const log = createLogger({ serviceName: 'change-publisher', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = createLogger({
+    serviceName: 'change-publisher',
+    level: config.LOG_LEVEL,
+    environment: config.STAGE,
+  });
   const db = createDb(config, tracer, config.AWS_REGION);
   const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
   const publisher = snsChangePublisher(sns, config.CHANGES_TOPIC_ARN);
@@ -22,7 +26,11 @@ export function wirePublisher(config: PublisherConfig, tracer: Tracer = xrayTrac
     log,
     publish: (options: Partial<PublishOptions> = {}) =>
       publishPending(db, publisher, { batchSize: PUBLISH_BATCH_SIZE, ...options }),
-    sweep: () => publishPending(db, publisher, { batchSize: PUBLISH_BATCH_SIZE, minAgeMs: config.OUTBOX_SWEEP_MIN_AGE_MS }),
+    sweep: () =>
+      publishPending(db, publisher, {
+        batchSize: PUBLISH_BATCH_SIZE,
+        minAgeMs: config.OUTBOX_SWEEP_MIN_AGE_MS,
+      }),
     async close() {
       sns.destroy();
       await db.close();
@@ -31,7 +39,11 @@ export function wirePublisher(config: PublisherConfig, tracer: Tracer = xrayTrac
 }
 
 export function wireSearchIndexer(config: IndexerConfig) {
-  const log = createLogger({ serviceName: 'search-indexer', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = createLogger({
+    serviceName: 'search-indexer',
+    level: config.LOG_LEVEL,
+    environment: config.STAGE,
+  });
   const elasticsearch = createElasticsearchClient(config);
   const index = esSongIndex(elasticsearch, {
     readAlias: `${config.SEARCH_INDEX_PREFIX}songs`,

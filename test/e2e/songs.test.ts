@@ -40,19 +40,36 @@ describe('songs over HTTP: a curator writes, everyone finds it in search', () =>
   it('makes a new song searchable by prefix within seconds, then its edit, then its removal', async () => {
     const created = await api('/songs', curator, {
       method: 'POST',
-      body: JSON.stringify({ title: 'Zyxwv Anthem', artist: 'The Placeholders', genre: 'pop', durationMs: 201_000 }),
+      body: JSON.stringify({
+        title: 'Zyxwv Anthem',
+        artist: 'The Placeholders',
+        genre: 'pop',
+        durationMs: 201_000,
+      }),
     });
     expect(created.status).toBe(201);
     const song = (await created.json()) as { id: string; version: number };
-    await eventually(async () => expect((await search('zyxw')).items.map((item) => item.id)).toContain(song.id), 10_000);
+    await eventually(
+      async () => expect((await search('zyxw')).items.map((item) => item.id)).toContain(song.id),
+      10_000,
+    );
 
-    const edited = await api(`/songs/${song.id}`, curator, { method: 'PATCH', body: JSON.stringify({ title: 'Zyxwv Ballad' }) });
+    const edited = await api(`/songs/${song.id}`, curator, {
+      method: 'PATCH',
+      body: JSON.stringify({ title: 'Zyxwv Ballad' }),
+    });
     expect(edited.status).toBe(200);
-    await eventually(async () => expect((await search('zyxwv ballad')).items[0]?.title).toBe('Zyxwv Ballad'), 10_000);
+    await eventually(
+      async () => expect((await search('zyxwv ballad')).items[0]?.title).toBe('Zyxwv Ballad'),
+      10_000,
+    );
 
     expect((await api(`/songs/${song.id}`, curator, { method: 'DELETE' })).status).toBe(204);
     expect((await api(`/songs/${song.id}`)).status).toBe(404);
-    await eventually(async () => expect((await search('zyxwv')).items.map((item) => item.id)).not.toContain(song.id), 10_000);
+    await eventually(
+      async () => expect((await search('zyxwv')).items.map((item) => item.id)).not.toContain(song.id),
+      10_000,
+    );
   });
 
   it('keeps song writes to curators and answers problems a front end can show', async () => {
@@ -61,7 +78,10 @@ describe('songs over HTTP: a curator writes, everyone finds it in search', () =>
     const forbidden = await api('/songs', singer, { method: 'POST', body });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.get('content-type')).toBe('application/problem+json');
-    const invalid = await api('/songs', curator, { method: 'POST', body: JSON.stringify({ title: 'x', artist: 'y', year: 3000 }) });
+    const invalid = await api('/songs', curator, {
+      method: 'POST',
+      body: JSON.stringify({ title: 'x', artist: 'y', year: 3000 }),
+    });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ issues: [{ path: 'year' }] });
     const missing = await api('/songs/00000000-0000-4000-8000-000000000000');

@@ -12,7 +12,10 @@ beforeAll(async () => {
     awsEndpointUrl: inject('awsEndpointUrl'),
     elasticsearchUrl: inject('elasticsearchUrl'),
   });
-  app = createCatalogApp({ catalog: createCatalogService({ songs: fx.songs, index: fx.index }), log: quietLog });
+  app = createCatalogApp({
+    catalog: createCatalogService({ songs: fx.songs, index: fx.index }),
+    log: quietLog,
+  });
 });
 
 afterAll(() => fx.close());
@@ -24,17 +27,28 @@ const send = (method: string, path: string, body?: unknown, headers: Record<stri
     headers: { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
-const songCount = async () => (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM songs'))[0]?.n;
-const outboxCount = async () => (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox'))[0]?.n;
+const songCount = async () =>
+  (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM songs'))[0]?.n;
+const outboxCount = async () =>
+  (await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox'))[0]?.n;
 
 describe('catalog service over HTTP', () => {
   it('creates, reads, partially updates and soft-deletes a song, each write with a new version', async () => {
-    const created = await send('POST', base, { title: 'Mr. Brightside', artist: 'The Killers', year: 2004, tags: ['rock', 'anthem'] });
+    const created = await send('POST', base, {
+      title: 'Mr. Brightside',
+      artist: 'The Killers',
+      year: 2004,
+      tags: ['rock', 'anthem'],
+    });
     expect(created.status).toBe(201);
     const song = (await created.json()) as { id: string; version: number; tags: string[]; explicit: boolean };
     expect(song).toMatchObject({ tags: ['rock', 'anthem'], explicit: false });
-    expect((await (await send('GET', `${base}/${song.id}`)).json()) as object).toMatchObject({ title: 'Mr. Brightside' });
-    const patched = (await (await send('PATCH', `${base}/${song.id}`, { bpm: 148, musicalKey: 'Db' })).json()) as {
+    expect((await (await send('GET', `${base}/${song.id}`)).json()) as object).toMatchObject({
+      title: 'Mr. Brightside',
+    });
+    const patched = (await (
+      await send('PATCH', `${base}/${song.id}`, { bpm: 148, musicalKey: 'Db' })
+    ).json()) as {
       version: number;
       title: string;
       bpm: number;
@@ -48,11 +62,19 @@ describe('catalog service over HTTP', () => {
 
   it('answers field-level problems for invalid songs and writes nothing', async () => {
     const [songsBefore, outboxBefore] = [await songCount(), await outboxCount()];
-    const response = await send('POST', base, { title: '', artist: 'x'.repeat(301), bpm: 9000, musicalKey: 'H#', surprise: true });
+    const response = await send('POST', base, {
+      title: '',
+      artist: 'x'.repeat(301),
+      bpm: 9000,
+      musicalKey: 'H#',
+      surprise: true,
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const problem = (await response.json()) as { issues: Array<{ path: string }> };
-    expect(problem.issues.map((issue) => issue.path).sort()).toEqual(expect.arrayContaining(['artist', 'bpm', 'musicalKey', 'title']));
+    expect(problem.issues.map((issue) => issue.path).sort()).toEqual(
+      expect.arrayContaining(['artist', 'bpm', 'musicalKey', 'title']),
+    );
     expect(await songCount()).toBe(songsBefore);
     expect(await outboxCount()).toBe(outboxBefore);
   });
@@ -70,7 +92,11 @@ describe('catalog service over HTTP', () => {
 
   it('refuses an oversized body with 413 and writes nothing', async () => {
     const before = await songCount();
-    const response = await send('POST', base, { title: 'Big', artist: 'Body', album: 'x'.repeat(3 * 1024 * 1024) });
+    const response = await send('POST', base, {
+      title: 'Big',
+      artist: 'Body',
+      album: 'x'.repeat(3 * 1024 * 1024),
+    });
     expect(response.status).toBe(413);
     expect(await songCount()).toBe(before);
   });
@@ -100,18 +126,33 @@ describe('catalog service over HTTP', () => {
       { title: 'Import One', artist: 'Loader', peak: 10, weeks: 3, firstWeek: '1999-01-02' },
       { title: 'Import Two', artist: 'Loader', peak: 5, weeks: 8 },
     ];
-    expect(await (await send('POST', `${base}/import`, { songs: batch })).json()).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(await (await send('POST', `${base}/import`, { songs: batch })).json()).toEqual({
+      inserted: 2,
+      updated: 0,
+      unchanged: 0,
+    });
     const outboxAfterFirst = await outboxCount();
-    expect(await (await send('POST', `${base}/import`, { songs: batch })).json()).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
+    expect(await (await send('POST', `${base}/import`, { songs: batch })).json()).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 2,
+    });
     expect(await outboxCount()).toBe(outboxAfterFirst);
     const changed = [{ ...batch[0], weeks: 4 }, batch[1]];
-    expect(await (await send('POST', `${base}/import`, { songs: changed })).json()).toEqual({ inserted: 0, updated: 1, unchanged: 1 });
+    expect(await (await send('POST', `${base}/import`, { songs: changed })).json()).toEqual({
+      inserted: 0,
+      updated: 1,
+      unchanged: 1,
+    });
   });
 
   it('rejects a whole import batch with an invalid row, naming the row, and writes nothing', async () => {
     const before = await songCount();
     const response = await send('POST', `${base}/import`, {
-      songs: [{ title: 'Fine', artist: 'Row' }, { title: 'Bad peak', artist: 'Row', peak: 101 }],
+      songs: [
+        { title: 'Fine', artist: 'Row' },
+        { title: 'Bad peak', artist: 'Row', peak: 101 },
+      ],
     });
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toContain('songs.1.peak');
@@ -119,7 +160,16 @@ describe('catalog service over HTTP', () => {
   });
 
   it('answers searches with hostile or empty input without errors', async () => {
-    for (const q of ['', 'a', '"', '*', '\\', 'title:(foo OR bar) AND NOT baz~2', 'x'.repeat(5000), '{"query":1}']) {
+    for (const q of [
+      '',
+      'a',
+      '"',
+      '*',
+      '\\',
+      'title:(foo OR bar) AND NOT baz~2',
+      'x'.repeat(5000),
+      '{"query":1}',
+    ]) {
       const response = await app.request(`${base}/search?q=${encodeURIComponent(q)}`);
       expect(response.status, q.slice(0, 40)).toBe(200);
     }

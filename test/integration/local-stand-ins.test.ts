@@ -84,14 +84,23 @@ describe('moto (SNS, SQS, S3 through the real AWS SDK clients)', () => {
       }),
     );
     const receive = (url: string) =>
-      sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+      sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+      );
     for (const queue of [resources.queues['search-indexer'], resources.queues['cache-invalidator']]) {
       const { Messages = [] } = await receive(queue.url);
       expect(Messages).toHaveLength(1);
       const [message] = Messages;
-      expect(JSON.parse(message?.Body ?? '')).toEqual({ entity: 'song', op: 'upsert', key: 'k1', version: 7 });
+      expect(JSON.parse(message?.Body ?? '')).toEqual({
+        entity: 'song',
+        op: 'upsert',
+        key: 'k1',
+        version: 7,
+      });
       expect(message?.MessageAttributes?.entity?.StringValue).toBe('song');
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message?.ReceiptHandle }));
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message?.ReceiptHandle }),
+      );
     }
     // The performances queue's filter policy keeps song changes out.
     const { Messages: none = [] } = await receive(resources.queues.performances.url);

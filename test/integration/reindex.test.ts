@@ -4,7 +4,13 @@ import { reindexFromDatabase } from '#services/sync/reindex';
 import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
 import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
 import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
-import { createSyncFixture, eventually, indexDrift, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
+import {
+  createSyncFixture,
+  eventually,
+  indexDrift,
+  quietLog,
+  type SyncFixture,
+} from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
 const running: Array<{ stop(): Promise<void> }> = [];
@@ -42,7 +48,10 @@ afterAll(async () => {
 
 describe('reindex from PostgreSQL', () => {
   it('loses no edit or delete made while it runs, and swaps the read alias to the new index', async () => {
-    const songs = Array.from({ length: 400 }, (_, n) => ({ title: `Reindex Song ${n}`, artist: `Band ${n % 17}` }));
+    const songs = Array.from({ length: 400 }, (_, n) => ({
+      title: `Reindex Song ${n}`,
+      artist: `Band ${n % 17}`,
+    }));
     await fx.songs.importBatch(songs);
     let started = Date.now();
     await eventually(async () => expect(await indexDrift(fx)).toEqual([]), 60_000);
@@ -67,7 +76,9 @@ describe('reindex from PostgreSQL', () => {
     const result = await reindexFromDatabase(fx.es, fx.songs, { prefix: fx.prefix });
     stop = true;
     const writesDuring = await writes;
-    console.log(`reindex of ${result.documents} songs took ${Date.now() - started} ms, ${writesDuring} writes meanwhile`);
+    console.log(
+      `reindex of ${result.documents} songs took ${Date.now() - started} ms, ${writesDuring} writes meanwhile`,
+    );
 
     expect(writesDuring).toBeGreaterThan(0);
     expect(result.documents).toBeGreaterThanOrEqual(400);

@@ -213,7 +213,7 @@ describe('serverless package', () => {
     const env = Object.fromEntries(
       Object.entries(variables?.Variables ?? {}).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : `https://${name.toLowerCase()}.invalid/`,
+        typeof value === 'string' ? value : `https://${name.toLowerCase().replaceAll('_', '-')}.invalid`,
       ]),
     );
     expect(() => loadBffConfig({ ...env, AWS_REGION: 'eu-west-1' })).not.toThrow();

@@ -9,7 +9,13 @@ import { type ChangePublisher, publishPending } from '#services/sync/outbox';
 import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
 import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
 import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
-import { createSyncFixture, eventually, indexDrift, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
+import {
+  createSyncFixture,
+  eventually,
+  indexDrift,
+  quietLog,
+  type SyncFixture,
+} from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
 const running: Array<{ stop(): Promise<void> }> = [];
@@ -74,7 +80,11 @@ async function startChain(options: {
   running.push(poller);
 }
 
-const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({ title, artist: 'Sync Tester', ...extra });
+const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({
+  title,
+  artist: 'Sync Tester',
+  ...extra,
+});
 
 const inSync = () =>
   eventually(async () => {
@@ -90,7 +100,9 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
       expect(result.items.map((item) => item.id)).toContain(created.id);
     });
     const edited = await fx.songs.update(created.id, { title: 'Chain Reaction Remix' });
-    await eventually(async () => expect(await fx.index.versionOf(created.id)).toEqual({ version: edited?.version, deleted: false }));
+    await eventually(async () =>
+      expect(await fx.index.versionOf(created.id)).toEqual({ version: edited?.version, deleted: false }),
+    );
     await fx.songs.softDelete(created.id);
     await eventually(async () => {
       const result = await fx.index.search({ q: 'chain reaction', limit: 5 });
@@ -138,7 +150,12 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
     // Newest first, then the older ones: the tombstone must win for good.
     for (const message of messages) {
       const result = await indexer({
-        Records: [{ messageId: String(message.outboxId), body: JSON.stringify(message) } as SQSEvent['Records'][number]],
+        Records: [
+          {
+            messageId: String(message.outboxId),
+            body: JSON.stringify(message),
+          } as SQSEvent['Records'][number],
+        ],
       });
       expect(result.batchItemFailures).toEqual([]);
     }
@@ -205,7 +222,10 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
     await eventually(async () => expect(await fx.index.versionOf(good.id)).not.toBeNull());
     await eventually(async () => {
       const { Attributes } = await fx.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.deadLetterUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
       );
       expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(1);
     }, 20_000);

@@ -44,7 +44,11 @@ export async function createSyncFixture(urls: {
   const scratch = await createScratchDatabase(urls.databaseUrl);
   const db = pgDb({ connectionString: scratch.url });
   await runMigrations(db, readMigrations(MIGRATIONS_DIR));
-  const resources = await ensureLocalAwsResources({ endpoint: urls.awsEndpointUrl, region: LOCAL_REGION, prefix });
+  const resources = await ensureLocalAwsResources({
+    endpoint: urls.awsEndpointUrl,
+    region: LOCAL_REGION,
+    prefix,
+  });
   const aws = awsClientConfig({ AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: urls.awsEndpointUrl });
   const sqs = new SQSClient(aws);
   const sns = new SNSClient(aws);
@@ -93,14 +97,23 @@ export async function indexDrift(fx: Pick<SyncFixture, 'db' | 'es' | 'prefix'>):
     'SELECT id, version, deleted_at IS NOT NULL AS deleted FROM songs ORDER BY id',
   );
   if (rows.length === 0) return [];
-  const { docs } = await fx.es.mget<{ deleted?: boolean }>({ index: `${fx.prefix}songs`, ids: rows.map((row) => row.id) });
+  const { docs } = await fx.es.mget<{ deleted?: boolean }>({
+    index: `${fx.prefix}songs`,
+    ids: rows.map((row) => row.id),
+  });
   const indexed = new Map(
-    docs.flatMap((doc) => ('found' in doc && doc.found ? [[doc._id, { version: doc._version, deleted: doc._source?.deleted === true }]] : [])),
+    docs.flatMap((doc) =>
+      'found' in doc && doc.found
+        ? [[doc._id, { version: doc._version, deleted: doc._source?.deleted === true }]]
+        : [],
+    ),
   );
   return rows.flatMap((row) => {
     const hit = indexed.get(row.id);
     if (!hit) return [`${row.id}: missing (want v${row.version})`];
     if (hit.version === row.version && hit.deleted === row.deleted) return [];
-    return [`${row.id}: index v${hit.version}${hit.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`];
+    return [
+      `${row.id}: index v${hit.version}${hit.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`,
+    ];
   });
 }

@@ -17,14 +17,20 @@ export function createSearchIndexer(deps: { index: SongIndex; log: Logger }) {
     for (const record of event.Records) {
       const parsed = parseChangeMessage(record.body);
       if (!parsed.ok) {
-        deps.log.error('malformed change message', { 'event.reason': parsed.reason, 'message.id': record.messageId });
+        deps.log.error('malformed change message', {
+          'event.reason': parsed.reason,
+          'message.id': record.messageId,
+        });
         failed.push(record.messageId);
         continue;
       }
       if (parsed.message.entity !== 'song') continue;
       const song = toSongChange(parsed.message);
       if (!song.ok) {
-        deps.log.error('malformed song change', { 'event.reason': song.reason, 'message.id': record.messageId });
+        deps.log.error('malformed song change', {
+          'event.reason': song.reason,
+          'message.id': record.messageId,
+        });
         failed.push(record.messageId);
         continue;
       }
@@ -37,7 +43,10 @@ export function createSearchIndexer(deps: { index: SongIndex; log: Logger }) {
           if (outcome.result !== 'failed') return;
           const item = pending[position];
           if (!item) return;
-          deps.log.warn('index write failed', { 'event.reason': outcome.reason, 'message.id': item.messageId });
+          deps.log.warn('index write failed', {
+            'event.reason': outcome.reason,
+            'message.id': item.messageId,
+          });
           failed.push(item.messageId);
         });
       } catch (error) {

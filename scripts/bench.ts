@@ -1,0 +1,272 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createElasticsearchClient } from '#lib/elasticsearch';
+import { esSongIndex } from '#services/catalog/search/es-song-index';
+import type { SongChange } from '#services/catalog/search/port';
+import { freePort } from '#test/support/child';
+import { startStack } from '#test/support/stack';
+import { type LoadResult, percentile, runLoad } from './bench/load.ts';
+import { readCatalog } from './catalog/rows.ts';
+import { bootstrapLocal } from './local/bootstrap.ts';
+import { startLocalServer } from './local/server.ts';
+import { startLocalSync } from './local/sync.ts';
+import { issueLocalAccessToken } from './token.ts';
+
+const CATALOG = new URL('../../shared/data/catalog/hot100-songs.csv', import.meta.url).pathname;
+const REPLICAS = 8;
+
+interface Row {
+  bench: string;
+  value: string;
+  ratio?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const loadRow = (bench: string, result: LoadResult, baseline?: LoadResult, note?: string) =>
+  rows.push({
+    bench,
+    value: `${result.rps.toFixed(0)} req/s, p50 ${ms(result.p50)}, p95 ${ms(result.p95)}, p99 ${ms(result.p99)}${result.errors ? `, ${result.errors} errors` : ''}`,
+    ...(baseline
+      ? { ratio: `${((result.rps / baseline.rps) * 100).toFixed(0)} % of hello-world req/s` }
+      : {}),
+    ...(note ? { note } : {}),
+  });
+
+/**
+ * `npm run bench`: the numbers behind the speed goals, as ratios against a baseline measured in
+ * the same run on the same machine. Starts its own throwaway stack; takes a few minutes.
+ */
+async function main(): Promise<void> {
+  const log = (line: string) => console.log(line);
+  log('Starting a throwaway stack for the benchmarks…');
+  const stack = await startStack({ persistent: false, progress: log });
+  const { env } = await bootstrapLocal(stack.urls, () => {});
+  Object.assign(process.env, env);
+  const server = await startLocalServer(process.env, await freePort());
+  const sync = await startLocalSync({ env: process.env });
+  const hello = new Hono().get('/hello', (c) => c.text('hello'));
+  const helloPort = await freePort();
+  const helloServer = serve({ fetch: hello.fetch, port: helloPort, hostname: '127.0.0.1' });
+  try {
+    const api = `${server.url}/api`;
+    const load = (urls: string[], concurrency: number, headers?: Record<string, string>) =>
+      runLoad({ urls, concurrency, maxRequests: 20_000, maxMs: 8_000, ...(headers ? { headers } : {}) });
+
+    log('baseline: bare Hono hello-world…');
+    const baseline = await load([`http://127.0.0.1:${helloPort}/hello`], 64);
+    loadRow('hello-world (bare Hono, same machine), 64 connections', baseline, undefined, 'the ceiling');
+
+    log('catalog import…');
+    const imported = await importCatalog(server.url);
+    rows.push({
+      bench: 'catalog import through the catalog service (12,694 rows)',
+      value: `${imported.toFixed(0)} rows/s`,
+    });
+
+    log('waiting for the imported catalog to become searchable…');
+    const searchable = await waitSearchable(api, 12_694);
+    rows.push({
+      bench: 'import → whole catalog searchable (outbox → SNS → SQS → index, moto)',
+      value: `${(searchable / 1000).toFixed(1)} s`,
+      note: `${(12_694 / (searchable / 1000)).toFixed(0)} changes/s through the local chain`,
+    });
+
+    log('write → searchable lag…');
+    const curator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
+    const lags = await measureLag(api, curator, 500, 5);
+    rows.push({
+      bench: 'write → searchable lag, 500 single-song writes (5 writers)',
+      value: `p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, p99 ${ms(percentile(lags, 99))}`,
+    });
+
+    const queries = [
+      'dont sto',
+      'shape of y',
+      'bohemain rhapsody',
+      'taylor swift',
+      'hello adele',
+      'halsey closer',
+      'beyonce',
+      'uptown fu',
+    ];
+    const searchUrls = queries.map((q) => `${api}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
+    for (const concurrency of [1, 32]) {
+      log(`search, ${concurrency} connections, 12.7k catalog…`);
+      loadRow(
+        `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s)`,
+        await load(searchUrls, concurrency),
+        baseline,
+      );
+    }
+
+    log(`replicating the catalog ×${REPLICAS} into the index…`);
+    const total = await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, REPLICAS);
+    for (const concurrency of [1, 32]) {
+      log(`search, ${concurrency} connections, ×${REPLICAS} catalog…`);
+      loadRow(
+        `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s)`,
+        await load(searchUrls, concurrency),
+        baseline,
+        'replicas written to the index directly, titles suffixed " (replica n)"',
+      );
+    }
+
+    const [anyId] = (
+      (await (await fetch(`${api}/songs/search?q=hello&limit=1`)).json()) as { items: Array<{ id: string }> }
+    ).items.map((item) => item.id);
+    log('song by id and /api/me…');
+    loadRow(
+      'GET /api/songs/:id (no read cache yet), 64 connections',
+      await load([`${api}/songs/${anyId}`], 64),
+      baseline,
+    );
+    const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
+    loadRow(
+      'GET /api/me (Bearer, no read cache yet), 64 connections',
+      await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` }),
+      baseline,
+    );
+  } finally {
+    helloServer.close();
+    await sync.stop();
+    await server.close();
+    await stack.stop();
+  }
+  printTable();
+}
+
+async function importCatalog(baseUrl: string): Promise<number> {
+  const started = Date.now();
+  let batch: unknown[] = [];
+  let count = 0;
+  const send = async () => {
+    if (batch.length === 0) return;
+    const response = await fetch(`${baseUrl}/internal/catalog/songs/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ songs: batch }),
+    });
+    if (!response.ok) throw new Error(`import failed: ${response.status} ${await response.text()}`);
+    batch = [];
+  };
+  for await (const row of readCatalog(CATALOG)) {
+    if (!row.ok) continue;
+    batch.push(row.song);
+    count++;
+    if (batch.length === 500) await send();
+  }
+  await send();
+  return count / ((Date.now() - started) / 1000);
+}
+
+async function waitSearchable(api: string, expected: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < 30 * 60_000) {
+    const { total } = (await (await fetch(`${api}/songs/search?limit=1`)).json()) as { total: number };
+    if (total >= expected) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the imported catalog did not become searchable within 30 minutes');
+}
+
+/** Writers each create songs one at a time and poll search until the new song shows up. */
+async function measureLag(api: string, token: string, writes: number, writers: number): Promise<number[]> {
+  const lags: number[] = [];
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const writer = async (w: number) => {
+    for (let n = 0; n < writes / writers; n++) {
+      const marker = `lagprobe${w}x${n}q${Math.random().toString(36).slice(2, 8)}`;
+      const response = await fetch(`${api}/songs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ title: `${marker} Song`, artist: 'Bench Writer' }),
+      });
+      if (response.status !== 201)
+        throw new Error(`write failed: ${response.status} ${await response.text()}`);
+      const written = performance.now();
+      while (true) {
+        const result = (await (await fetch(`${api}/songs/search?q=${marker}&limit=1`)).json()) as {
+          total: number;
+        };
+        if (result.total > 0) break;
+        if (performance.now() - written > 60_000) throw new Error(`song ${marker} not searchable after 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      lags.push(performance.now() - written);
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
+  return lags.sort((a, b) => a - b);
+}
+
+async function replicateIntoIndex(elasticsearchUrl: string, replicas: number): Promise<number> {
+  const client = createElasticsearchClient({ ELASTICSEARCH_URL: elasticsearchUrl });
+  const index = esSongIndex(client);
+  let total = 0;
+  let batch: SongChange[] = [];
+  const now = new Date().toISOString();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const outcomes = await index.apply(batch);
+    const failed = outcomes.filter((outcome) => outcome.result === 'failed');
+    if (failed.length > 0) throw new Error(`replica indexing failed: ${JSON.stringify(failed[0])}`);
+    batch = [];
+  };
+  let n = 0;
+  for await (const row of readCatalog(CATALOG)) {
+    if (!row.ok) continue;
+    for (let replica = 1; replica < replicas; replica++) {
+      n++;
+      batch.push({
+        op: 'upsert',
+        song: {
+          ...{
+            album: null,
+            durationMs: null,
+            genre: null,
+            bpm: null,
+            musicalKey: null,
+            explicit: false,
+            language: null,
+            isrc: null,
+            tags: [],
+          },
+          ...row.song,
+          year: row.song.year ?? null,
+          firstWeek: row.song.firstWeek ?? null,
+          peak: row.song.peak ?? null,
+          weeks: row.song.weeks ?? null,
+          explicit: false,
+          tags: [],
+          title: `${row.song.title} (replica ${replica})`,
+          id: `00000000-0000-4000-8${String(replica).padStart(3, '0')}-${String(n).padStart(12, '0')}`,
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        } as never,
+      });
+      if (batch.length === 2000) await flush();
+    }
+    total++;
+  }
+  await flush();
+  await client.indices.refresh({ index: 'songs' });
+  await client.close();
+  return total * replicas;
+}
+
+function printTable(): void {
+  const header = ['bench', 'measured', 'against the baseline', 'note'];
+  const table = [header, ...rows.map((row) => [row.bench, row.value, row.ratio ?? '', row.note ?? ''])];
+  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  console.log(`\n${line(header)}\n| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`);
+  for (const cells of table.slice(1)) console.log(line(cells));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : String(error));
+  process.exit(1);
+});
