@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '#lib/errors';
 import { createLogger } from '#lib/log';
-import type { Song } from '#services/catalog/schema';
+import { type Song, songFromFields } from '#services/catalog/schema';
+import { memoryRateLimiter } from './abuse/rate-limit.ts';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
+import { noCache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
@@ -19,6 +21,8 @@ const baseConfig = {
   CORS_ORIGINS: ['http://app.test'],
   SESSION_IDLE_SECONDS: 1800,
   SESSION_ABSOLUTE_SECONDS: 43_200,
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
+  RATE_LIMIT_USER_PER_MINUTE: 1000,
 } as BffConfig;
 
 const up = async () => {};
@@ -36,27 +40,7 @@ function memoryCatalog(): CatalogClient {
     }),
     get: async (_, id) => songs.get(id) ?? notFound(id),
     create: async (_, fields) => {
-      const now = new Date().toISOString();
-      const song: Song = {
-        id: randomUUID(),
-        album: null,
-        durationMs: null,
-        year: null,
-        genre: null,
-        bpm: null,
-        musicalKey: null,
-        explicit: false,
-        language: null,
-        isrc: null,
-        tags: [],
-        firstWeek: null,
-        peak: null,
-        weeks: null,
-        ...fields,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      } as Song;
+      const song = songFromFields(fields, { id: randomUUID(), version: 1, at: new Date().toISOString() });
       songs.set(song.id, song);
       return song;
     },
@@ -87,6 +71,8 @@ async function appWith(options: AppOptions = {}) {
     probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...options.probes },
     auth: auth.deps,
     catalog: memoryCatalog(),
+    cache: noCache(),
+    rateLimiter: memoryRateLimiter(),
   });
   return { app, auth };
 }

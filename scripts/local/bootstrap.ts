@@ -39,6 +39,11 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       MEDIA_BUCKET: resources.mediaBucket,
       SEARCH_INDEXER_QUEUE_URL: resources.queues['search-indexer'].url,
       SEARCH_INDEXER_QUEUE_ARN: resources.queues['search-indexer'].arn,
+      CACHE_INVALIDATOR_QUEUE_URL: resources.queues['cache-invalidator'].url,
+      CACHE_INVALIDATOR_QUEUE_ARN: resources.queues['cache-invalidator'].arn,
+      // Every local client (browser, tests, the bench) comes from 127.0.0.1 and shares one bucket.
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
+      RATE_LIMIT_USER_PER_MINUTE: '10000000',
       MONITORED_QUEUE_URLS: Object.values(resources.queues)
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),

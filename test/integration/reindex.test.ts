@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { publishPending } from '#services/sync/outbox';
 import { reindexFromDatabase } from '#services/sync/reindex';
-import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
-import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
-import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
 import {
   createSyncFixture,
   eventually,
   indexDrift,
-  quietLog,
   type SyncFixture,
+  startFixtureChain,
 } from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -21,24 +17,7 @@ beforeAll(async () => {
     awsEndpointUrl: inject('awsEndpointUrl'),
     elasticsearchUrl: inject('elasticsearchUrl'),
   });
-  running.push(
-    await startOutboxListener({
-      databaseUrl: fx.databaseUrl,
-      drain: () => publishPending(fx.db, fx.publisher, { batchSize: 100 }),
-      onError: () => {},
-    }),
-  );
-  const queue = fx.resources.queues['search-indexer'];
-  running.push(
-    startSqsPoller({
-      sqs: fx.sqs,
-      queueUrl: queue.url,
-      queueArn: queue.arn,
-      region: 'us-east-1',
-      handler: createSearchIndexer({ index: fx.index, log: quietLog }),
-      visibilityTimeoutSeconds: 2,
-    }),
-  );
+  running.push(await startFixtureChain(fx));
 });
 
 afterAll(async () => {

@@ -7,14 +7,14 @@ import type { SongIndex } from '#services/catalog/search/port';
 import type { ChangeMessage } from '#services/sync/changes';
 import { type ChangePublisher, publishPending } from '#services/sync/outbox';
 import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
-import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
-import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
 import {
+  type ChainOptions,
   createSyncFixture,
   eventually,
   indexDrift,
   quietLog,
   type SyncFixture,
+  startFixtureChain,
 } from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -49,36 +49,10 @@ function switchableIndex(index: SongIndex) {
   return { index: wrapped, setDown: (value: boolean) => (down = value) };
 }
 
-/** Starts the chain as the local stack runs it, with the given indexer and publisher. */
-async function startChain(options: {
-  index?: SongIndex;
-  publisher?: ChangePublisher;
-  visibilityTimeoutSeconds?: number;
-  /** Without the listener, only explicit publishPending calls publish. */
-  listen?: boolean;
-  handlerWrapper?: (handler: (event: SQSEvent) => Promise<unknown>) => (event: SQSEvent) => Promise<never>;
-}) {
-  const publisher = options.publisher ?? fx.publisher;
-  if (options.listen !== false) {
-    const listener = await startOutboxListener({
-      databaseUrl: fx.databaseUrl,
-      drain: () => publishPending(fx.db, publisher, { batchSize: 100 }),
-      onError: () => {},
-    });
-    running.push(listener);
-  }
-  const indexer = createSearchIndexer({ index: options.index ?? fx.index, log: quietLog });
-  const queue = fx.resources.queues['search-indexer'];
-  const poller = startSqsPoller({
-    sqs: fx.sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    region: 'us-east-1',
-    handler: (options.handlerWrapper?.(indexer) as typeof indexer | undefined) ?? indexer,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
-  });
-  running.push(poller);
-}
+/** Starts the chain for this file's fixture; stopped after each test. */
+const startChain = async (options: ChainOptions = {}) => {
+  running.push(await startFixtureChain(fx, options));
+};
 
 const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({
   title,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 /** A prerequisite (a binary, a toolchain) is missing; the message says how to install it. */
@@ -38,6 +39,15 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
 });
+
+// Nor may a signal that would end the process without an 'exit' event. A program that handles
+// the signal itself (npm start stops everything gracefully) is left to do so.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  });
+}
 
 export function findOnPath(command: string): string | undefined {
   if (isAbsolute(command)) return canExecute(command) ? command : undefined;

@@ -6,10 +6,14 @@ import type { PartOptions, StackPart } from './part.ts';
 
 const INSTALL_HINT = 'Install it with `apt-get install -y redis-server` (Debian/Ubuntu).';
 
-/** `redis-server` from PATH on a free port, without persistence: it holds caches and sessions only. */
-export async function startRedis(options: PartOptions): Promise<StackPart> {
+/**
+ * `redis-server` from PATH on a free port, without persistence: it holds caches and sessions only.
+ * With `port`, a private server on that port whatever REDIS_URL says (fault tests stop and restart
+ * one where their clients expect it).
+ */
+export async function startRedis(options: PartOptions & { port?: number }): Promise<StackPart> {
   const started = Date.now();
-  const override = process.env.REDIS_URL;
+  const override = options.port === undefined ? process.env.REDIS_URL : undefined;
   if (override) {
     const { hostname, port } = new URL(override);
     if (!(await answersPing(hostname, Number(port || 6379)))) {
@@ -23,7 +27,7 @@ export async function startRedis(options: PartOptions): Promise<StackPart> {
       stop: async () => {},
     };
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = join(options.runDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const logFile = join(options.runDir, 'redis.log');

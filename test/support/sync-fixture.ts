@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { SQSEvent } from 'aws-lambda';
 import { awsClientConfig } from '#lib/aws';
 import { pgDb } from '#lib/db/pg';
 import type { Db } from '#lib/db/port';
@@ -10,9 +11,13 @@ import { readMigrations, runMigrations } from '#lib/migrate';
 import { pgSongStore, type SongStore } from '#services/catalog/repo';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongIndex } from '#services/catalog/search/port';
+import { type ChangePublisher, publishPending } from '#services/sync/outbox';
+import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
 import { snsChangePublisher } from '#services/sync/sns-publisher';
 import { ensureLocalAwsResources, type LocalAwsResources } from '../../scripts/local/aws-resources.ts';
 import { LOCAL_REGION, MIGRATIONS_DIR } from '../../scripts/local/bootstrap.ts';
+import { startOutboxListener } from '../../scripts/local/outbox-listener.ts';
+import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 
 export const quietLog = createLogger({ serviceName: 'test', level: 'SILENT', environment: 'test' });
@@ -116,4 +121,48 @@ export async function indexDrift(fx: Pick<SyncFixture, 'db' | 'es' | 'prefix'>):
       `${row.id}: index v${hit.version}${hit.deleted ? ' deleted' : ''}, db v${row.version}${row.deleted ? ' deleted' : ''}`,
     ];
   });
+}
+
+export interface ChainOptions {
+  index?: SongIndex;
+  publisher?: ChangePublisher;
+  visibilityTimeoutSeconds?: number;
+  /** Without the listener, only explicit publishPending calls publish. */
+  listen?: boolean;
+  /** Wraps the indexer, e.g. to make it crash. */
+  handlerWrapper?: (handler: (event: SQSEvent) => Promise<unknown>) => (event: SQSEvent) => Promise<never>;
+}
+
+/**
+ * The change chain on a fixture's resources, as the local stack runs it: the outbox listener
+ * publishing to the fixture's topic, and a poller feeding its search-indexer queue to the indexer.
+ */
+export async function startFixtureChain(
+  fx: SyncFixture,
+  options: ChainOptions = {},
+): Promise<{ stop(): Promise<void> }> {
+  const publisher = options.publisher ?? fx.publisher;
+  const listener =
+    options.listen === false
+      ? undefined
+      : await startOutboxListener({
+          databaseUrl: fx.databaseUrl,
+          drain: () => publishPending(fx.db, publisher, { batchSize: 100 }),
+          onError: () => {},
+        });
+  const indexer = createSearchIndexer({ index: options.index ?? fx.index, log: quietLog });
+  const queue = fx.resources.queues['search-indexer'];
+  const poller = startSqsPoller({
+    sqs: fx.sqs,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    region: LOCAL_REGION,
+    handler: (options.handlerWrapper?.(indexer) as typeof indexer | undefined) ?? indexer,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+  });
+  return {
+    async stop() {
+      await Promise.all([listener?.stop(), poller.stop()]);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Song } from '#services/catalog/schema';
+import { type Song, songFromFields } from '#services/catalog/schema';
 import { REPO_ROOT } from '../stack.ts';
 
 /** The Billboard Hot 100 sample (see `shared/data/catalog/README.md`), next to the repository. */
@@ -95,26 +95,15 @@ export function songId(title: string, artist: string): string {
 
 /** The song a catalog import would create from a row: chart facts only, version 1. */
 export function songFromRow(row: CatalogRow, version = 1): Song {
-  const at = `${row.firstWeek}T00:00:00.000Z`;
-  return {
-    id: songId(row.title, row.artist),
-    title: row.title,
-    artist: row.artist,
-    album: null,
-    durationMs: null,
-    year: Number(row.firstWeek.slice(0, 4)),
-    genre: null,
-    bpm: null,
-    musicalKey: null,
-    explicit: false,
-    language: null,
-    isrc: null,
-    tags: [],
-    firstWeek: row.firstWeek,
-    peak: row.peak,
-    weeks: row.weeks,
-    version,
-    createdAt: at,
-    updatedAt: at,
-  };
+  return songFromFields(
+    {
+      title: row.title,
+      artist: row.artist,
+      year: Number(row.firstWeek.slice(0, 4)),
+      firstWeek: row.firstWeek,
+      peak: row.peak,
+      weeks: row.weeks,
+    },
+    { id: songId(row.title, row.artist), version, at: `${row.firstWeek}T00:00:00.000Z` },
+  );
 }
