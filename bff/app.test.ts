@@ -10,6 +10,7 @@ import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
 import { noCache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
+import { memorySingers } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 
@@ -21,6 +22,7 @@ const baseConfig = {
   CORS_ORIGINS: ['http://app.test'],
   SESSION_IDLE_SECONDS: 1800,
   SESSION_ABSOLUTE_SECONDS: 43_200,
+  ME_PART_TIMEOUT_MS: 1000,
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
   RATE_LIMIT_USER_PER_MINUTE: 1000,
 } as BffConfig;
@@ -71,6 +73,7 @@ async function appWith(options: AppOptions = {}) {
     probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...options.probes },
     auth: auth.deps,
     catalog: memoryCatalog(),
+    singers: memorySingers(),
     cache: noCache(),
     rateLimiter: memoryRateLimiter(),
   });
@@ -233,7 +236,13 @@ describe('who is calling', () => {
     const token = await auth.bearerToken({ sub: 'kj-1', groups: ['kj'], name: 'Demo KJ' });
     const response = await app.request('/api/me', { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: 'kj-1', name: 'Demo KJ', email: null, roles: ['kj'] });
+    expect(await response.json()).toMatchObject({
+      id: 'kj-1',
+      name: 'Demo KJ',
+      email: null,
+      roles: ['kj'],
+      profile: { status: 'ok', data: { id: 'kj-1', stageName: 'Demo KJ' } },
+    });
   });
 
   it('refuses a bad Bearer token with 401 invalid_token, even on a public route', async () => {

@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { PayloadTooLargeError, ValidationError } from '#lib/errors';
 import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
 import type { Logger } from '#lib/log';
+import { type RateLimiter, rateLimit } from './abuse/rate-limit.ts';
 import {
   type AuthDeps,
   type AuthVariables,
@@ -13,12 +14,15 @@ import {
   csrfProtection,
 } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
+import type { Cache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
+import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
-import { authRoutes, meRoutes } from './routes/auth.ts';
+import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
 import { songRoutes } from './routes/songs.ts';
 
 /**
@@ -31,6 +35,10 @@ export interface BffDeps {
   probes: Probes;
   auth: AuthDeps;
   catalog: CatalogClient;
+  singers: SingersClient;
+  /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
+  cache: Cache;
+  rateLimiter: RateLimiter;
 }
 
 export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: BffDeps } };
@@ -71,6 +79,7 @@ export function createApp(deps: BffDeps) {
   );
   app.use('*', cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
+  app.use('*', rateLimit(deps));
 
   // One line per area. Modules built as OpenAPIHono add their routes to the OpenAPI document.
   app.route('/api', healthRoutes());

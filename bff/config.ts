@@ -25,6 +25,16 @@ const bffSettings = z.object({
   SERVICE_AUTH: z.enum(['iam', 'none'], { error: "SERVICE_AUTH: 'iam' on AWS, 'none' for the local stack" }),
   /** Milliseconds one attempt of a service call may take. */
   SERVICE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  /** Milliseconds `GET /api/me` waits for each of its parts before answering it as unavailable. */
+  ME_PART_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /** `off` serves every read from the services (`X-Cache: bypass`); for measuring the cache's worth. */
+  READ_CACHE: z.enum(['on', 'off'], { error: "READ_CACHE: 'on' or 'off'" }).default('on'),
+  /** Milliseconds a read-cache or rate-limit command may take before the BFF carries on without Redis. */
+  CACHE_TIMEOUT_MS: z.coerce.number().int().positive().default(75),
+  /** Requests per minute from one client address without credentials (IPv6: per /64). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** Requests per minute of one signed-in user. */
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().positive().default(600),
 });
 
 const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, {

@@ -5,14 +5,18 @@ import { createDb } from '#lib/db/create';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
+import { redisRateLimiter } from './abuse/rate-limit.ts';
 import type { BffDeps } from './app.ts';
 import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
 import { redisKeyValueStore } from './auth/kv.ts';
 import { openidClient } from './auth/oidc.ts';
 import { createPendingLoginStore, createSessionStore } from './auth/sessions.ts';
+import { noCache } from './cache/port.ts';
+import { redisCache } from './cache/redis-cache.ts';
 import { catalogClient } from './clients/catalog.ts';
 import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
+import { singersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
 
@@ -78,6 +82,10 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
       }),
     },
     catalog: catalogClient(serviceClient('catalog')),
+    singers: singersClient(serviceClient('singers')),
+    cache:
+      config.READ_CACHE === 'on' ? redisCache(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }) : noCache(),
+    rateLimiter: redisRateLimiter(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),
     async close() {
       redis.disconnect();
       sqs.destroy();

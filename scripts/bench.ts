@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createElasticsearchClient } from '#lib/elasticsearch';
-import { esSongIndex } from '#services/catalog/search/es-song-index';
 import { songFromFields } from '#services/catalog/schema';
+import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
@@ -24,6 +24,9 @@ interface Row {
 }
 const rows: Row[] = [];
 const ms = (value: number) => `${value.toFixed(1)} ms`;
+/** How much the cache buys: cached vs uncached throughput, and uncached vs cached median latency. */
+const speedup = (cached: LoadResult, uncached: LoadResult) =>
+  `${(cached.rps / uncached.rps).toFixed(1)}× the req/s of the uncached read, p50 ${(uncached.p50 / cached.p50).toFixed(1)}× lower`;
 const loadRow = (bench: string, result: LoadResult, baseline?: LoadResult, note?: string) =>
   rows.push({
     bench,
@@ -46,12 +49,16 @@ async function main(): Promise<void> {
   // One access-log line per request would measure the terminal, not the system.
   Object.assign(process.env, env, { LOG_LEVEL: 'WARN' });
   const server = await startLocalServer(process.env, await freePort());
+  // The same system with the read cache switched off: every read goes to the services. Search
+  // and lag rows use it, so they keep measuring the search path rather than the cache.
+  const uncachedServer = await startLocalServer({ ...process.env, READ_CACHE: 'off' }, await freePort());
   const sync = await startLocalSync({ env: process.env });
   const hello = new Hono().get('/hello', (c) => c.text('hello'));
   const helloPort = await freePort();
   const helloServer = serve({ fetch: hello.fetch, port: helloPort, hostname: '127.0.0.1' });
   try {
     const api = `${server.url}/api`;
+    const uncachedApi = `${uncachedServer.url}/api`;
     const load = (urls: string[], concurrency: number, headers?: Record<string, string>) =>
       runLoad({ urls, concurrency, maxRequests: 20_000, maxMs: 8_000, ...(headers ? { headers } : {}) });
 
@@ -67,7 +74,7 @@ async function main(): Promise<void> {
     });
 
     log('waiting for the imported catalog to become searchable…');
-    const searchable = await waitSearchable(api, 12_694);
+    const searchable = await waitSearchable(uncachedApi, 12_694);
     rows.push({
       bench: 'import → whole catalog searchable (outbox → SNS → SQS → index, moto)',
       value: `${(searchable / 1000).toFixed(1)} s`,
@@ -75,11 +82,12 @@ async function main(): Promise<void> {
     });
 
     log('write → searchable lag…');
-    const curator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
-    const lags = await measureLag(api, curator, 500, 5);
+    const curator = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'curator');
+    const lags = await measureLag(uncachedApi, curator, 500, 5);
     rows.push({
-      bench: 'write → searchable lag, 500 single-song writes (5 writers)',
+      bench: 'write → searchable lag, 500 single-song writes (5 writers), read cache off',
       value: `p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, p99 ${ms(percentile(lags, 99))}`,
+      note: 'with the read cache on, a search may lag this by up to its 2 s (±20 %) TTL more',
     });
 
     const queries = [
@@ -92,23 +100,30 @@ async function main(): Promise<void> {
       'beyonce',
       'uptown fu',
     ];
-    const searchUrls = queries.map((q) => `${api}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
+    const searchUrls = (base: string) =>
+      queries.map((q) => `${base}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
     for (const concurrency of [1, 32]) {
       log(`search, ${concurrency} connections, 12.7k catalog…`);
       loadRow(
-        `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s)`,
-        await load(searchUrls, concurrency),
+        `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s), read cache off`,
+        await load(searchUrls(uncachedApi), concurrency),
         baseline,
       );
     }
+    log('search through the read cache, 32 connections…');
+    loadRow(
+      'GET /api/songs/search, 12.7k songs, 32 connections, read cache on (8 queries, 2 s TTL)',
+      await load(searchUrls(api), 32),
+      baseline,
+    );
 
     log(`replicating the catalog ×${REPLICAS} into the index…`);
     const total = await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, REPLICAS);
     for (const concurrency of [1, 32]) {
       log(`search, ${concurrency} connections, ×${REPLICAS} catalog…`);
       loadRow(
-        `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s)`,
-        await load(searchUrls, concurrency),
+        `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s), read cache off`,
+        await load(searchUrls(uncachedApi), concurrency),
         baseline,
         'replicas written to the index directly, titles suffixed " (replica n)"',
       );
@@ -117,21 +132,33 @@ async function main(): Promise<void> {
     const [anyId] = (
       (await (await fetch(`${api}/songs/search?q=hello&limit=1`)).json()) as { items: Array<{ id: string }> }
     ).items.map((item) => item.id);
-    log('song by id and /api/me…');
+    log('song by id, read cache on and off…');
+    const songCached = await load([`${api}/songs/${anyId}`], 64);
+    const songUncached = await load([`${uncachedApi}/songs/${anyId}`], 64);
     loadRow(
-      'GET /api/songs/:id (no read cache yet), 64 connections',
-      await load([`${api}/songs/${anyId}`], 64),
+      'GET /api/songs/:id, read cache hit, 64 connections',
+      songCached,
       baseline,
+      speedup(songCached, songUncached),
     );
+    loadRow('GET /api/songs/:id, read cache off, 64 connections', songUncached, baseline);
+
+    log('/api/me, read cache on and off…');
     const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
+    const meCached = await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` });
+    const uncachedSinger = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'singer1');
+    const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${uncachedSinger}` });
     loadRow(
-      'GET /api/me (Bearer, no read cache yet), 64 connections',
-      await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` }),
+      'GET /api/me (Bearer), read cache hit, 64 connections',
+      meCached,
       baseline,
+      speedup(meCached, meUncached),
     );
+    loadRow('GET /api/me (Bearer), read cache off, 64 connections', meUncached, baseline);
   } finally {
     helloServer.close();
     await sync.stop();
+    await uncachedServer.close();
     await server.close();
     await stack.stop();
   }

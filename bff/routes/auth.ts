@@ -4,10 +4,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { DependencyError, UnauthorizedError } from '#lib/errors';
 import type { BffEnv } from '../app.ts';
 import { cookieOptions, LOGIN_COOKIE, LOGIN_COOKIE_PATH, SESSION_COOKIE } from '../auth/cookies.ts';
-import { requireAuth } from '../auth/middleware.ts';
-import { authErrorResponses, ProblemSchema, signedIn, UserSchema } from '../auth/openapi.ts';
+import { authErrorResponses, ProblemSchema, UserSchema } from '../auth/openapi.ts';
 import type { Principal } from '../auth/principal.ts';
 import { PENDING_LOGIN_SECONDS } from '../auth/sessions.ts';
+import { ensureSinger } from './me.ts';
 
 /** A path on this site: one leading slash, never `//host` or `/\host`, which browsers treat as another site. */
 const LocalPath = z
@@ -79,19 +79,6 @@ const sessionRoute = createRoute({
   },
 });
 
-const meRoute = createRoute({
-  method: 'get',
-  path: '/me',
-  tags: ['me'],
-  summary: "The caller's profile",
-  security: signedIn,
-  middleware: [requireAuth()] as const,
-  responses: {
-    200: { description: 'The signed-in user', content: { 'application/json': { schema: UserSchema } } },
-    401: authErrorResponses[401],
-  },
-});
-
 const userOf = (principal: Principal) => ({
   id: principal.id,
   name: principal.name ?? null,
@@ -155,6 +142,10 @@ export function authRoutes() {
         });
       }
       const sessionId = await withSessionStore('Signing in', () => auth.sessions.create(user, tokens));
+      // First sign-in creates the singer; failing that, GET /api/me creates it later.
+      await ensureSinger(c, user).catch((error: unknown) => {
+        log.warn('could not create or refresh the singer at sign-in', error as Error);
+      });
       deleteCookie(c, LOGIN_COOKIE, cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, 0));
       setCookie(c, SESSION_COOKIE, sessionId, sessionCookie(c));
       c.header('cache-control', 'no-store');
@@ -175,18 +166,4 @@ export function authRoutes() {
         ? c.json({ authenticated: true as const, user: userOf(principal) }, 200)
         : c.json({ authenticated: false as const }, 401);
     });
-}
-
-/**
- * `GET /api/me`: the profile part of the caller's aggregate (playlists, turns and performances join
- * it as those services arrive). Mounted at `/api`.
- */
-export function meRoutes() {
-  return new OpenAPIHono<BffEnv>().openapi(meRoute, (c) => {
-    const { principal } = c.var;
-    // requireAuth() ran first; this only narrows the type.
-    if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
-    c.header('cache-control', 'no-store');
-    return c.json(userOf(principal), 200);
-  });
 }

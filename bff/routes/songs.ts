@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { cacheTags } from '#lib/cache-tags';
 import { SearchParams, SearchResult } from '#services/catalog/routes';
 import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { BffEnv } from '../app.ts';
 import { requireRole } from '../auth/middleware.ts';
+import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -12,6 +15,15 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const body = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
   required: true,
+});
+/** A read answered through the cache: JSON plus `X-Cache`. */
+const cachedJson = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...json(schema, description),
+  headers: z.object({
+    [CACHE_HEADER]: z.enum(['hit', 'miss', 'bypass']).openapi({
+      description: 'hit: from the read cache; miss: loaded, then cached; bypass: read without the cache',
+    }),
+  }),
 });
 const curatorOnly = requireRole('curator', 'admin');
 
@@ -25,7 +37,7 @@ const routes = {
       'Prefix-as-you-type and typo-tolerant search over titles and artists (Featuring credits included), ' +
       'with filters and facet counts. Pass `cursor` from a response to get the next page.',
     request: { query: SearchParams },
-    responses: { 200: json(SearchResult, 'Matching songs, best first') },
+    responses: { 200: cachedJson(SearchResult, 'Matching songs, best first') },
   }),
   get: createRoute({
     method: 'get',
@@ -33,7 +45,7 @@ const routes = {
     tags: ['songs'],
     summary: 'One song',
     request: { params: SongId },
-    responses: { 200: json(Song, 'The song'), 404: { description: 'No such song' } },
+    responses: { 200: cachedJson(Song, 'The song'), 404: { description: 'No such song' } },
   }),
   create: createRoute({
     method: 'post',
@@ -67,24 +79,68 @@ const routes = {
   }),
 };
 
-/** Song reads for everyone, writes for curators; the catalog service does the work. */
+/**
+ * How long reads stay cached. A song is invalidated on every change, so it can stay long. Search
+ * results are invalidated on every song change too, but that signal can arrive before the search
+ * index shows the change, so their short lifetime bounds how long a result can lag the index.
+ */
+const SONG_TTL_SECONDS = 300;
+const SEARCH_TTL_SECONDS = 2;
+
+/** The cache key of a search: its validated parameters in a fixed order, hashed to a short key. */
+function searchKey(query: Record<string, unknown>): string {
+  const canonical = JSON.stringify(
+    Object.entries(query)
+      .filter(([, value]) => value !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  return `songs:search:${createHash('sha256').update(canonical).digest('base64url')}`;
+}
+
+/**
+ * Song reads for everyone, through the read cache; writes for curators. The catalog service does
+ * the work; a write invalidates what it changed before answering, so its author reads it back.
+ */
 export function songRoutes() {
+  const songTags = (id: string) => [cacheTags.song(id), cacheTags.songSearch];
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.search, async (c) => {
-      const { catalog } = c.var.deps;
-      return c.json(await catalog.search(c.var, c.req.valid('query')), 200);
+      const query = c.req.valid('query');
+      const result = await cachedRead(
+        c,
+        searchKey(query),
+        [cacheTags.songSearch],
+        () => c.var.deps.catalog.search(c.var, query),
+        { ttlSeconds: SEARCH_TTL_SECONDS },
+      );
+      return c.json(result, 200);
     })
-    .openapi(routes.get, async (c) =>
-      c.json(await c.var.deps.catalog.get(c.var, c.req.valid('param').id), 200),
-    )
-    .openapi(routes.create, async (c) =>
-      c.json(await c.var.deps.catalog.create(c.var, c.req.valid('json')), 201),
-    )
-    .openapi(routes.update, async (c) =>
-      c.json(await c.var.deps.catalog.update(c.var, c.req.valid('param').id, c.req.valid('json')), 200),
-    )
+    .openapi(routes.get, async (c) => {
+      const { id } = c.req.valid('param');
+      const song = await cachedRead(
+        c,
+        `song:${id}`,
+        [cacheTags.song(id)],
+        () => c.var.deps.catalog.get(c.var, id),
+        { ttlSeconds: SONG_TTL_SECONDS },
+      );
+      return c.json(song, 200);
+    })
+    .openapi(routes.create, async (c) => {
+      const song = await c.var.deps.catalog.create(c.var, c.req.valid('json'));
+      await invalidateAfterWrite(c, songTags(song.id));
+      return c.json(song, 201);
+    })
+    .openapi(routes.update, async (c) => {
+      const { id } = c.req.valid('param');
+      const song = await c.var.deps.catalog.update(c.var, id, c.req.valid('json'));
+      await invalidateAfterWrite(c, songTags(id));
+      return c.json(song, 200);
+    })
     .openapi(routes.remove, async (c) => {
-      await c.var.deps.catalog.remove(c.var, c.req.valid('param').id);
+      const { id } = c.req.valid('param');
+      await c.var.deps.catalog.remove(c.var, id);
+      await invalidateAfterWrite(c, songTags(id));
       return c.body(null, 204);
     });
 }

@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
 import type { JWK } from 'jose';
 import { createApp } from '#bff/app';
 import { loadBffConfig } from '#bff/config';
 import { wireBff } from '#bff/wiring';
-import { createCatalogApp } from '#services/catalog/app';
+import { CATALOG_BASE_PATH, createCatalogApp } from '#services/catalog/app';
 import { loadCatalogConfig } from '#services/catalog/config';
 import { wireCatalog } from '#services/catalog/wiring';
+import { createSingersApp, SINGERS_BASE_PATH } from '#services/singers/app';
+import { loadSingersConfig } from '#services/singers/config';
+import { wireSingers } from '#services/singers/wiring';
 import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 
 const isUnder = (path: string, prefix: string) =>
@@ -50,6 +52,7 @@ export async function startLocalServer(
     SERVICE_AUTH: 'none',
   });
   const catalog = wireCatalog(loadCatalogConfig(env));
+  const singers = wireSingers(loadSingersConfig(env));
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,
@@ -64,18 +67,21 @@ export async function startLocalServer(
       })
     : undefined;
   const bff = wireBff(config);
-  const root = new Hono();
-  root.route('/', createApp(bff));
-  // The services' internal routes, as API Gateway forwards them to each service's Lambda.
-  root.route('/', createCatalogApp(catalog));
-  const bffListener = getRequestListener(root.fetch);
+  // Each app gets only its own paths, as API Gateway routes them to separate Lambdas: the BFF's
+  // middleware (sessions, rate limits) never sees a service's internal call.
+  const serviceListeners: Array<[string, ReturnType<typeof getRequestListener>]> = [
+    [CATALOG_BASE_PATH, getRequestListener(createCatalogApp(catalog).fetch)],
+    [SINGERS_BASE_PATH, getRequestListener(createSingersApp(singers).fetch)],
+  ];
+  const bffListener = getRequestListener(createApp(bff).fetch);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (oidc && isUnder(path, OIDC_MOUNT_PATH)) {
       oidc.handle(req, res);
       return;
     }
-    void bffListener(req, res);
+    const service = serviceListeners.find(([basePath]) => isUnder(path, basePath));
+    void (service?.[1] ?? bffListener)(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,7 +95,7 @@ export async function startLocalServer(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.all([bff.close(), catalog.close()]);
+      await Promise.all([bff.close(), catalog.close(), singers.close()]);
     },
   };
 }

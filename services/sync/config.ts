@@ -16,14 +16,23 @@ const indexerSettings = z.object({
     .default(''),
 });
 
+const invalidatorSettings = z.object({
+  REDIS_URL: configFields.url('Redis URL of the BFF read cache, e.g. redis://127.0.0.1:6379'),
+});
+
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
 const indexerSchema = logConfig.and(awsConfig).and(indexerSettings);
+const invalidatorSchema = logConfig.and(awsConfig).and(invalidatorSettings);
 
 export type PublisherConfig = z.infer<typeof publisherSchema>;
 export type IndexerConfig = z.infer<typeof indexerSchema>;
+export type InvalidatorConfig = z.infer<typeof invalidatorSchema>;
 
 /** change-publisher and outbox-sweeper: the outbox in PostgreSQL and the SNS topic. */
 export const loadPublisherConfig = (env: Env) => parseConfig('change-publisher', publisherSchema, env);
 
 /** search-indexer: the search index only. */
 export const loadIndexerConfig = (env: Env) => parseConfig('search-indexer', indexerSchema, env);
+
+/** cache-invalidator: the BFF's Redis only. */
+export const loadInvalidatorConfig = (env: Env) => parseConfig('cache-invalidator', invalidatorSchema, env);

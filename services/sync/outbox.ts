@@ -12,6 +12,8 @@ export interface PublishOptions {
   batchSize: number;
   /** Only rows at least this old: the sweeper leaves fresh rows to the publisher. */
   minAgeMs?: number;
+  /** Stop after this many batches even if rows remain (the caller paces the rest). */
+  maxBatches?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function publishPending(
   options: PublishOptions,
 ): Promise<number> {
   let published = 0;
-  while (true) {
+  for (let batch = 1; ; batch++) {
     const count = await db.transaction(async (tx) => {
       const rows = await tx.query<ChangeMessage>(
         `SELECT id AS "outboxId", entity, op, key, version, occurred_at AS "occurredAt", payload
@@ -46,7 +48,7 @@ export async function publishPending(
       return rows.length;
     });
     published += count;
-    if (count < options.batchSize) return published;
+    if (count < options.batchSize || batch === options.maxBatches) return published;
   }
 }
 

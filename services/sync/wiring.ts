@@ -1,11 +1,14 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
+import { redisTagInvalidator } from '#lib/cache-tags';
 import { createDb } from '#lib/db/create';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
-import type { IndexerConfig, PublisherConfig } from './config.ts';
+import { createCacheInvalidator } from './cache-invalidator/invalidator.ts';
+import type { IndexerConfig, InvalidatorConfig, PublisherConfig } from './config.ts';
 import { type PublishOptions, publishPending } from './outbox.ts';
 import { createSearchIndexer } from './search-indexer/indexer.ts';
 import { snsChangePublisher } from './sns-publisher.ts';
@@ -54,5 +57,29 @@ export function wireSearchIndexer(config: IndexerConfig) {
     index,
     handle: createSearchIndexer({ index, log }),
     close: () => elasticsearch.close(),
+  };
+}
+
+export function wireCacheInvalidator(config: InvalidatorConfig) {
+  const log = createLogger({
+    serviceName: 'cache-invalidator',
+    level: config.LOG_LEVEL,
+    environment: config.STAGE,
+  });
+  // A Redis that does not answer fails the batch within the Lambda's time, so SQS retries it.
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    connectTimeout: 2000,
+  });
+  redis.on('error', (error: Error) =>
+    log.debug('redis connection error', { 'error.message': error.message }),
+  );
+  return {
+    log,
+    handle: createCacheInvalidator({ cache: redisTagInvalidator(redis), log }),
+    async close() {
+      redis.disconnect();
+    },
   };
 }

@@ -1,0 +1,142 @@
+import type { Redis } from 'ioredis';
+import { bumpTagGenerations, tagGenerationKey } from '#lib/cache-tags';
+import { DependencyError } from '#lib/errors';
+import type { Logger } from '#lib/log';
+import type { Cache, CacheRead } from './port.ts';
+import { redisGuard } from './redis-guard.ts';
+import { singleFlight } from './single-flight.ts';
+
+export interface RedisCacheOptions {
+  log: Pick<Logger, 'warn' | 'info'>;
+  /** Prefix of every Redis key this cache uses; '' in the deployed system, a private one in tests. */
+  namespace?: string;
+  /** How long one Redis command may take before the read goes to the loader instead. */
+  timeoutMs?: number;
+  /** Entry lifetimes are spread by ± this fraction of the base TTL. */
+  jitter?: number;
+  /** After a Redis failure, reads skip Redis for this long before trying it again. */
+  retryAfterMs?: number;
+  random?: () => number;
+}
+
+const DEFAULTS = { timeoutMs: 75, jitter: 0.2, retryAfterMs: 1000 };
+
+/**
+ * The read cache on Redis, with versioned keys and tag sets.
+ *
+ * **Versioning rule.** Every tag has a generation, an integer under `tag:<name>` (missing = 0).
+ * A read first fetches the current generations of its tags (one MGET), then uses the entry key
+ * `cache:<key>#<generation of each tag>`. Invalidating a tag is one INCR of its generation: every
+ * entry built on an older generation is never read again and expires by its TTL. Invalidation is
+ * O(1) however many entries a tag covers, needs no key scan, and is idempotent and order-free.
+ *
+ * **Why a load that started before an invalidation is never served after it.** The entry key is
+ * fixed from the generations read *before* the loader runs, and the loader's result is stored only
+ * under that key. If an invalidation lands while the loader runs, the result (possibly stale)
+ * goes under the old generation, which no later read asks for: reads after the INCR see the new
+ * generation, miss, and load again. In-process single-flight is keyed by the same versioned key,
+ * so a read after the invalidation cannot join the older load either. Reading the generations
+ * after loading would break this (stale data filed under the new generation), hence the order.
+ *
+ * **Redis trouble** (down, slow beyond `timeoutMs`) never fails a read: it goes to the loader and
+ * answers `bypass`, counted in `degradedReads`; the outage is logged once and the cache recovers
+ * by itself when Redis answers again. While Redis is down, concurrent reads of one key still share
+ * one load, but never one that started before an invalidation made in this process.
+ */
+export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
+  const namespace = options.namespace ?? '';
+  const jitter = options.jitter ?? DEFAULTS.jitter;
+  const random = options.random ?? Math.random;
+  const guard = redisGuard(redis, {
+    log: options.log,
+    component: 'read cache',
+    consequence: 'reads go straight to the services until it answers again',
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    retryAfterMs: options.retryAfterMs ?? DEFAULTS.retryAfterMs,
+  });
+  const flights = singleFlight<CacheRead<unknown>>();
+  const counts = { hits: 0, misses: 0, degradedReads: 0 };
+  // Invalidations made by this process, so loads merged while Redis is down respect them too.
+  let localInvalidations = 0;
+
+  const bypass = (key: string, loader: () => Promise<unknown>) =>
+    flights.run(`bypass#${localInvalidations}#${key}`, async () => ({
+      value: await loader(),
+      outcome: 'bypass',
+    }));
+
+  const readThrough = (entryKey: string, loader: () => Promise<unknown>, ttlMs: number) =>
+    flights.run(entryKey, async (): Promise<CacheRead<unknown>> => {
+      const stored = await guard.run((client) => client.get(entryKey)).catch(() => undefined);
+      if (typeof stored === 'string') {
+        const parsed = parseJson(stored);
+        if (parsed.ok) return { value: parsed.value, outcome: 'hit' };
+      }
+      const value = await loader();
+      if (stored === undefined) return { value, outcome: 'bypass' };
+      const json = JSON.stringify(value);
+      // Stored before the flight ends, so a read that missed just before this SET joins the flight
+      // instead of loading a second time.
+      if (json !== undefined) {
+        await guard.run((client) => client.set(entryKey, json, 'PX', ttlMs)).catch(() => undefined);
+      }
+      return { value, outcome: 'miss' };
+    });
+
+  return {
+    async getOrLoad<T>(
+      key: string,
+      tags: readonly string[],
+      loader: () => Promise<T>,
+      { ttlSeconds }: { ttlSeconds: number },
+    ): Promise<CacheRead<T>> {
+      let read: CacheRead<unknown>;
+      const generations = await readGenerations(tags).catch(() => undefined);
+      if (generations === undefined) {
+        read = await bypass(key, loader);
+      } else {
+        const entryKey = versionedKey(namespace, key, generations);
+        read = await readThrough(entryKey, loader, jitteredTtlMs(ttlSeconds, jitter, random));
+      }
+      if (read.outcome === 'hit') counts.hits++;
+      else if (read.outcome === 'miss') counts.misses++;
+      else counts.degradedReads++;
+      return read as CacheRead<T>;
+    },
+
+    async invalidateTags(tags) {
+      localInvalidations++;
+      try {
+        await guard.run((client) => bumpTagGenerations(client, namespace, tags), { force: true });
+      } catch (error) {
+        throw new DependencyError(`cache invalidation of ${tags.join(', ')} failed`, { cause: error });
+      }
+    },
+
+    stats: () => ({ ...counts, redis: guard.up ? 'up' : 'down' }),
+  };
+
+  function readGenerations(tags: readonly string[]): Promise<Array<string | null>> {
+    if (tags.length === 0) return Promise.resolve([]);
+    return guard.run((client) => client.mget(tags.map((tag) => tagGenerationKey(namespace, tag))));
+  }
+}
+
+/** The entry key for `key` under the given tag generations (missing generations count as 0). */
+export function versionedKey(namespace: string, key: string, generations: ReadonlyArray<string | null>) {
+  return `${namespace}cache:${key}#${generations.map((generation) => generation ?? '0').join('.')}`;
+}
+
+/** A lifetime within base × (1 ± jitter), in milliseconds, never below 1 ms. */
+export function jitteredTtlMs(ttlSeconds: number, jitter: number, random: () => number = Math.random) {
+  const factor = 1 + jitter * (2 * random() - 1);
+  return Math.max(1, Math.round(ttlSeconds * 1000 * factor));
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}

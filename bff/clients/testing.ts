@@ -1,0 +1,75 @@
+import { NotFoundError } from '#lib/errors';
+import { type Favourite, type Singer, seedFromClaims } from '#services/singers/schema';
+import type { SingersClient } from './singers.ts';
+
+/**
+ * The singers service in memory, for in-process app tests (`app.request()`): the same answers
+ * (404 for a missing singer, idempotent writes, newest favourites first) without a database.
+ */
+export function memorySingers(): SingersClient & { calls: string[] } {
+  const singers = new Map<string, Singer>();
+  const favourites = new Map<string, Favourite[]>();
+  const calls: string[] = [];
+  let version = 0;
+  const existing = (id: string) => {
+    const singer = singers.get(id);
+    if (!singer) throw new NotFoundError(`No singer with id ${id}.`);
+    return singer;
+  };
+  const save = (singer: Singer) => {
+    const saved = { ...singer, version: ++version, updatedAt: new Date().toISOString() };
+    singers.set(singer.id, saved);
+    return saved;
+  };
+  return {
+    calls,
+    async upsert(_context, id, claims) {
+      calls.push(`upsert ${id}`);
+      const seed = seedFromClaims(claims);
+      const known = singers.get(id);
+      if (known && (!seed.email || known.email === seed.email)) return known;
+      if (known) return save({ ...known, email: seed.email });
+      const now = new Date().toISOString();
+      return save({ id, ...seed, version: 0, createdAt: now, updatedAt: now });
+    },
+    async get(_context, id) {
+      calls.push(`get ${id}`);
+      return existing(id);
+    },
+    async update(_context, id, patch) {
+      calls.push(`update ${id}`);
+      return save({ ...existing(id), ...patch });
+    },
+    async favourites(_context, id, query) {
+      calls.push(`favourites ${id}`);
+      existing(id);
+      const all = favourites.get(id) ?? [];
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const limit = query.limit ?? 20;
+      const items = all.slice(start, start + limit);
+      return {
+        items,
+        total: all.length,
+        cursor: start + limit < all.length ? String(start + limit) : null,
+      };
+    },
+    async addFavourite(_context, id, songId) {
+      calls.push(`addFavourite ${id} ${songId}`);
+      existing(id);
+      const list = favourites.get(id) ?? [];
+      const known = list.find((favourite) => favourite.songId === songId);
+      if (known) return known;
+      const favourite = { songId, addedAt: new Date().toISOString() };
+      favourites.set(id, [favourite, ...list]);
+      return favourite;
+    },
+    async removeFavourite(_context, id, songId) {
+      calls.push(`removeFavourite ${id} ${songId}`);
+      existing(id);
+      favourites.set(
+        id,
+        (favourites.get(id) ?? []).filter((favourite) => favourite.songId !== songId),
+      );
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { cacheTags } from '#lib/cache-tags';
+import { NotFoundError, UnauthorizedError } from '#lib/errors';
+import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from '#services/singers/schema';
+import type { BffEnv } from '../app.ts';
+import { requireAuth } from '../auth/middleware.ts';
+import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
+import type { Principal, UserProfile } from '../auth/principal.ts';
+import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
+import { loadPart, partSchema } from './parts.ts';
+
+/** How many favourites `/api/me` shows; the rest are a `/api/me/favourites` call away. */
+const FAVOURITES_PREVIEW = 5;
+
+/** How long a singer's profile and favourites may be served from the read cache. */
+const SINGER_CACHE_SECONDS = 60;
+
+/**
+ * Tag of everything the BFF caches about one singer (profile, favourites): `singer:<id>`, the tag
+ * the cache-invalidator derives from the singer's outbox changes. The BFF's own writes below
+ * invalidate it too.
+ */
+export const singerTag = (singerId: string) => cacheTags.entity('singer', singerId);
+
+const FavouritesSummary = z
+  .object({
+    count: z.number().int().openapi({ description: 'How many favourites the singer has in all' }),
+    items: z.array(Favourite).openapi({ description: `The ${FAVOURITES_PREVIEW} newest` }),
+  })
+  .openapi('FavouritesSummary');
+
+const Me = UserSchema.extend({
+  profile: partSchema(Singer, 'ProfilePart'),
+  favourites: partSchema(FavouritesSummary, 'FavouritesPart'),
+}).openapi('Me', {
+  description:
+    'Who is signed in (from the token or session), with the parts of their data that could be loaded: ' +
+    'each part is `{status: "ok", data}` or `{status: "unavailable"}`, so one slow or failing service ' +
+    'never fails the whole answer.',
+});
+
+const SongKey = z.object({ songId: z.uuid({ error: 'must be a song id (uuid)' }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const signedInOnly = {
+  tags: ['me'],
+  security: signedIn,
+  middleware: requireAuth(),
+};
+
+const routes = {
+  me: createRoute({
+    ...signedInOnly,
+    method: 'get',
+    path: '/me',
+    summary: 'The caller, with their profile and favourites',
+    responses: {
+      200: json(Me, 'The caller; parts that could not be loaded say so'),
+      401: authErrorResponses[401],
+    },
+  }),
+  update: createRoute({
+    ...signedInOnly,
+    method: 'patch',
+    path: '/me',
+    summary: 'Change your stage name or names',
+    request: { body: { content: { 'application/json': { schema: UpdateSinger } }, required: true } },
+    responses: { 200: json(Singer, 'Your profile as changed'), 401: authErrorResponses[401] },
+  }),
+  favourites: createRoute({
+    ...signedInOnly,
+    method: 'get',
+    path: '/me/favourites',
+    summary: 'Your favourite songs, newest first',
+    request: { query: FavouritesQuery },
+    responses: { 200: json(FavouritesPage, 'A page of favourites'), 401: authErrorResponses[401] },
+  }),
+  addFavourite: createRoute({
+    ...signedInOnly,
+    method: 'put',
+    path: '/me/favourites/{songId}',
+    summary: 'Keep a song as a favourite (idempotent)',
+    request: { params: SongKey },
+    responses: {
+      200: json(Favourite, 'The favourite (added now or before)'),
+      401: authErrorResponses[401],
+      404: { description: 'No such song in the catalog' },
+    },
+  }),
+  removeFavourite: createRoute({
+    ...signedInOnly,
+    method: 'delete',
+    path: '/me/favourites/{songId}',
+    summary: 'Stop keeping a song as a favourite (idempotent)',
+    request: { params: SongKey },
+    responses: { 204: { description: 'Not a favourite (any more)' }, 401: authErrorResponses[401] },
+  }),
+};
+
+type MeContext = Context<BffEnv>;
+
+/** What a user without a singer yet has. */
+const NO_FAVOURITES: FavouritesPage = { items: [], total: 0, cursor: null };
+
+/** The signed-in caller; requireAuth() ran first, so this only narrows the type. */
+function callerOf(c: MeContext): Principal {
+  const { principal } = c.var;
+  if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
+  return principal;
+}
+
+/**
+ * Creates the user's singer from their claims, or refreshes it (idempotent). The one place the BFF
+ * does so: at sign-in (`/auth/callback`), and lazily when a signed-in user's singer is missing
+ * (a Bearer caller who never signed in through the BFF, or a sign-in whose upsert failed). Access
+ * tokens carry no name or email, so a singer first seen through one starts with the default stage
+ * name (theirs to change) and no email until a browser sign-in brings it.
+ */
+export async function ensureSinger(c: MeContext, user: UserProfile): Promise<Singer> {
+  const singer = await c.var.deps.singers.upsert(c.var, user.id, {
+    email: user.email ?? null,
+    name: user.name ?? null,
+  });
+  await afterSingerWrite(c, user.id);
+  return singer;
+}
+
+/** Runs a call on the caller's singer; if the singer does not exist yet, creates it and runs the call again. */
+async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<T>): Promise<T> {
+  const caller = callerOf(c);
+  try {
+    return await call(caller.id);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    await ensureSinger(c, caller);
+    return call(caller.id);
+  }
+}
+
+/**
+ * Reads of a singer's data go through the read cache, filed under the singer's tag, for at most
+ * `SINGER_CACHE_SECONDS`; every write of the BFF invalidates the tag before it answers, so a
+ * singer reads their own writes.
+ */
+function readSinger<T>(c: MeContext, singerId: string, what: string, load: () => Promise<T>): Promise<T> {
+  return cachedRead(c, `me:${singerId}:${what}`, [singerTag(singerId)], load, {
+    ttlSeconds: SINGER_CACHE_SECONDS,
+  });
+}
+
+function afterSingerWrite(c: MeContext, singerId: string): Promise<void> {
+  return invalidateAfterWrite(c, [singerTag(singerId)]);
+}
+
+/**
+ * `/api/me…`: the caller's own profile and favourites, mounted at `/api`. Ids come only from the
+ * principal, never from a path or body. Playlists, upcoming turns and recent performances join
+ * `GET /api/me` as further parts once their services exist.
+ */
+export function meRoutes() {
+  return new OpenAPIHono<BffEnv>()
+    .openapi(routes.me, async (c) => {
+      const caller = callerOf(c);
+      const { singers, config } = c.var.deps;
+      const deadline = config.ME_PART_TIMEOUT_MS;
+      const [profile, favourites] = await Promise.all([
+        loadPart('profile', deadline, c.var.log, () =>
+          readSinger(c, caller.id, 'profile', async () =>
+            singers.get(c.var, caller.id).catch((error: unknown) => {
+              if (error instanceof NotFoundError) return ensureSinger(c, caller);
+              throw error;
+            }),
+          ),
+        ),
+        loadPart('favourites', deadline, c.var.log, () =>
+          readSinger(c, caller.id, 'favourites', async () => {
+            const page = await singers
+              .favourites(c.var, caller.id, { limit: FAVOURITES_PREVIEW })
+              .catch((error: unknown) => {
+                // No singer yet (the profile part is creating it): no favourites either.
+                if (error instanceof NotFoundError) return NO_FAVOURITES;
+                throw error;
+              });
+            return { count: page.total, items: page.items };
+          }),
+        ),
+      ]);
+      c.header('cache-control', 'no-store');
+      return c.json(
+        {
+          id: caller.id,
+          name: caller.name ?? null,
+          email: caller.email ?? null,
+          roles: caller.roles,
+          profile,
+          favourites,
+        },
+        200,
+      );
+    })
+    .openapi(routes.update, async (c) => {
+      const patch = c.req.valid('json');
+      const singer = await onOwnSinger(c, (id) => c.var.deps.singers.update(c.var, id, patch));
+      await afterSingerWrite(c, singer.id);
+      c.header('cache-control', 'no-store');
+      return c.json(singer, 200);
+    })
+    .openapi(routes.favourites, async (c) => {
+      const caller = callerOf(c);
+      const query = c.req.valid('query');
+      const page = await readSinger(c, caller.id, `favourites:${query.limit}:${query.cursor ?? ''}`, () =>
+        c.var.deps.singers.favourites(c.var, caller.id, query).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return NO_FAVOURITES;
+          throw error;
+        }),
+      );
+      c.header('cache-control', 'no-store');
+      return c.json(page, 200);
+    })
+    .openapi(routes.addFavourite, async (c) => {
+      const { songId } = c.req.valid('param');
+      const { catalog, singers } = c.var.deps;
+      // Only songs in the catalog: a NotFoundError from the catalog answers 404.
+      await catalog.get(c.var, songId);
+      const favourite = await onOwnSinger(c, (id) => singers.addFavourite(c.var, id, songId));
+      await afterSingerWrite(c, callerOf(c).id);
+      return c.json(favourite, 200);
+    })
+    .openapi(routes.removeFavourite, async (c) => {
+      const caller = callerOf(c);
+      const { songId } = c.req.valid('param');
+      // Not checked against the catalog: a song removed from it can still be removed from favourites.
+      await c.var.deps.singers.removeFavourite(c.var, caller.id, songId).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+      await afterSingerWrite(c, caller.id);
+      return c.body(null, 204);
+    });
+}

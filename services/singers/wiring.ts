@@ -1,0 +1,23 @@
+import { createDb } from '#lib/db/create';
+import { createLogger } from '#lib/log';
+import { type Tracer, xrayTracer } from '#lib/trace';
+import type { SingersDeps } from './app.ts';
+import type { SingersConfig } from './config.ts';
+import { pgSingerStore } from './repo.ts';
+import { createSingersService } from './service.ts';
+
+export interface SingersResources extends SingersDeps {
+  close(): Promise<void>;
+}
+
+export function wireSingers(config: SingersConfig, tracer: Tracer = xrayTracer()): SingersResources {
+  const log = createLogger({ serviceName: 'singers', level: config.LOG_LEVEL, environment: config.STAGE });
+  const db = createDb(config, tracer, config.AWS_REGION);
+  return {
+    log,
+    singers: createSingersService({ singers: pgSingerStore(db) }),
+    async close() {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { cacheTags, type TagInvalidator } from '#lib/cache-tags';
+import type { Logger } from '#lib/log';
+import { type ChangeMessage, parseChangeMessage } from '../changes.ts';
+
+/**
+ * The cache tags a change makes stale. A song changes its own reads and may change any search
+ * result; any other entity's row is tagged `<entity>:<key>` (e.g. `singer:<id>`), the name the BFF
+ * uses for reads built from that row.
+ */
+export function tagsForChange(change: Pick<ChangeMessage, 'entity' | 'key'>): string[] {
+  if (change.entity === 'song') return [cacheTags.song(change.key), cacheTags.songSearch];
+  return [cacheTags.entity(change.entity, change.key)];
+}
+
+/**
+ * Invalidates the BFF's read cache from the `cache-invalidator` queue, which receives every change.
+ * One Redis round trip per batch: the tags of all its messages, deduplicated. Idempotent and
+ * order-free by construction (an invalidation raises a tag's generation; doing it twice, or for
+ * an older change after a newer one, only costs a cache miss), so duplicates and reordering are
+ * harmless. Malformed messages are reported in `batchItemFailures` (and end in the DLQ after the
+ * queue's maxReceiveCount); if Redis does not answer, the whole batch is reported and retried.
+ */
+export function createCacheInvalidator(deps: { cache: TagInvalidator; log: Logger }) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failed: string[] = [];
+    const understood: string[] = [];
+    const tags = new Set<string>();
+    for (const record of event.Records) {
+      const parsed = parseChangeMessage(record.body);
+      if (!parsed.ok) {
+        deps.log.error('malformed change message', {
+          'event.reason': parsed.reason,
+          'message.id': record.messageId,
+        });
+        failed.push(record.messageId);
+        continue;
+      }
+      for (const tag of tagsForChange(parsed.message)) tags.add(tag);
+      understood.push(record.messageId);
+    }
+    if (tags.size > 0) {
+      try {
+        await deps.cache.invalidateTags([...tags]);
+      } catch (error) {
+        deps.log.error('cache unavailable; the batch will be retried', error as Error);
+        failed.push(...understood);
+      }
+    }
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
