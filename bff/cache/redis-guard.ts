@@ -8,7 +8,7 @@ export interface RedisGuardOptions {
   consequence: string;
   /** How long one command may take before it counts as a failure. */
   timeoutMs: number;
-  /** After a failure, calls skip Redis for this long instead of each paying the timeout. */
+  /** Once Redis counts as down, calls skip it for this long instead of each paying the timeout. */
   retryAfterMs: number;
   /** How long the first calls of a fresh process wait for the first connection. */
   connectGraceMs?: number;
@@ -18,14 +18,14 @@ export interface RedisGuardOptions {
 export interface RedisGuard {
   /**
    * Runs one Redis call within the timeout. Rejects when it fails or times out, and at once while
-   * Redis is known to be down (for `retryAfterMs` after a failure) unless `force` asks to try anyway.
+   * Redis counts as down (for `retryAfterMs` at a time) unless `force` asks to try anyway.
    */
   run<T>(call: (redis: Redis) => Promise<T>, options?: { force?: boolean }): Promise<T>;
-  /** False from a failed call until a call succeeds again. */
+  /** False while Redis counts as down: from its outage's first failure until a call succeeds again. */
   readonly up: boolean;
 }
 
-/** Raised instead of calling Redis while it is known to be down. */
+/** Raised instead of calling Redis while it counts as down. */
 export class RedisSkippedError extends Error {
   constructor() {
     super('redis is down; call skipped');
@@ -33,21 +33,40 @@ export class RedisSkippedError extends Error {
   }
 }
 
+class RedisTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`redis did not answer within ${timeoutMs} ms`);
+    this.name = 'RedisTimeoutError';
+  }
+}
+
+/**
+ * Timeouts in a row before Redis counts as down. One slow answer (a busy event loop, a GC pause)
+ * only sends its own call to the fallback; switching the cache off for `retryAfterMs` because of
+ * it would push load onto the services exactly when the process is busiest. Errors (a refused or
+ * lost connection) count as down at once.
+ */
+const TIMEOUTS_BEFORE_DOWN = 3;
+
 /**
  * Makes Redis optional for a component: every call gets a short timeout, an outage is logged once
  * (a warning when it starts, an info line with its length when it ends, nothing per request), and
  * while it lasts calls fail fast for `retryAfterMs` at a time, then try again: recovery needs no
- * restart. The client should not queue commands while disconnected (`enableOfflineQueue: false`),
+ * restart. An outage starts with a connection error or with {@link TIMEOUTS_BEFORE_DOWN} timeouts
+ * in a row. The client should not queue commands while disconnected (`enableOfflineQueue: false`),
  * so a lost connection fails calls at once rather than after the timeout.
  */
 export function redisGuard(redis: Redis, options: RedisGuardOptions): RedisGuard {
   const now = options.now ?? Date.now;
   let downSince: number | undefined;
   let retryAt = 0;
+  let timeoutsInARow = 0;
   let firstConnection: Promise<void> | undefined =
     redis.status === 'ready' ? undefined : firstConnectionSettled(redis, options.connectGraceMs ?? 1000);
 
   const failed = (error: unknown) => {
+    timeoutsInARow = error instanceof RedisTimeoutError ? timeoutsInARow + 1 : TIMEOUTS_BEFORE_DOWN;
+    if (downSince === undefined && timeoutsInARow < TIMEOUTS_BEFORE_DOWN) return;
     retryAt = now() + options.retryAfterMs;
     if (downSince !== undefined) return;
     downSince = now();
@@ -56,6 +75,7 @@ export function redisGuard(redis: Redis, options: RedisGuardOptions): RedisGuard
     });
   };
   const succeeded = () => {
+    timeoutsInARow = 0;
     if (downSince === undefined) return;
     options.log.info(`${options.component}: redis is back`, {
       'event.duration': (now() - downSince) * 1_000_000,
@@ -93,7 +113,7 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
     timer = setTimeout(
       // When the event loop was busy, timers run before the loop reads sockets, so an answer that
       // arrived in time may still be unread. setImmediate lets the loop read it first.
-      () => setImmediate(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`))),
+      () => setImmediate(() => reject(new RedisTimeoutError(timeoutMs))),
       timeoutMs,
     );
   });

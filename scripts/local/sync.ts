@@ -49,12 +49,13 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
    * 75 ms at 2,000 messages), so locally the publisher sends a batch only while the queues are
    * shallow. On AWS the publisher never waits.
    */
+  let stopping = false;
   const pacedPublish = async (publishOptions: { minAgeMs?: number } = {}) => {
-    let published: number;
-    do {
-      await waitForRoom(sqs, [queueUrl, invalidatorQueueUrl]);
+    let published = PUBLISH_BATCH_SIZE;
+    while (!stopping && published === PUBLISH_BATCH_SIZE) {
+      if (!(await waitForRoom(sqs, [queueUrl, invalidatorQueueUrl], () => stopping))) return;
       published = await publisher.publish({ ...publishOptions, maxBatches: 1 });
-    } while (published === PUBLISH_BATCH_SIZE);
+    }
   };
   const listener = await startOutboxListener({
     databaseUrl: publisherConfig.DATABASE_URL,
@@ -84,6 +85,8 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   });
   return {
     async stop() {
+      // Rows left unpublished stay in the outbox for the next start (or the sweeper).
+      stopping = true;
       clearInterval(sweeper);
       await Promise.allSettled([listener.stop(), poller.stop(), invalidatorPoller.stop()]);
       sqs.destroy();
@@ -95,8 +98,9 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
 /** Messages a local queue may hold before the publisher waits for the consumers to catch up. */
 const LOCAL_QUEUE_ROOM = 300;
 
-async function waitForRoom(sqs: SQSClient, queueUrls: string[]): Promise<void> {
-  while (true) {
+/** Resolves true once every queue has room, or false when `stopped` says to give up. */
+async function waitForRoom(sqs: SQSClient, queueUrls: string[], stopped: () => boolean): Promise<boolean> {
+  while (!stopped()) {
     const depths = await Promise.all(
       queueUrls.map(async (QueueUrl) => {
         const { Attributes } = await sqs.send(
@@ -105,7 +109,8 @@ async function waitForRoom(sqs: SQSClient, queueUrls: string[]): Promise<void> {
         return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
       }),
     );
-    if (depths.every((depth) => depth < LOCAL_QUEUE_ROOM)) return;
+    if (depths.every((depth) => depth < LOCAL_QUEUE_ROOM)) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  return false;
 }

@@ -5,7 +5,7 @@ import { type Tracer, xrayTracer } from '#lib/trace';
 import type { CatalogDeps } from './app.ts';
 import type { CatalogConfig } from './config.ts';
 import { pgSongStore } from './repo.ts';
-import { esSongIndex } from './search/es-song-index.ts';
+import { songIndexFor } from './search/es-song-index.ts';
 import { createCatalogService } from './service.ts';
 
 export interface CatalogResources extends CatalogDeps {
@@ -16,10 +16,7 @@ export function wireCatalog(config: CatalogConfig, tracer: Tracer = xrayTracer()
   const log = createLogger({ serviceName: 'catalog', level: config.LOG_LEVEL, environment: config.STAGE });
   const db = createDb(config, tracer, config.AWS_REGION);
   const elasticsearch = createElasticsearchClient(config);
-  const index = esSongIndex(elasticsearch, {
-    readAlias: `${config.SEARCH_INDEX_PREFIX}songs`,
-    writeAlias: `${config.SEARCH_INDEX_PREFIX}songs-write`,
-  });
+  const index = songIndexFor(elasticsearch, config.SEARCH_INDEX_PREFIX);
   return {
     log,
     catalog: createCatalogService({ songs: pgSongStore(db), index }),

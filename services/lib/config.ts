@@ -57,4 +57,14 @@ export const dbConfig = z.discriminatedUnion(
 
 export type DbConfig = z.infer<typeof dbConfig>;
 
+/** The song search index: where Elasticsearch is, and the alias prefix (set only by tests that share a cluster). */
+export const searchConfig = z.object({
+  ELASTICSEARCH_URL: url('Elasticsearch 8.x URL, e.g. http://127.0.0.1:9200'),
+  ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
+  SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes')
+    .default(''),
+});
+
 export const configFields = { required, url };

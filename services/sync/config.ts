@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
+import {
+  awsConfig,
+  configFields,
+  dbConfig,
+  type Env,
+  logConfig,
+  parseConfig,
+  searchConfig,
+} from '#lib/config';
 
 const publisherSettings = z.object({
   CHANGES_TOPIC_ARN: configFields.required('ARN of the SNS topic "changes"'),
@@ -7,21 +15,12 @@ const publisherSettings = z.object({
   OUTBOX_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
-const indexerSettings = z.object({
-  ELASTICSEARCH_URL: configFields.url('Elasticsearch 8.x URL, e.g. http://127.0.0.1:9200'),
-  ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
-  SEARCH_INDEX_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9-]*$/)
-    .default(''),
-});
-
 const invalidatorSettings = z.object({
   REDIS_URL: configFields.url('Redis URL of the BFF read cache, e.g. redis://127.0.0.1:6379'),
 });
 
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
-const indexerSchema = logConfig.and(awsConfig).and(indexerSettings);
+const indexerSchema = logConfig.and(awsConfig).and(searchConfig);
 const invalidatorSchema = logConfig.and(awsConfig).and(invalidatorSettings);
 
 export type PublisherConfig = z.infer<typeof publisherSchema>;

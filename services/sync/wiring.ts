@@ -6,7 +6,7 @@ import { createDb } from '#lib/db/create';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
-import { esSongIndex } from '#services/catalog/search/es-song-index';
+import { songIndexFor } from '#services/catalog/search/es-song-index';
 import { createCacheInvalidator } from './cache-invalidator/invalidator.ts';
 import type { IndexerConfig, InvalidatorConfig, PublisherConfig } from './config.ts';
 import { type PublishOptions, publishPending } from './outbox.ts';
@@ -48,10 +48,7 @@ export function wireSearchIndexer(config: IndexerConfig) {
     environment: config.STAGE,
   });
   const elasticsearch = createElasticsearchClient(config);
-  const index = esSongIndex(elasticsearch, {
-    readAlias: `${config.SEARCH_INDEX_PREFIX}songs`,
-    writeAlias: `${config.SEARCH_INDEX_PREFIX}songs-write`,
-  });
+  const index = songIndexFor(elasticsearch, config.SEARCH_INDEX_PREFIX);
   return {
     log,
     index,

@@ -20,11 +20,7 @@ let redis: Redis;
 const running: Array<{ stop(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  fx = await createSyncFixture({
-    databaseUrl: inject('databaseUrl'),
-    awsEndpointUrl: inject('awsEndpointUrl'),
-    elasticsearchUrl: inject('elasticsearchUrl'),
-  });
+  fx = await createSyncFixture();
   redis = new Redis(inject('redisUrl'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
 });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogApp } from '#services/catalog/app';
 import { createCatalogService } from '#services/catalog/service';
 import { createSyncFixture, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
@@ -7,11 +7,7 @@ let fx: SyncFixture;
 let app: ReturnType<typeof createCatalogApp>;
 
 beforeAll(async () => {
-  fx = await createSyncFixture({
-    databaseUrl: inject('databaseUrl'),
-    awsEndpointUrl: inject('awsEndpointUrl'),
-    elasticsearchUrl: inject('elasticsearchUrl'),
-  });
+  fx = await createSyncFixture();
   app = createCatalogApp({
     catalog: createCatalogService({ songs: fx.songs, index: fx.index }),
     log: quietLog,

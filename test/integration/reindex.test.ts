@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reindexFromDatabase } from '#services/sync/reindex';
 import {
   createSyncFixture,
@@ -12,11 +12,7 @@ let fx: SyncFixture;
 const running: Array<{ stop(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  fx = await createSyncFixture({
-    databaseUrl: inject('databaseUrl'),
-    awsEndpointUrl: inject('awsEndpointUrl'),
-    elasticsearchUrl: inject('elasticsearchUrl'),
-  });
+  fx = await createSyncFixture();
   running.push(await startFixtureChain(fx));
 });
 

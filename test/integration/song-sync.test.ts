@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '#lib/errors';
 import type { CreateSong } from '#services/catalog/schema';
 import type { SongIndex } from '#services/catalog/search/port';
@@ -21,11 +21,7 @@ let fx: SyncFixture;
 const running: Array<{ stop(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  fx = await createSyncFixture({
-    databaseUrl: inject('databaseUrl'),
-    awsEndpointUrl: inject('awsEndpointUrl'),
-    elasticsearchUrl: inject('elasticsearchUrl'),
-  });
+  fx = await createSyncFixture();
 });
 
 afterEach(async () => {

@@ -3,6 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { SQSEvent } from 'aws-lambda';
+import { inject } from 'vitest';
 import { awsClientConfig } from '#lib/aws';
 import { pgDb } from '#lib/db/pg';
 import type { Db } from '#lib/db/port';
@@ -40,11 +41,13 @@ export interface SyncFixture {
   close(): Promise<void>;
 }
 
-export async function createSyncFixture(urls: {
-  databaseUrl: string;
-  awsEndpointUrl: string;
-  elasticsearchUrl: string;
-}): Promise<SyncFixture> {
+export async function createSyncFixture(
+  urls: { databaseUrl: string; awsEndpointUrl: string; elasticsearchUrl: string } = {
+    databaseUrl: inject('databaseUrl'),
+    awsEndpointUrl: inject('awsEndpointUrl'),
+    elasticsearchUrl: inject('elasticsearchUrl'),
+  },
+): Promise<SyncFixture> {
   const prefix = `t${randomBytes(4).toString('hex')}-`;
   const scratch = await createScratchDatabase(urls.databaseUrl);
   const db = pgDb({ connectionString: scratch.url });

@@ -199,3 +199,8 @@ export function errorType(error: unknown): string | undefined {
   const body = error.body as { error?: { type?: string } | string } | undefined;
   return typeof body?.error === 'object' ? body.error.type : undefined;
 }
+
+/** The song index behind `<prefix>songs` and `<prefix>songs-write`, as every deployable names it. */
+export function songIndexFor(client: Client, prefix: string): SongIndex {
+  return esSongIndex(client, { readAlias: `${prefix}songs`, writeAlias: `${prefix}songs-write` });
+}
