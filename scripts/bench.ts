@@ -80,6 +80,7 @@ async function main(): Promise<void> {
 
     log('write → searchable lag…');
     const curator = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'curator');
+    const cachedCurator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
     const lags = await measureLag(uncachedApi, curator, 500, 5);
     record({
       bench: 'write → searchable lag, 500 single-song writes (5 writers), read cache off',
@@ -87,12 +88,14 @@ async function main(): Promise<void> {
       note: 'with the read cache on, a search may lag this by up to its 2 s (±20 %) TTL more',
     });
 
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${curator}` };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${cachedCurator}` };
     const probe = await fetch(`${api}/songs`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ title: 'Bench Probe', artist: 'Bench' }),
     });
+    if (probe.status !== 201)
+      throw new Error(`could not create the probe song: ${probe.status} ${await probe.text()}`);
     const { id: anyId } = (await probe.json()) as { id: string };
 
     log('loading the 12.7k catalog into the index…');
