@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
 import { NotFoundError, UnauthorizedError } from '#lib/errors';
+import { jsonResponse } from '#lib/openapi';
 import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from '#services/singers/schema';
 import type { BffEnv } from '../app.ts';
 import { requireAuth } from '../auth/middleware.ts';
@@ -41,10 +42,6 @@ const Me = UserSchema.extend({
 });
 
 const SongKey = z.object({ songId: z.uuid({ error: 'must be a song id (uuid)' }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const signedInOnly = {
   tags: ['me'],
   security: signedIn,
@@ -58,7 +55,7 @@ const routes = {
     path: '/me',
     summary: 'The caller, with their profile and favourites',
     responses: {
-      200: json(Me, 'The caller; parts that could not be loaded say so'),
+      200: jsonResponse(Me, 'The caller; parts that could not be loaded say so'),
       401: authErrorResponses[401],
     },
   }),
@@ -68,7 +65,7 @@ const routes = {
     path: '/me',
     summary: 'Change your stage name or names',
     request: { body: { content: { 'application/json': { schema: UpdateSinger } }, required: true } },
-    responses: { 200: json(Singer, 'Your profile as changed'), 401: authErrorResponses[401] },
+    responses: { 200: jsonResponse(Singer, 'Your profile as changed'), 401: authErrorResponses[401] },
   }),
   favourites: createRoute({
     ...signedInOnly,
@@ -76,7 +73,7 @@ const routes = {
     path: '/me/favourites',
     summary: 'Your favourite songs, newest first',
     request: { query: FavouritesQuery },
-    responses: { 200: json(FavouritesPage, 'A page of favourites'), 401: authErrorResponses[401] },
+    responses: { 200: jsonResponse(FavouritesPage, 'A page of favourites'), 401: authErrorResponses[401] },
   }),
   addFavourite: createRoute({
     ...signedInOnly,
@@ -85,7 +82,7 @@ const routes = {
     summary: 'Keep a song as a favourite (idempotent)',
     request: { params: SongKey },
     responses: {
-      200: json(Favourite, 'The favourite (added now or before)'),
+      200: jsonResponse(Favourite, 'The favourite (added now or before)'),
       401: authErrorResponses[401],
       404: { description: 'No such song in the catalog' },
     },

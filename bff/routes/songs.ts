@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cacheTags } from '#lib/cache-tags';
+import { jsonBody, jsonResponse } from '#lib/openapi';
 import { SearchParams, SearchResult } from '#services/catalog/routes';
 import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { BffEnv } from '../app.ts';
@@ -8,17 +9,9 @@ import { requireRole } from '../auth/middleware.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
 /** A read answered through the cache: JSON plus `X-Cache`. */
 const cachedJson = <T extends z.ZodType>(schema: T, description: string) => ({
-  ...json(schema, description),
+  ...jsonResponse(schema, description),
   headers: z.object({
     [CACHE_HEADER]: z.enum(['hit', 'miss', 'bypass']).openapi({
       description: 'hit: from the read cache; miss: loaded, then cached; bypass: read without the cache',
@@ -53,9 +46,9 @@ const routes = {
     tags: ['songs'],
     summary: 'Add a song (curators)',
     middleware: curatorOnly,
-    request: { body: body(CreateSong) },
+    request: { body: jsonBody(CreateSong) },
     responses: {
-      201: json(Song, 'The new song'),
+      201: jsonResponse(Song, 'The new song'),
       409: { description: 'Same title and artist already exist' },
     },
   }),
@@ -65,8 +58,8 @@ const routes = {
     tags: ['songs'],
     summary: 'Change some fields of a song (curators)',
     middleware: curatorOnly,
-    request: { params: SongId, body: body(UpdateSong) },
-    responses: { 200: json(Song, 'The song as changed') },
+    request: { params: SongId, body: jsonBody(UpdateSong) },
+    responses: { 200: jsonResponse(Song, 'The song as changed') },
   }),
   remove: createRoute({
     method: 'delete',

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { jsonResponse } from '#lib/openapi';
 import type { ServiceEnv } from '#lib/service-app';
 import { CreateSong, Song, UpdateSong } from './schema.ts';
 import type { CatalogService } from './service.ts';
@@ -63,29 +64,24 @@ const ImportResult = z.object({
   unchanged: z.number().int(),
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
 const routes = {
   search: createRoute({
     method: 'get',
     path: '/songs/search',
     request: { query: SearchParams },
-    responses: { 200: json(SearchResult, 'Matching songs') },
+    responses: { 200: jsonResponse(SearchResult, 'Matching songs') },
   }),
   get: createRoute({
     method: 'get',
     path: '/songs/{id}',
     request: { params: SongId },
-    responses: { 200: json(Song, 'The song') },
+    responses: { 200: jsonResponse(Song, 'The song') },
   }),
   create: createRoute({
     method: 'post',
     path: '/songs',
     request: { body: { content: { 'application/json': { schema: CreateSong } }, required: true } },
-    responses: { 201: json(Song, 'The new song') },
+    responses: { 201: jsonResponse(Song, 'The new song') },
   }),
   update: createRoute({
     method: 'patch',
@@ -94,7 +90,7 @@ const routes = {
       params: SongId,
       body: { content: { 'application/json': { schema: UpdateSong } }, required: true },
     },
-    responses: { 200: json(Song, 'The song as changed') },
+    responses: { 200: jsonResponse(Song, 'The song as changed') },
   }),
   remove: createRoute({
     method: 'delete',
@@ -106,7 +102,7 @@ const routes = {
     method: 'post',
     path: '/songs/import',
     request: { body: { content: { 'application/json': { schema: ImportBatch } }, required: true } },
-    responses: { 200: json(ImportResult, 'What the batch changed') },
+    responses: { 200: jsonResponse(ImportResult, 'What the batch changed') },
   }),
 };
 

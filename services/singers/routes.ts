@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { ServiceEnv } from '#lib/service-app';
 import { ClaimsProfile, Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from './schema.ts';
 import type { SingersService } from './service.ts';
@@ -6,49 +7,43 @@ import type { SingersService } from './service.ts';
 const SingerId = z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) });
 const FavouriteKey = SingerId.extend({ songId: z.uuid({ error: 'must be a song id (uuid)' }) });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  content: { 'application/json': { schema } },
-  required: true,
-});
-
 const routes = {
   upsert: createRoute({
     method: 'put',
     path: '/singers/{id}',
     description:
       'Creates the singer from identity-provider claims, or refreshes it; idempotent (first sign-in, post-confirmation).',
-    request: { params: SingerId, body: body(ClaimsProfile) },
-    responses: { 200: json(Singer, 'The singer, already there'), 201: json(Singer, 'The new singer') },
+    request: { params: SingerId, body: jsonBody(ClaimsProfile) },
+    responses: {
+      200: jsonResponse(Singer, 'The singer, already there'),
+      201: jsonResponse(Singer, 'The new singer'),
+    },
   }),
   get: createRoute({
     method: 'get',
     path: '/singers/{id}',
     request: { params: SingerId },
-    responses: { 200: json(Singer, 'The singer') },
+    responses: { 200: jsonResponse(Singer, 'The singer') },
   }),
   update: createRoute({
     method: 'patch',
     path: '/singers/{id}',
-    request: { params: SingerId, body: body(UpdateSinger) },
-    responses: { 200: json(Singer, 'The singer as changed') },
+    request: { params: SingerId, body: jsonBody(UpdateSinger) },
+    responses: { 200: jsonResponse(Singer, 'The singer as changed') },
   }),
   favourites: createRoute({
     method: 'get',
     path: '/singers/{id}/favourites',
     request: { params: SingerId, query: FavouritesQuery },
-    responses: { 200: json(FavouritesPage, 'Favourites, newest first') },
+    responses: { 200: jsonResponse(FavouritesPage, 'Favourites, newest first') },
   }),
   addFavourite: createRoute({
     method: 'put',
     path: '/singers/{id}/favourites/{songId}',
     request: { params: FavouriteKey },
     responses: {
-      200: json(Favourite, 'Already a favourite'),
-      201: json(Favourite, 'Added'),
+      200: jsonResponse(Favourite, 'Already a favourite'),
+      201: jsonResponse(Favourite, 'Added'),
     },
   }),
   removeFavourite: createRoute({
