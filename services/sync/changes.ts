@@ -100,3 +100,27 @@ function describeIssues(error: z.ZodError): string {
     .map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`)
     .join('; ');
 }
+
+/**
+ * Parses every record of an SQS batch: the well-formed change messages, and the ids of the records
+ * that are not (logged), which the consumer reports in `batchItemFailures`.
+ */
+export function parseChangeBatch(
+  records: ReadonlyArray<{ messageId: string; body: string }>,
+  log: { error(message: string, attributes: Record<string, unknown>): void },
+): { messages: Array<{ messageId: string; message: ChangeMessage }>; malformed: string[] } {
+  const messages: Array<{ messageId: string; message: ChangeMessage }> = [];
+  const malformed: string[] = [];
+  for (const record of records) {
+    const parsed = parseChangeMessage(record.body);
+    if (parsed.ok) messages.push({ messageId: record.messageId, message: parsed.message });
+    else {
+      log.error('malformed change message', {
+        'event.reason': parsed.reason,
+        'message.id': record.messageId,
+      });
+      malformed.push(record.messageId);
+    }
+  }
+  return { messages, malformed };
+}

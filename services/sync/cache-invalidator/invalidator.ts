@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { cacheTags, type TagInvalidator } from '#lib/cache-tags';
 import type { Logger } from '#lib/log';
-import { type ChangeMessage, parseChangeMessage } from '../changes.ts';
+import { type ChangeMessage, parseChangeBatch } from '../changes.ts';
 
 /**
  * The cache tags a change makes stale. A song changes its own reads and may change any search
@@ -23,22 +23,10 @@ export function tagsForChange(change: Pick<ChangeMessage, 'entity' | 'key'>): st
  */
 export function createCacheInvalidator(deps: { cache: TagInvalidator; log: Logger }) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failed: string[] = [];
-    const understood: string[] = [];
-    const tags = new Set<string>();
-    for (const record of event.Records) {
-      const parsed = parseChangeMessage(record.body);
-      if (!parsed.ok) {
-        deps.log.error('malformed change message', {
-          'event.reason': parsed.reason,
-          'message.id': record.messageId,
-        });
-        failed.push(record.messageId);
-        continue;
-      }
-      for (const tag of tagsForChange(parsed.message)) tags.add(tag);
-      understood.push(record.messageId);
-    }
+    const { messages, malformed } = parseChangeBatch(event.Records, deps.log);
+    const failed = [...malformed];
+    const understood = messages.map((item) => item.messageId);
+    const tags = new Set(messages.flatMap((item) => tagsForChange(item.message)));
     if (tags.size > 0) {
       try {
         await deps.cache.invalidateTags([...tags]);

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from '#lib/log';
 import type { SongChange, SongIndex } from '#services/catalog/search/port';
-import { parseChangeMessage, toSongChange } from '../changes.ts';
+import { parseChangeBatch, toSongChange } from '../changes.ts';
 
 /**
  * Applies song changes from the `search-indexer` queue to the index in one bulk request per batch.
@@ -12,29 +12,21 @@ import { parseChangeMessage, toSongChange } from '../changes.ts';
  */
 export function createSearchIndexer(deps: { index: SongIndex; log: Logger }) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failed: string[] = [];
+    const { messages, malformed } = parseChangeBatch(event.Records, deps.log);
+    const failed = [...malformed];
     const pending: Array<{ messageId: string; change: SongChange }> = [];
-    for (const record of event.Records) {
-      const parsed = parseChangeMessage(record.body);
-      if (!parsed.ok) {
-        deps.log.error('malformed change message', {
-          'event.reason': parsed.reason,
-          'message.id': record.messageId,
-        });
-        failed.push(record.messageId);
-        continue;
-      }
-      if (parsed.message.entity !== 'song') continue;
-      const song = toSongChange(parsed.message);
+    for (const { messageId, message } of messages) {
+      if (message.entity !== 'song') continue;
+      const song = toSongChange(message);
       if (!song.ok) {
         deps.log.error('malformed song change', {
           'event.reason': song.reason,
-          'message.id': record.messageId,
+          'message.id': messageId,
         });
-        failed.push(record.messageId);
+        failed.push(messageId);
         continue;
       }
-      pending.push({ messageId: record.messageId, change: song.change });
+      pending.push({ messageId, change: song.change });
     }
     if (pending.length > 0) {
       try {
