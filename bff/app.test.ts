@@ -10,7 +10,7 @@ import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
 import { noCache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
-import { memorySingers } from './clients/testing.ts';
+import { memorySingers, quietNights } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 
@@ -74,6 +74,7 @@ async function appWith(options: AppOptions = {}) {
     auth: auth.deps,
     catalog: memoryCatalog(),
     singers: memorySingers(),
+    ...quietNights(),
     cache: noCache(),
     rateLimiter: memoryRateLimiter(),
   });

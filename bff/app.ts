@@ -16,11 +16,14 @@ import {
 import { registerSecuritySchemes } from './auth/openapi.ts';
 import type { Cache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
+import type { PerformancesClient } from './clients/performances.ts';
+import type { RotationsClient } from './clients/rotations.ts';
 import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { songRoutes } from './routes/songs.ts';
@@ -36,6 +39,8 @@ export interface BffDeps {
   auth: AuthDeps;
   catalog: CatalogClient;
   singers: SingersClient;
+  rotations: RotationsClient;
+  performances: PerformancesClient;
   /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
   cache: Cache;
   rateLimiter: RateLimiter;
@@ -85,6 +90,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', healthRoutes());
   app.route('/api', meRoutes());
   app.route('/api', songRoutes());
+  app.route('/api', eventRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
 

@@ -14,6 +14,8 @@ import { createPendingLoginStore, createSessionStore } from './auth/sessions.ts'
 import { noCache } from './cache/port.ts';
 import { redisCache } from './cache/redis-cache.ts';
 import { catalogClient } from './clients/catalog.ts';
+import { performancesClient } from './clients/performances.ts';
+import { rotationsClient } from './clients/rotations.ts';
 import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
 import { singersClient } from './clients/singers.ts';
@@ -83,6 +85,8 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     },
     catalog: catalogClient(serviceClient('catalog')),
     singers: singersClient(serviceClient('singers')),
+    rotations: rotationsClient(serviceClient('rotations')),
+    performances: performancesClient(serviceClient('performances')),
     cache:
       config.READ_CACHE === 'on' ? redisCache(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }) : noCache(),
     rateLimiter: redisRateLimiter(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),

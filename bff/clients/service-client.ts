@@ -1,3 +1,4 @@
+import { type Actor, actorHeaders } from '#lib/actor';
 import {
   type AppError,
   ConflictError,
@@ -26,6 +27,10 @@ export interface ServiceCall {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** Who the BFF acts for, for services that authorise per record (see `#lib/actor`). */
+  actor?: Actor;
+  /** Sent as `If-Match` (optimistic concurrency on services that version their records). */
+  ifMatch?: string;
 }
 
 export interface ServiceClient {
@@ -70,6 +75,8 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
               [REQUEST_ID_HEADER]: context.requestId,
               [TRACE_HEADER]: `Root=${context.traceId}`,
               ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...(call.actor ? actorHeaders(call.actor) : {}),
+              ...(call.ifMatch === undefined ? {} : { 'if-match': call.ifMatch }),
             },
             ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
             signal: AbortSignal.timeout(options.timeoutMs),

@@ -1,5 +1,7 @@
 import { NotFoundError } from '#lib/errors';
 import { type Favourite, type Singer, seedFromClaims } from '#services/singers/schema';
+import type { PerformancesClient } from './performances.ts';
+import type { RotationsClient } from './rotations.ts';
 import type { SingersClient } from './singers.ts';
 
 /**
@@ -71,5 +73,26 @@ export function memorySingers(): SingersClient & { calls: string[] } {
         (favourites.get(id) ?? []).filter((favourite) => favourite.songId !== songId),
       );
     },
+  };
+}
+
+/**
+ * Karaoke nights where the caller waits nowhere and has sung nothing, for in-process app tests
+ * of routes that only read `/api/me`'s turn and performance parts. Writes are not expected.
+ */
+export function quietNights(): { rotations: RotationsClient; performances: PerformancesClient } {
+  const unused = () => Promise.reject(new Error('not used in this test'));
+  return {
+    rotations: {
+      open: unused,
+      get: unused,
+      rotation: unused,
+      request: unused,
+      withdraw: unused,
+      act: unused,
+      close: unused,
+      upcomingTurns: async () => ({ items: [] }),
+    },
+    performances: { list: async () => ({ items: [], cursor: null }) },
   };
 }

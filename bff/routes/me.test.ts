@@ -9,7 +9,7 @@ import { testAuth } from '../auth/testing.ts';
 import { noCache } from '../cache/port.ts';
 import type { CatalogClient } from '../clients/catalog.ts';
 import type { SingersClient } from '../clients/singers.ts';
-import { memorySingers } from '../clients/testing.ts';
+import { memorySingers, quietNights } from '../clients/testing.ts';
 import type { BffConfig } from '../config.ts';
 
 const config = {
@@ -58,6 +58,7 @@ async function appWith(singers: SingersClient = memorySingers()) {
     auth: auth.deps,
     catalog,
     singers,
+    ...quietNights(),
     cache: noCache(),
     rateLimiter: memoryRateLimiter(),
   });

@@ -3,12 +3,15 @@ import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
 import { NotFoundError, UnauthorizedError } from '#lib/errors';
 import { jsonResponse } from '#lib/openapi';
+import { Performance } from '#services/performances/schema';
+import { UpcomingTurn } from '#services/rotations/schema';
 import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from '#services/singers/schema';
 import type { BffEnv } from '../app.ts';
 import { requireAuth } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
 import type { Principal, UserProfile } from '../auth/principal.ts';
 import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
+import { anyRotationTag, turnsTag } from './events.ts';
 import { loadPart, partSchema } from './parts.ts';
 
 /** How many favourites `/api/me` shows; the rest are a `/api/me/favourites` call away. */
@@ -16,6 +19,12 @@ const FAVOURITES_PREVIEW = 5;
 
 /** How long a singer's profile and favourites may be served from the read cache. */
 const SINGER_CACHE_SECONDS = 60;
+
+/** How many performances `/api/me` shows; the rest are at `/api/singers/{id}/performances`. */
+const RECENT_PREVIEW = 5;
+
+/** Upcoming turns change at every turn of a night; every rotation write invalidates them sooner. */
+const TURNS_CACHE_SECONDS = 30;
 
 /**
  * Tag of everything the BFF caches about one singer (profile, favourites): `singer:<id>`, the tag
@@ -34,6 +43,12 @@ const FavouritesSummary = z
 const Me = UserSchema.extend({
   profile: partSchema(Singer, 'ProfilePart'),
   favourites: partSchema(FavouritesSummary, 'FavouritesPart'),
+  upcomingTurns: partSchema(z.array(UpcomingTurn), 'UpcomingTurnsPart').openapi({
+    description: 'Your turns to come at open karaoke nights, soonest first',
+  }),
+  recentPerformances: partSchema(z.array(Performance), 'RecentPerformancesPart').openapi({
+    description: `Your ${RECENT_PREVIEW} newest performances`,
+  }),
 }).openapi('Me', {
   description:
     'Who is signed in (from the token or session), with the parts of their data that could be loaded: ' +
@@ -125,6 +140,16 @@ export async function ensureSinger(c: MeContext, user: UserProfile): Promise<Sin
   return singer;
 }
 
+/** The caller's singer profile, through the cache; created from their claims if they have none yet. */
+export function ownSinger(c: MeContext, caller: UserProfile): Promise<Singer> {
+  return readSinger(c, caller.id, 'profile', () =>
+    c.var.deps.singers.get(c.var, caller.id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return ensureSinger(c, caller);
+      throw error;
+    }),
+  );
+}
+
 /** Runs a call on the caller's singer; if the singer does not exist yet, creates it and runs the call again. */
 async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<T>): Promise<T> {
   const caller = callerOf(c);
@@ -153,25 +178,18 @@ function afterSingerWrite(c: MeContext, singerId: string): Promise<void> {
 }
 
 /**
- * `/api/me…`: the caller's own profile and favourites, mounted at `/api`. Ids come only from the
- * principal, never from a path or body. Playlists, upcoming turns and recent performances join
- * `GET /api/me` as further parts once their services exist.
+ * `/api/me…`: the caller's own profile and favourites, mounted at `/api`, and `GET /api/me` also
+ * with their upcoming turns and recent performances. Ids come only from the principal, never from
+ * a path or body. Playlists join `GET /api/me` as a further part once their service exists.
  */
 export function meRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.me, async (c) => {
       const caller = callerOf(c);
-      const { singers, config } = c.var.deps;
+      const { singers, config, rotations, performances } = c.var.deps;
       const deadline = config.ME_PART_TIMEOUT_MS;
-      const [profile, favourites] = await Promise.all([
-        loadPart('profile', deadline, c.var.log, () =>
-          readSinger(c, caller.id, 'profile', async () =>
-            singers.get(c.var, caller.id).catch((error: unknown) => {
-              if (error instanceof NotFoundError) return ensureSinger(c, caller);
-              throw error;
-            }),
-          ),
-        ),
+      const [profile, favourites, upcomingTurns, recentPerformances] = await Promise.all([
+        loadPart('profile', deadline, c.var.log, () => ownSinger(c, caller)),
         loadPart('favourites', deadline, c.var.log, () =>
           readSinger(c, caller.id, 'favourites', async () => {
             const page = await singers
@@ -184,6 +202,28 @@ export function meRoutes() {
             return { count: page.total, items: page.items };
           }),
         ),
+        loadPart('upcomingTurns', deadline, c.var.log, () =>
+          cachedRead(
+            c,
+            `me:${caller.id}:turns`,
+            [turnsTag(caller.id), anyRotationTag],
+            async () => (await rotations.upcomingTurns(c.var, caller.id)).items,
+            { ttlSeconds: TURNS_CACHE_SECONDS },
+          ),
+        ),
+        loadPart('recentPerformances', deadline, c.var.log, () =>
+          readSinger(
+            c,
+            caller.id,
+            'performances',
+            async () =>
+              (
+                await performances.list(c.var, { id: caller.id, roles: caller.roles }, caller.id, {
+                  limit: RECENT_PREVIEW,
+                })
+              ).items,
+          ),
+        ),
       ]);
       c.header('cache-control', 'no-store');
       return c.json(
@@ -194,6 +234,8 @@ export function meRoutes() {
           roles: caller.roles,
           profile,
           favourites,
+          upcomingTurns,
+          recentPerformances,
         },
         200,
       );

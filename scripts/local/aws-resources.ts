@@ -26,6 +26,12 @@ export interface QueueResource {
 
 export interface LocalAwsResources {
   changesTopicArn: string;
+  notificationsTopicArn: string;
+  /**
+   * Subscribed to the `notifications` topic, standing in for the push/SMS senders a deployment
+   * attaches there, so the local stack and tests can see what was sent.
+   */
+  notificationsOutbox: QueueResource;
   queues: Record<ChangeQueue, QueueResource>;
   mediaBucket: string;
 }
@@ -38,7 +44,7 @@ export interface AwsTarget {
 }
 
 /**
- * Creates (idempotently) the SNS topic, SQS queues with dead-letter queues and raw-delivery
+ * Creates (idempotently) the SNS topics, SQS queues with dead-letter queues and raw-delivery
  * subscriptions, and the media bucket in an AWS emulator, mirroring infra/terraform.
  */
 export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalAwsResources> {
@@ -73,11 +79,31 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
       );
       queues[queue] = { url: main.url, arn: main.arn, deadLetterUrl: deadLetter.url };
     }
+    const { TopicArn: notificationsTopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: name('notifications') }),
+    );
+    if (!notificationsTopicArn) throw new Error('CreateTopic returned no TopicArn');
+    const notificationsDeadLetter = await createQueue(sqs, name('notifications-outbox-dlq'), {});
+    const notificationsQueue = await createQueue(sqs, name('notifications-outbox'), {});
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: notificationsTopicArn,
+        Protocol: 'sqs',
+        Endpoint: notificationsQueue.arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
     const mediaBucket = name('karaoke-media-local');
     await s3.send(new CreateBucketCommand({ Bucket: mediaBucket })).catch((error: unknown) => {
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
     });
-    return { changesTopicArn: TopicArn, queues, mediaBucket };
+    return {
+      changesTopicArn: TopicArn,
+      notificationsTopicArn,
+      notificationsOutbox: { ...notificationsQueue, deadLetterUrl: notificationsDeadLetter.url },
+      queues,
+      mediaBucket,
+    };
   } finally {
     sns.destroy();
     sqs.destroy();

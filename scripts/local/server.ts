@@ -7,6 +7,12 @@ import { wireBff } from '#bff/wiring';
 import { CATALOG_BASE_PATH, createCatalogApp } from '#services/catalog/app';
 import { loadCatalogConfig } from '#services/catalog/config';
 import { wireCatalog } from '#services/catalog/wiring';
+import { createPerformancesApp, PERFORMANCES_BASE_PATH } from '#services/performances/app';
+import { loadPerformancesConfig } from '#services/performances/config';
+import { wirePerformances } from '#services/performances/wiring';
+import { createRotationsApp, ROTATIONS_BASE_PATH } from '#services/rotations/app';
+import { loadRotationsConfig } from '#services/rotations/config';
+import { wireRotations } from '#services/rotations/wiring';
 import { createSingersApp, SINGERS_BASE_PATH } from '#services/singers/app';
 import { loadSingersConfig } from '#services/singers/config';
 import { wireSingers } from '#services/singers/wiring';
@@ -53,6 +59,8 @@ export async function startLocalServer(
   });
   const catalog = wireCatalog(loadCatalogConfig(env));
   const singers = wireSingers(loadSingersConfig(env));
+  const rotations = wireRotations(loadRotationsConfig(env));
+  const performances = wirePerformances(loadPerformancesConfig(env));
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,
@@ -72,6 +80,8 @@ export async function startLocalServer(
   const serviceListeners: Array<[string, ReturnType<typeof getRequestListener>]> = [
     [CATALOG_BASE_PATH, getRequestListener(createCatalogApp(catalog).fetch)],
     [SINGERS_BASE_PATH, getRequestListener(createSingersApp(singers).fetch)],
+    [ROTATIONS_BASE_PATH, getRequestListener(createRotationsApp(rotations).fetch)],
+    [PERFORMANCES_BASE_PATH, getRequestListener(createPerformancesApp(performances).fetch)],
   ];
   const bffListener = getRequestListener(createApp(bff).fetch);
   const server: Server = createServer((req, res) => {
@@ -95,7 +105,13 @@ export async function startLocalServer(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.all([bff.close(), catalog.close(), singers.close()]);
+      await Promise.all([
+        bff.close(),
+        catalog.close(),
+        singers.close(),
+        rotations.close(),
+        performances.close(),
+      ]);
     },
   };
 }

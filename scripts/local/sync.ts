@@ -1,5 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
+import { loadPerformancesConfig } from '#services/performances/config';
+import { wirePerformances } from '#services/performances/wiring';
 import { loadIndexerConfig, loadInvalidatorConfig, loadPublisherConfig } from '#services/sync/config';
 import {
   PUBLISH_BATCH_SIZE,
@@ -12,8 +14,9 @@ import { startSqsPoller } from './sqs-poller.ts';
 
 export interface LocalSyncOptions {
   /**
-   * The local deployables' environment, with SEARCH_INDEXER_QUEUE_URL and _ARN and
-   * CACHE_INVALIDATOR_QUEUE_URL and _ARN (scripts/local/bootstrap.ts).
+   * The local deployables' environment, with the URL and ARN of each consumed queue
+   * (SEARCH_INDEXER_QUEUE_URL, …_ARN; CACHE_INVALIDATOR_QUEUE_…; PERFORMANCES_QUEUE_…), as
+   * scripts/local/bootstrap.ts sets them.
    */
   env: Record<string, string | undefined>;
   /** How often the sweeper runs; its age bound is OUTBOX_SWEEP_MIN_AGE_MS. */
@@ -23,27 +26,22 @@ export interface LocalSyncOptions {
 
 /**
  * The change chain's Lambdas, run locally as AWS runs them: the publisher woken by the outbox
- * trigger, the sweeper on a timer, the search indexer and the cache invalidator fed by their SQS queues.
+ * trigger, the sweeper on a timer, and the consumers (search indexer, cache invalidator, performance
+ * recorder) fed by their SQS queues.
  */
 export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(): Promise<void> }> {
   const publisherConfig = loadPublisherConfig(options.env);
   const publisher = wirePublisher(publisherConfig);
   const indexer = wireSearchIndexer(loadIndexerConfig(options.env));
   const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env));
+  const performances = wirePerformances(loadPerformancesConfig(options.env));
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
   if (publisherConfig.DB_DRIVER !== 'pg') throw new Error('the local outbox listener needs DB_DRIVER=pg');
   const sqs = new SQSClient(awsClientConfig(publisherConfig));
-  const { SEARCH_INDEXER_QUEUE_URL: queueUrl, SEARCH_INDEXER_QUEUE_ARN: queueArn } = options.env;
-  if (!queueUrl || !queueArn)
-    throw new Error('SEARCH_INDEXER_QUEUE_URL and SEARCH_INDEXER_QUEUE_ARN must be set');
-  const {
-    CACHE_INVALIDATOR_QUEUE_URL: invalidatorQueueUrl,
-    CACHE_INVALIDATOR_QUEUE_ARN: invalidatorQueueArn,
-  } = options.env;
-  if (!invalidatorQueueUrl || !invalidatorQueueArn)
-    throw new Error('CACHE_INVALIDATOR_QUEUE_URL and CACHE_INVALIDATOR_QUEUE_ARN must be set');
+  const queueUrl = queueSetting(options.env, 'SEARCH_INDEXER_QUEUE_URL');
+  const invalidatorQueueUrl = queueSetting(options.env, 'CACHE_INVALIDATOR_QUEUE_URL');
   /**
    * moto slows down sharply as a queue fills (measured: 7 ms per message sent to an empty queue,
    * 75 ms at 2,000 messages), so locally the publisher sends a batch only while the queues are
@@ -65,32 +63,34 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const sweeper = setInterval(() => {
     pacedPublish({ minAgeMs: publisherConfig.OUTBOX_SWEEP_MIN_AGE_MS }).catch(report('outbox-sweeper'));
   }, options.sweepEveryMs ?? 5000);
-  const poller = startSqsPoller({
-    sqs,
-    queueUrl,
-    queueArn,
-    region: publisherConfig.AWS_REGION,
-    handler: indexer.handle,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-    onError: report('search-indexer poller'),
-  });
-  const invalidatorPoller = startSqsPoller({
-    sqs,
-    queueUrl: invalidatorQueueUrl,
-    queueArn: invalidatorQueueArn,
-    region: publisherConfig.AWS_REGION,
-    handler: invalidator.handle,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-    onError: report('cache-invalidator poller'),
-  });
+  const poll = (queue: string, handler: Parameters<typeof startSqsPoller>[0]['handler'], name: string) =>
+    startSqsPoller({
+      sqs,
+      queueUrl: queueSetting(options.env, `${queue}_URL`),
+      queueArn: queueSetting(options.env, `${queue}_ARN`),
+      region: publisherConfig.AWS_REGION,
+      handler,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      onError: report(`${name} poller`),
+    });
+  const pollers = [
+    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer'),
+    poll('CACHE_INVALIDATOR_QUEUE', invalidator.handle, 'cache-invalidator'),
+    poll('PERFORMANCES_QUEUE', performances.recorder, 'performances'),
+  ];
   return {
     async stop() {
       // Rows left unpublished stay in the outbox for the next start (or the sweeper).
       stopping = true;
       clearInterval(sweeper);
-      await Promise.allSettled([listener.stop(), poller.stop(), invalidatorPoller.stop()]);
+      await Promise.allSettled([listener.stop(), ...pollers.map((poller) => poller.stop())]);
       sqs.destroy();
-      await Promise.allSettled([publisher.close(), indexer.close(), invalidator.close()]);
+      await Promise.allSettled([
+        publisher.close(),
+        indexer.close(),
+        invalidator.close(),
+        performances.close(),
+      ]);
     },
   };
 }
@@ -113,4 +113,10 @@ async function waitForRoom(sqs: SQSClient, queueUrls: string[], stopped: () => b
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return false;
+}
+
+function queueSetting(env: Record<string, string | undefined>, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set (scripts/local/bootstrap.ts sets it)`);
+  return value;
 }

@@ -11,6 +11,7 @@ import {
 
 const publisherSettings = z.object({
   CHANGES_TOPIC_ARN: configFields.required('ARN of the SNS topic "changes"'),
+  NOTIFICATIONS_TOPIC_ARN: configFields.required('ARN of the SNS topic "notifications"'),
   /** Rows the sweeper leaves alone because the trigger's invocation should still be handling them. */
   OUTBOX_SWEEP_MIN_AGE_MS: z.coerce.number().int().min(0).default(10_000),
 });

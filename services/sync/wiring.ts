@@ -24,7 +24,10 @@ export function wirePublisher(config: PublisherConfig, tracer: Tracer = xrayTrac
   });
   const db = createDb(config, tracer, config.AWS_REGION);
   const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
-  const publisher = snsChangePublisher(sns, config.CHANGES_TOPIC_ARN);
+  const publisher = snsChangePublisher(sns, {
+    changes: config.CHANGES_TOPIC_ARN,
+    notifications: config.NOTIFICATIONS_TOPIC_ARN,
+  });
   return {
     log,
     publish: (options: Partial<PublishOptions> = {}) =>

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dataApiDb } from '#lib/db/data-api';
-import { pgDb } from '#lib/db/pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, type Params, sql } from '#lib/db/port';
 import { ValidationError } from '#lib/errors';
-import { readMigrations, runMigrations } from '#lib/migrate';
 import { createSingersApp } from '#services/singers/app';
 import { createPostConfirmationHandler } from '#services/singers/post-confirmation';
 import { pgSingerStore } from '#services/singers/repo';
 import { createSingersService, type SingersService } from '#services/singers/service';
-import { startDataApiServer } from '#test/support/data-api-server';
-import { MIGRATIONS_DIR } from '../../scripts/local/bootstrap.ts';
-import { createScratchDatabase } from '../support/scratch-db.ts';
+import { type DbAdapter, openServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
 interface Harness {
@@ -26,43 +20,15 @@ interface Harness {
   close(): Promise<void>;
 }
 
-/** A migrated scratch database, served through the `Db` adapter named. */
-async function openHarness(adapter: 'pg' | 'data-api'): Promise<Harness> {
-  const scratch = await createScratchDatabase(inject('databaseUrl'));
-  const inspect = pgDb({ connectionString: scratch.url });
-  await runMigrations(inspect, readMigrations(MIGRATIONS_DIR));
-  const closers: Array<() => Promise<void>> = [];
-  let db: Db = inspect;
-  if (adapter === 'data-api') {
-    const server = await startDataApiServer({ databaseUrl: scratch.url });
-    const client = new RDSDataClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    db = dataApiDb({
-      client,
-      resourceArn: 'arn:aws:rds:us-east-1:123456789012:cluster:singers',
-      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:singers',
-      database: new URL(scratch.url).pathname.slice(1),
-    });
-    closers.push(async () => {
-      await db.close();
-      client.destroy();
-      await server.stop();
-    });
-  }
-  const service = createSingersService({ singers: pgSingerStore(db) });
+async function openHarness(adapter: DbAdapter): Promise<Harness> {
+  const store = await openServiceDb(adapter);
+  const service = createSingersService({ singers: pgSingerStore(store.db) });
   return {
-    db,
-    inspect,
+    db: store.db,
+    inspect: store.inspect,
     service,
     app: createSingersApp({ singers: service, log: quietLog }),
-    async close() {
-      for (const close of closers) await close();
-      await inspect.close();
-      await scratch.drop();
-    },
+    close: store.close,
   };
 }
 

@@ -56,10 +56,10 @@ const song = (title: string, extra: Partial<CreateSong> = {}): CreateSong => ({
   ...extra,
 });
 
-const inSync = () =>
+const inSync = (timeoutMs = 20_000) =>
   eventually(async () => {
     expect(await indexDrift(fx)).toEqual([]);
-  }, 20_000);
+  }, timeoutMs);
 
 describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
   it('makes a create, an edit and a delete searchable, in order, with the database version', async () => {
@@ -151,18 +151,26 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
     await inSync();
   });
 
-  it('loses nothing while Elasticsearch is down and catches up when it is back', async () => {
+  it('loses nothing while Elasticsearch is down for 30 s and catches up when it is back', async () => {
     const faulty = switchableIndex(fx.index);
     faulty.setDown(true);
-    await startChain({ index: faulty.index, visibilityTimeoutSeconds: 1 });
+    // A receive every 10 s: 30 s down costs each message 3–4 of the queue's maxReceiveCount of 5,
+    // as the 180 s visibility timeout on AWS (6× the indexer's timeout) spreads 5 receives over 15 min.
+    await startChain({ index: faulty.index, visibilityTimeoutSeconds: 10 });
     const created = [];
     for (let n = 0; n < 4; n++) created.push(await fx.songs.create(song(`Outage Survivor ${n}`)));
-    // Down for a few visibility timeouts (fewer than the queue's maxReceiveCount of 5).
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
     expect(await fx.index.versionOf(created[0]?.id as string)).toBeNull();
     faulty.setDown(false);
-    await inSync();
-  });
+    await inSync(30_000);
+    const { Attributes } = await fx.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: fx.resources.queues['search-indexer'].deadLetterUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(0);
+  }, 90_000);
 
   it('republishes rows when the publisher fails after SNS accepted them', async () => {
     const crashAfterSend: ChangePublisher = {

@@ -72,7 +72,10 @@ export async function createSyncFixture(
     resources,
     sqs,
     es,
-    publisher: snsChangePublisher(sns, resources.changesTopicArn),
+    publisher: snsChangePublisher(sns, {
+      changes: resources.changesTopicArn,
+      notifications: resources.notificationsTopicArn,
+    }),
     async close() {
       sqs.destroy();
       sns.destroy();

@@ -33,9 +33,17 @@ function recordingCache(fail = false) {
 
 describe('cache-invalidator', () => {
   it('maps a song change to its own tag and all searches, any other entity to <entity>:<key>', () => {
-    expect(tagsForChange({ entity: 'song', key: SONG_ID })).toEqual([`song:${SONG_ID}`, 'songs:search']);
-    expect(tagsForChange({ entity: 'singer', key: 'abc' })).toEqual(['singer:abc']);
-    expect(tagsForChange({ entity: 'favourite', key: 'abc:def' })).toEqual(['favourite:abc:def']);
+    expect(tagsForChange({ entity: 'song', key: SONG_ID, payload: {} })).toEqual([
+      `song:${SONG_ID}`,
+      'songs:search',
+    ]);
+    expect(tagsForChange({ entity: 'singer', key: 'abc', payload: {} })).toEqual(['singer:abc']);
+    expect(tagsForChange({ entity: 'favourite', key: 'abc:def', payload: {} })).toEqual([
+      'favourite:abc:def',
+    ]);
+    expect(
+      tagsForChange({ entity: 'performance', key: 'e:7', payload: { data: { singerId: 'abc' } } }),
+    ).toEqual(['singer:abc']);
   });
 
   it('invalidates every tag of a batch in one call, each tag once', async () => {

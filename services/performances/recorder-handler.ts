@@ -1,0 +1,4 @@
+import { loadPerformancesConfig } from './config.ts';
+import { wirePerformances } from './wiring.ts';
+
+export const handler = wirePerformances(loadPerformancesConfig(process.env)).recorder;

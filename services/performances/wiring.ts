@@ -1,0 +1,24 @@
+import { createDb } from '#lib/db/create';
+import { createLogger } from '#lib/log';
+import { type Tracer, xrayTracer } from '#lib/trace';
+import type { PerformancesAppDeps } from './app.ts';
+import type { PerformancesConfig } from './config.ts';
+import { createPerformanceRecorder } from './recorder.ts';
+import { pgPerformanceStore } from './repo.ts';
+import { createPerformancesService } from './service.ts';
+
+export function wirePerformances(config: PerformancesConfig, tracer: Tracer = xrayTracer()) {
+  const log = createLogger({
+    serviceName: 'performances',
+    level: config.LOG_LEVEL,
+    environment: config.STAGE,
+  });
+  const db = createDb(config, tracer, config.AWS_REGION);
+  const performances = createPerformancesService({ performances: pgPerformanceStore(db) });
+  return {
+    log,
+    performances,
+    recorder: createPerformanceRecorder({ performances, log }),
+    close: () => db.close(),
+  } satisfies PerformancesAppDeps & Record<string, unknown>;
+}
