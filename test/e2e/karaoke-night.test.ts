@@ -1,0 +1,722 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
+import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
+import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { freePort } from '../support/child.ts';
+import {
+  CHANGEOVER_MS,
+  createRotationModel,
+  DEFAULT_SONG_MS,
+  type Fairness,
+  type ModelRequest,
+  RotationCornerError,
+  type RotationModel,
+  turnLengthMs,
+} from '../support/rotation-model.ts';
+
+/**
+ * A whole karaoke night over HTTP, checked after every step against an independent model of the
+ * rotation rule (test/support/rotation-model.ts). The night is a script: the same script runs on
+ * the model alone first, so a script that strays into a corner of the rule fails without a server.
+ */
+
+type Singer = 'singer1' | 'singer2' | 'singer3' | 'singer4' | 'singer5' | 'singer6' | 'singer7' | 'singer8';
+/** A walk-in without an account, added by the KJ under this name. */
+type Guest = `guest:${string}`;
+type Who = Singer | Guest;
+
+type Step =
+  | { do: 'request'; who: Who; ref: string; durationMs: number | null; keyChange?: number }
+  | { do: 'withdraw'; ref: string; by: 'singer' | 'kj' }
+  | { do: 'advance' }
+  | { do: 'skip' }
+  | { do: 'move'; who: Who; position: number };
+
+const WENDY: Guest = 'guest:Walk-in Wendy';
+const LARRY: Guest = 'guest:Late Larry';
+const MAX_QUEUED_PER_SINGER = 3;
+
+const request = (
+  who: Who,
+  ref: string,
+  durationMs: number | null,
+  keyChange?: number,
+): Step & { do: 'request' } => ({ do: 'request', who, ref, durationMs, ...(keyChange ? { keyChange } : {}) });
+const advance: Step = { do: 'advance' };
+const skip: Step = { do: 'skip' };
+const move = (who: Who, position: number): Step => ({ do: 'move', who, position });
+const withdraw = (ref: string, by: 'singer' | 'kj'): Step => ({ do: 'withdraw', ref, by });
+
+/** The main night, in `fair` mode: eight singers and two walk-ins arriving at different times. */
+const FAIR_NIGHT: Step[] = [
+  request('singer1', 'a1', 200_000),
+  request('singer2', 'b1', 180_000, -2),
+  request('singer3', 'c1', null),
+  request('singer1', 'a2', 240_000, 2),
+  request('singer4', 'd1', 190_000),
+  advance, // singer1 a1
+  request('singer5', 'e1', 230_000),
+  advance, // singer2 b1
+  request('singer2', 'b2', 200_000, -3),
+  request(WENDY, 'w1', 205_000),
+  move('singer5', 0),
+  advance, // singer5 e1
+  skip, // e1 waits for singer5's next turn; singer3 c1
+  request('singer6', 'f1', null, 1),
+  request('singer4', 'd2', 215_000, 1),
+  withdraw('d2', 'singer'),
+  request('singer3', 'c2', 195_000),
+  advance, // singer4 d1
+  request('singer1', 'a3', null),
+  advance, // singer1 a2
+  request('singer7', 'g1', 185_000),
+  request('singer8', 'h1', 225_000, -1),
+  request('singer4', 'd3', 200_000),
+  move('singer8', 2),
+  advance, // Wendy w1
+  request(WENDY, 'w2', 210_000),
+  request('singer8', 'h2', 190_000),
+  withdraw('h1', 'singer'),
+  advance, // singer2 b2
+  advance, // singer8 h2
+  advance, // singer5 e1, skipped earlier
+  request('singer7', 'g2', 200_000),
+  withdraw('g2', 'kj'),
+  advance, // singer6 f1
+  skip, // f1 waits; singer3 c2
+  advance, // singer4 d3
+  advance, // singer7 g1
+  request('singer2', 'b3', 175_000),
+  request('singer8', 'h3', 205_000, -6),
+  request('singer5', 'e2', 220_000, 6),
+  advance, // singer1 a3
+  request('singer3', 'c3', 210_000, 3),
+  request('singer4', 'd4', null),
+  request('singer7', 'g3', 195_000, -4),
+  request('singer1', 'a4', 180_000),
+  move('singer6', 0),
+  move(WENDY, 3),
+  move('singer3', 7),
+  advance,
+  request('singer6', 'f2', 200_000, 5),
+  advance,
+  request('singer2', 'b4', 230_000),
+  advance,
+  skip,
+  advance,
+  request('singer8', 'h4', 190_000),
+  advance,
+  advance,
+  request('singer5', 'e3', 240_000, -5),
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance, // the last song ends and nobody is waiting
+  request('singer1', 'a5', 200_000),
+  request(LARRY, 'l1', 215_000), // between turns: before the singer who sang last
+  advance,
+  advance,
+  advance,
+];
+
+/** A short second night in `newcomers-first` mode: those who have never sung go first. */
+const NEWCOMERS_NIGHT: Step[] = [
+  request('singer1', 'a1', 200_000),
+  request('singer2', 'b1', 210_000),
+  request('singer3', 'c1', 190_000),
+  advance, // singer1 a1
+  request('singer4', 'd1', 180_000), // after singer3, the last who has not sung
+  request('singer1', 'a2', 220_000, 1),
+  request('singer2', 'b2', 200_000),
+  advance, // singer2 b1
+  advance, // singer3 c1
+  request('singer5', 'e1', 230_000), // right after the next-up singer4, before singer1 and singer2
+  request('singer6', 'f1', 205_000), // after singer5: newcomers in join order
+  request('singer3', 'c2', 195_000),
+  advance, // singer4 d1
+  request('singer7', 'g1', 195_000),
+  request('singer4', 'd2', 185_000),
+  request('singer5', 'e2', 215_000, -2),
+  request('singer6', 'f2', 225_000),
+  advance, // singer5 e1
+  advance, // singer6 f1
+  advance, // singer7 g1
+  request('singer8', 'h1', 185_000), // everyone waiting has sung: right after the next-up singer1
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+  advance,
+];
+
+/** Runs a script on the model alone, with the step's ref as request id and `who` as singer id. */
+function playOnModel(fairness: Fairness, script: Step[]): { model: RotationModel; advances: number } {
+  const model = createRotationModel(fairness);
+  let advances = 0;
+  for (const step of script) {
+    if (step.do === 'request') model.request(modelRequest(step, step.ref, step.who, step.who));
+    else if (step.do === 'withdraw') model.withdraw(step.ref);
+    else if (step.do === 'advance') {
+      model.advance();
+      advances++;
+    } else if (step.do === 'skip') model.skip();
+    else model.move(step.who, step.position);
+  }
+  return { model, advances };
+}
+
+function modelRequest(
+  step: Step & { do: 'request' },
+  requestId: string,
+  singerId: string,
+  stageName: string,
+  songId = `song-${step.ref}`,
+): ModelRequest {
+  return {
+    requestId,
+    singerId,
+    stageName,
+    songId,
+    durationMs: step.durationMs,
+    keyChange: step.keyChange ?? 0,
+  };
+}
+
+/** Most requests a singer holds at once in a script, pending plus the one being sung. */
+function mostHeldAtOnce(fairness: Fairness, script: Step[]): number {
+  const held = new Map<string, Set<string>>();
+  const whoseRef = new Map<string, Who>();
+  const model = createRotationModel(fairness);
+  let most = 0;
+  for (const step of script) {
+    if (step.do === 'request') {
+      whoseRef.set(step.ref, step.who);
+      const refs = held.get(step.who) ?? new Set<string>();
+      refs.add(step.ref);
+      held.set(step.who, refs);
+      most = Math.max(most, refs.size);
+      model.request(modelRequest(step, step.ref, step.who, step.who));
+    } else if (step.do === 'withdraw') {
+      held.get(whoseRef.get(step.ref) as Who)?.delete(step.ref);
+      model.withdraw(step.ref);
+    } else {
+      const before = model.expectedNowPerforming();
+      if (step.do === 'advance') model.advance();
+      else if (step.do === 'skip') model.skip();
+      else model.move(step.who, step.position);
+      // A completed turn's request is no longer held; a skipped one is pending again.
+      if (step.do === 'advance' && before) held.get(before.singerId)?.delete(before.requestId);
+    }
+  }
+  return most;
+}
+
+describe('the rotation model', () => {
+  const turn = (ref: string, singerId: string, durationMs: number | null = 200_000): ModelRequest => ({
+    requestId: ref,
+    singerId,
+    stageName: singerId,
+    songId: `song-${ref}`,
+    durationMs,
+    keyChange: 0,
+  });
+  const ids = (model: RotationModel) => model.expectedUpNext().map((next) => next.requestId);
+
+  it('reads the join order before the first turn, then the cycle after the cursor', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('b1', 'B'));
+    model.request(turn('a2', 'A'));
+    model.request(turn('c1', 'C'));
+    expect(model.expectedNowPerforming()).toBeNull();
+    expect(ids(model)).toEqual(['a1', 'b1', 'c1']);
+    model.advance();
+    expect(model.expectedNowPerforming()?.requestId).toBe('a1');
+    expect(ids(model)).toEqual(['b1', 'c1', 'a2']);
+  });
+
+  it('seats a fair latecomer after everyone waiting this round, before the cursor singer', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('b1', 'B'));
+    model.request(turn('c1', 'C'));
+    model.advance();
+    model.advance(); // B performing
+    model.request(turn('b2', 'B'));
+    model.request(turn('d1', 'D'));
+    expect(ids(model)).toEqual(['c1', 'd1', 'b2']);
+    model.request(turn('a2', 'A'));
+    expect(ids(model)).toEqual(['c1', 'a2', 'd1', 'b2']);
+  });
+
+  it('keeps a skipped request first for its singer, who is the cursor until the next turn starts', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('a2', 'A'));
+    model.request(turn('b1', 'B'));
+    model.request(turn('c1', 'C'));
+    model.advance();
+    model.skip();
+    expect(model.expectedNowPerforming()?.requestId).toBe('b1');
+    expect(ids(model)).toEqual(['c1', 'a1']);
+  });
+
+  it('moves a singer to an index of up next, the others keeping their order', () => {
+    const model = createRotationModel();
+    for (const singer of ['A', 'B', 'C', 'D', 'E']) model.request(turn(`${singer}1`, singer));
+    model.advance();
+    model.move('E', 0);
+    expect(ids(model)).toEqual(['E1', 'B1', 'C1', 'D1']);
+    model.move('B', 2);
+    expect(ids(model)).toEqual(['E1', 'C1', 'B1', 'D1']);
+    model.advance();
+    expect(ids(model)).toEqual(['C1', 'B1', 'D1']);
+  });
+
+  it('skips a singer whose requests ran out and keeps their place for when they ask again', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('b1', 'B'));
+    model.request(turn('c1', 'C'));
+    model.advance();
+    model.advance();
+    expect(ids(model)).toEqual(['c1']);
+    model.request(turn('a2', 'A'));
+    expect(ids(model)).toEqual(['c1', 'a2']);
+    model.withdraw('a2');
+    expect(ids(model)).toEqual(['c1']);
+  });
+
+  it('lets newcomers-first newcomers sing before those who already sang, in join order', () => {
+    const model = createRotationModel('newcomers-first');
+    model.request(turn('a1', 'A'));
+    model.request(turn('b1', 'B'));
+    model.request(turn('c1', 'C'));
+    model.request(turn('b2', 'B'));
+    model.request(turn('a2', 'A'));
+    model.advance();
+    model.advance();
+    model.advance(); // C performing; A and B have sung
+    model.request(turn('d1', 'D'));
+    model.request(turn('e1', 'E'));
+    expect(ids(model)).toEqual(['a2', 'd1', 'e1', 'b2']);
+  });
+
+  it('throws at corners of the rule rather than guessing', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('a2', 'A'));
+    model.advance();
+    expect(() => model.skip()).toThrow(RotationCornerError);
+  });
+
+  it('estimates a turn as its song, or 210 s when unknown, plus a 60 s changeover', () => {
+    expect(turnLengthMs({ durationMs: 180_000 })).toBe(240_000);
+    expect(turnLengthMs({ durationMs: null })).toBe(DEFAULT_SONG_MS + CHANGEOVER_MS);
+  });
+
+  it.each([
+    ['fair', FAIR_NIGHT],
+    ['newcomers-first', NEWCOMERS_NIGHT],
+  ] as const)('plays the %s night script to its end without reaching a corner', (fairness, script) => {
+    const { model, advances } = playOnModel(fairness, script);
+    expect(model.expectedNowPerforming()).toBeNull();
+    expect(model.expectedUpNext()).toEqual([]);
+    expect(advances).toBeGreaterThanOrEqual(fairness === 'fair' ? 30 : 10);
+    expect(mostHeldAtOnce(fairness, script)).toBeLessThanOrEqual(MAX_QUEUED_PER_SINGER);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+interface Turn {
+  requestId: string;
+  singerId: string;
+  stageName: string;
+  songId: string;
+  title: string;
+  artist: string;
+  keyChange: number;
+  estimatedStartAt: string | number;
+}
+interface RotationBody {
+  eventId: string;
+  version: number | string;
+  nowPerforming: Turn | null;
+  upNext: Turn[];
+  singers: unknown[];
+}
+interface EventBody {
+  id: string;
+  name: string;
+  kjId: string;
+  fairness: string;
+  maxQueuedPerSinger: number;
+  publicDisplay: boolean;
+  closed: boolean;
+  version: number | string;
+}
+
+const subOf = (username: string): string => {
+  const sub = DEMO_USERS.find((user) => user.username === username)?.sub;
+  if (!sub) throw new Error(`no demo user ${username}`);
+  return sub;
+};
+const toMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value));
+const guestName = (who: Guest) => who.slice('guest:'.length);
+const isGuest = (who: Who): who is Guest => who.startsWith('guest:');
+
+describe('a karaoke night over HTTP, step by step against the model', () => {
+  let server: LocalServer;
+  const tokens = new Map<string, { token: string; at: number }>();
+
+  beforeAll(async () => {
+    server = await startLocalServer(
+      {
+        ...inject('localEnv'),
+        // Every step reads the rotation back; other test files share the demo users' buckets.
+        RATE_LIMIT_USER_PER_MINUTE: '100000',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+      },
+      await freePort(),
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** A Bearer token for a demo user, renewed well before its 15 minutes run out. */
+  const tokenFor = async (username: string): Promise<string> => {
+    const cached = tokens.get(username);
+    if (cached && Date.now() - cached.at < 10 * 60_000) return cached.token;
+    const token = await issueLocalAccessToken(server.oidcIssuer, username);
+    tokens.set(username, { token, at: Date.now() });
+    return token;
+  };
+
+  const api = async (path: string, as: string | null, init: RequestInit = {}) =>
+    fetch(`${server.url}/api${path}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        ...(as ? { authorization: `Bearer ${await tokenFor(as)}` } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+
+  const json = async <T>(response: Response, status: number, what: string): Promise<T> => {
+    const text = await response.text();
+    expect(response.status, `${what}: ${text.slice(0, 500)}`).toBe(status);
+    return JSON.parse(text) as T;
+  };
+
+  const songs = new Map<string, { title: string; artist: string }>();
+  const createSong = async (durationMs: number | null): Promise<string> => {
+    const title = `Night Song ${randomUUID()}`;
+    const artist = 'The Rotation Checkers';
+    const created = await api('/songs', 'curator', {
+      method: 'POST',
+      body: JSON.stringify({ title, artist, ...(durationMs === null ? {} : { durationMs }) }),
+    });
+    const song = await json<{ id: string }>(created, 201, 'create a song');
+    songs.set(song.id, { title, artist });
+    return song.id;
+  };
+
+  const openEvent = async (fairness: Fairness, publicDisplay: boolean): Promise<EventBody> => {
+    const name = `Night ${randomUUID().slice(0, 8)}`;
+    const created = await api('/events', 'kj', {
+      method: 'POST',
+      body: JSON.stringify({ name, fairness, maxQueuedPerSinger: MAX_QUEUED_PER_SINGER, publicDisplay }),
+    });
+    const event = await json<EventBody>(created, 201, 'create an event');
+    expect(event).toMatchObject({
+      name,
+      kjId: subOf('kj'),
+      fairness,
+      maxQueuedPerSinger: MAX_QUEUED_PER_SINGER,
+      publicDisplay,
+      closed: false,
+    });
+    return event;
+  };
+
+  const closeEvent = async (eventId: string) => {
+    const closed = await api(`/events/${eventId}/close`, 'kj', { method: 'POST' });
+    expect(closed.status).toBe(200);
+    await closed.body?.cancel();
+  };
+
+  const readRotation = async (eventId: string, as: string | null = 'kj') => {
+    const response = await api(`/events/${eventId}/rotation`, as);
+    const body = await json<RotationBody>(response, 200, 'read the rotation');
+    expect(response.headers.get('etag')).toBe(`"${body.version}"`);
+    return body;
+  };
+
+  /**
+   * Plays a script against a fresh event and the model side by side, comparing after every step.
+   * Returns the number of steps compared.
+   */
+  const playNight = async (fairness: Fairness, script: Step[]): Promise<number> => {
+    const event = await openEvent(fairness, false);
+    const model = createRotationModel(fairness);
+    const requestIds = new Map<string, string>();
+    const requestOwner = new Map<string, Who>();
+    const singerIds = new Map<Who, string>();
+    let version: RotationBody['version'] = (await readRotation(event.id)).version;
+    /** Client clock around the call that started the turn now performing. */
+    let startedWithin: { from: number; to: number } | null = null;
+    let compared = 0;
+
+    const expectMatchesModel = (where: string, body: RotationBody) => {
+      const expectedNow = model.expectedNowPerforming();
+      const expectedNext = model.expectedUpNext();
+      expect(body.eventId, where).toBe(event.id);
+      const shape = (turn: ModelRequest | Turn) => ({
+        requestId: turn.requestId,
+        singerId: turn.singerId,
+        songId: turn.songId,
+        keyChange: turn.keyChange,
+      });
+      expect(body.nowPerforming && shape(body.nowPerforming), `${where}: now performing`).toEqual(
+        expectedNow && shape(expectedNow),
+      );
+      expect(body.upNext.map(shape), `${where}: up next`).toEqual(expectedNext.map(shape));
+
+      for (const turn of [...(body.nowPerforming ? [body.nowPerforming] : []), ...body.upNext]) {
+        expect(songs.get(turn.songId), `${where}: song of ${turn.requestId}`).toEqual({
+          title: turn.title,
+          artist: turn.artist,
+        });
+        const who = [...singerIds].find(([, id]) => id === turn.singerId)?.[0];
+        if (who && isGuest(who)) expect(turn.stageName, where).toBe(guestName(who));
+        else expect(turn.stageName, where).toEqual(expect.any(String));
+      }
+
+      const starts = body.upNext.map((turn) => toMs(turn.estimatedStartAt));
+      for (let index = 0; index + 1 < starts.length; index++) {
+        expect(
+          (starts[index + 1] as number) - (starts[index] as number),
+          `${where}: estimated start of up next #${index + 1} after #${index}`,
+        ).toBe(turnLengthMs(expectedNext[index] as ModelRequest));
+      }
+      if (expectedNow && startedWithin && starts.length > 0) {
+        const afterNow = turnLengthMs(expectedNow);
+        const first = starts[0] as number;
+        const slackMs = 1000;
+        expect(first, `${where}: estimated start of up next #0`).toBeGreaterThanOrEqual(
+          startedWithin.from + afterNow - slackMs,
+        );
+        expect(first, `${where}: estimated start of up next #0`).toBeLessThanOrEqual(
+          startedWithin.to + afterNow + slackMs,
+        );
+      }
+    };
+
+    /** Reads the rotation after a write: a new version, and exactly what the model expects. */
+    const expectStep = async (where: string, written?: Response) => {
+      const body = await readRotation(event.id);
+      expect(body.version, `${where}: version after a write`).not.toEqual(version);
+      version = body.version;
+      expectMatchesModel(where, body);
+      if (written) {
+        const writtenBody = await json<RotationBody>(written, 200, where);
+        expect(written.headers.get('etag'), `${where}: ETag of the write`).toBe(`"${writtenBody.version}"`);
+        expect(writtenBody.version, `${where}: version of the write`).toEqual(body.version);
+        expectMatchesModel(`${where} (its response)`, writtenBody);
+      }
+      compared++;
+    };
+
+    const personOf = (who: Who): string => (isGuest(who) ? 'kj' : who);
+
+    for (const [index, step] of script.entries()) {
+      const where = `step ${index + 1} (${step.do}${'ref' in step ? ` ${step.ref}` : ''}${'who' in step ? ` ${step.who}` : ''})`;
+      if (step.do === 'request') {
+        const songId = await createSong(step.durationMs);
+        const body = isGuest(step.who)
+          ? {
+              songId,
+              guestName: guestName(step.who),
+              ...(step.keyChange ? { keyChange: step.keyChange } : {}),
+            }
+          : { songId, ...(step.keyChange ? { keyChange: step.keyChange } : {}) };
+        const made = await api(`/events/${event.id}/requests`, personOf(step.who), {
+          method: 'POST',
+          body: JSON.stringify(body),
+        });
+        const made201 = await json<{
+          requestId: string;
+          eventId: string;
+          singerId: string;
+          songId: string;
+          keyChange: number;
+        }>(made, 201, where);
+        expect(made201, where).toMatchObject({ eventId: event.id, songId, keyChange: step.keyChange ?? 0 });
+        if (!isGuest(step.who)) expect(made201.singerId, where).toBe(subOf(step.who));
+        const known = singerIds.get(step.who);
+        if (known) expect(made201.singerId, `${where}: the same singer as before`).toBe(known);
+        singerIds.set(step.who, made201.singerId);
+        requestIds.set(step.ref, made201.requestId);
+        requestOwner.set(step.ref, step.who);
+        model.request(
+          modelRequest(
+            step,
+            made201.requestId,
+            made201.singerId,
+            isGuest(step.who) ? guestName(step.who) : step.who,
+            songId,
+          ),
+        );
+        await expectStep(where);
+      } else if (step.do === 'withdraw') {
+        const requestId = requestIds.get(step.ref) as string;
+        const by = step.by === 'kj' ? 'kj' : personOf(requestOwner.get(step.ref) as Who);
+        const removed = await api(`/events/${event.id}/requests/${requestId}`, by, { method: 'DELETE' });
+        expect(removed.status, `${where}: ${await removed.text()}`).toBe(204);
+        model.withdraw(requestId);
+        await expectStep(where);
+      } else if (step.do === 'move') {
+        const singerId = singerIds.get(step.who) as string;
+        const moved = await api(`/events/${event.id}/rotation/move`, 'kj', {
+          method: 'POST',
+          headers: { 'if-match': `"${version}"` },
+          body: JSON.stringify({ singerId, position: step.position }),
+        });
+        model.move(singerId, step.position);
+        await expectStep(where, moved);
+      } else {
+        const from = Date.now();
+        const written = await api(`/events/${event.id}/rotation/${step.do}`, 'kj', { method: 'POST' });
+        const to = Date.now();
+        if (step.do === 'advance') model.advance();
+        else model.skip();
+        startedWithin = { from, to };
+        await expectStep(where, written);
+      }
+    }
+    await closeEvent(event.id);
+    return compared;
+  };
+
+  it('follows the rotation rule at every step of a fair night with 30 advances', {
+    timeout: 20 * 60_000,
+  }, async () => {
+    const compared = await playNight('fair', FAIR_NIGHT);
+    expect(compared).toBe(FAIR_NIGHT.length);
+    console.log(`fair night: ${compared} steps compared with the model`);
+  });
+
+  it('follows the rotation rule at every step of a newcomers-first night', {
+    timeout: 10 * 60_000,
+  }, async () => {
+    const compared = await playNight('newcomers-first', NEWCOMERS_NIGHT);
+    expect(compared).toBe(NEWCOMERS_NIGHT.length);
+    console.log(`newcomers-first night: ${compared} steps compared with the model`);
+  });
+
+  /** An event with three singers waiting and the first one performing. */
+  const busyEvent = async (publicDisplay = false) => {
+    const event = await openEvent('fair', publicDisplay);
+    for (const singer of ['singer1', 'singer2', 'singer3'] as const) {
+      const songId = await createSong(200_000);
+      const made = await api(`/events/${event.id}/requests`, singer, {
+        method: 'POST',
+        body: JSON.stringify({ songId }),
+      });
+      expect(made.status).toBe(201);
+      await made.body?.cancel();
+    }
+    const started = await api(`/events/${event.id}/rotation/advance`, 'kj', { method: 'POST' });
+    expect(started.status).toBe(200);
+    await started.body?.cancel();
+    return event;
+  };
+
+  it('refuses a write with a stale If-Match with 412 and changes nothing', async () => {
+    const event = await busyEvent();
+    const before = await readRotation(event.id);
+    const moved = await api(`/events/${event.id}/rotation/move`, 'kj', {
+      method: 'POST',
+      headers: { 'if-match': `"${before.version}"` },
+      body: JSON.stringify({ singerId: subOf('singer3'), position: 0 }),
+    });
+    expect(moved.status).toBe(200);
+    await moved.body?.cancel();
+    const current = await readRotation(event.id);
+    expect(current.version).not.toEqual(before.version);
+
+    for (const action of ['advance', 'skip', 'move'] as const) {
+      const stale = await api(`/events/${event.id}/rotation/${action}`, 'kj', {
+        method: 'POST',
+        headers: { 'if-match': `"${before.version}"` },
+        ...(action === 'move' ? { body: JSON.stringify({ singerId: subOf('singer2'), position: 0 }) } : {}),
+      });
+      expect(stale.status, action).toBe(412);
+      expect(stale.headers.get('content-type'), action).toBe('application/problem+json');
+      await stale.body?.cancel();
+      expect(await readRotation(event.id), `after a stale ${action}`).toEqual(current);
+    }
+    await closeEvent(event.id);
+  });
+
+  it('answers a read with the current ETag in If-None-Match with 304, and a changed one with 200', async () => {
+    const event = await busyEvent();
+    const first = await api(`/events/${event.id}/rotation`, 'kj');
+    const etag = first.headers.get('etag') as string;
+    await first.body?.cancel();
+    const unchanged = await api(`/events/${event.id}/rotation`, 'kj', { headers: { 'if-none-match': etag } });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
+
+    const advanced = await api(`/events/${event.id}/rotation/advance`, 'kj', { method: 'POST' });
+    expect(advanced.status).toBe(200);
+    await advanced.body?.cancel();
+    const changed = await api(`/events/${event.id}/rotation`, 'kj', { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    await changed.body?.cancel();
+    await closeEvent(event.id);
+  });
+
+  it('lets only the KJ run the rotation: a singer who tries gets 403 and nothing moves', async () => {
+    const event = await busyEvent();
+    const before = await readRotation(event.id);
+    for (const action of ['advance', 'skip', 'move'] as const) {
+      const refused = await api(`/events/${event.id}/rotation/${action}`, 'singer2', {
+        method: 'POST',
+        ...(action === 'move' ? { body: JSON.stringify({ singerId: subOf('singer2'), position: 0 }) } : {}),
+      });
+      expect(refused.status, action).toBe(403);
+      expect(refused.headers.get('content-type'), action).toBe('application/problem+json');
+      await refused.body?.cancel();
+    }
+    expect(await readRotation(event.id)).toEqual(before);
+    await closeEvent(event.id);
+  });
+
+  it('shows a public display to anonymous readers and keeps other rotations behind sign-in', async () => {
+    const hidden = await busyEvent(false);
+    const anonymous = await api(`/events/${hidden.id}/rotation`, null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toBe('application/problem+json');
+    await anonymous.body?.cancel();
+
+    const shown = await busyEvent(true);
+    const display = await readRotation(shown.id, null);
+    expect(display).toEqual(await readRotation(shown.id, 'kj'));
+    expect(display.nowPerforming?.singerId).toBe(subOf('singer1'));
+    await closeEvent(hidden.id);
+    await closeEvent(shown.id);
+  });
+});
