@@ -216,6 +216,22 @@ describe('the order of turns', () => {
     expect(kj.upNext()).toEqual(['dan']);
   });
 
+  it('a bottom newcomer waits for the top of the order when nobody below the stage is waiting', () => {
+    const kj = night({ fairness: 'bottom' });
+    for (const singer of ['ann', 'bob', 'cat', 'dan']) kj.request(singer);
+    for (let turn = 0; turn < 4; turn++) kj.advance();
+    kj.request('ann');
+    kj.request('bob');
+    kj.advance();
+    kj.advance();
+    expect(kj.onStage()).toBe('bob');
+    kj.request('ann');
+    expect(kj.upNext()).toEqual(['ann']);
+    kj.request('eve');
+    expect(kj.upNext()).toEqual(['ann', 'eve']);
+    expect(kj.view().singers.map((singer) => singer.singerId)).toEqual(['ann', 'bob', 'cat', 'dan', 'eve']);
+  });
+
   it('a newcomer does not jump ahead of the singer on stage when their next song is up next', () => {
     for (const fairness of ['fair', 'newcomers-first', 'bottom'] as const) {
       const kj = night({ fairness });

@@ -1,4 +1,4 @@
-import { type RotationRequest, type RotationState, requestOf, singerOf, upNextRequests } from './state.ts';
+import { type RotationRequest, type RotationState, requestOf, upNextRequests } from './state.ts';
 
 export interface Timing {
   /** Estimated length of a song whose duration the catalog does not know. */
@@ -39,10 +39,11 @@ export interface RotationView {
  */
 export function rotationView(state: RotationState, timing: Timing): RotationView {
   const performing = state.performing && requestOf(state, state.performing.requestId);
+  const singersById = new Map(state.singers.map((singer) => [singer.singerId, singer]));
   const turnOf = (request: RotationRequest, startMs: number): Turn => ({
     requestId: request.requestId,
     singerId: request.singerId,
-    stageName: singerOf(state, request.singerId)?.stageName ?? '',
+    stageName: singersById.get(request.singerId)?.stageName ?? '',
     songId: request.songId,
     title: request.title,
     artist: request.artist,
@@ -71,7 +72,7 @@ export function rotationView(state: RotationState, timing: Timing): RotationView
     if (request.status === 'pending') pending.set(request.singerId, (pending.get(request.singerId) ?? 0) + 1);
   }
   const singers = state.rotationOrder.flatMap((singerId) => {
-    const singer = singerOf(state, singerId);
+    const singer = singersById.get(singerId);
     if (!singer) return [];
     const { stageName, guest, performed } = singer;
     return [{ singerId, stageName, guest, pendingRequests: pending.get(singerId) ?? 0, performed }];
