@@ -13,6 +13,14 @@ import { startLocalServer } from './local/server.ts';
 import { startLocalSync } from './local/sync.ts';
 import { issueLocalAccessToken } from './token.ts';
 
+/** `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all. */
+const SECTIONS = ['lag', 'search', 'bff', 'import'] as const;
+type Section = (typeof SECTIONS)[number];
+const chosen = process.argv
+  .slice(2)
+  .filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
+const wants = (section: Section) => chosen.length === 0 || chosen.includes(section);
+
 const CATALOG = new URL('../../shared/data/catalog/hot100-songs.csv', import.meta.url).pathname;
 const REPLICAS = 8;
 
@@ -78,15 +86,17 @@ async function main(): Promise<void> {
     const baseline = await load([`http://127.0.0.1:${helloPort}/hello`], 64);
     loadRow('hello-world (bare Hono, same machine), 64 connections', baseline, undefined, 'the ceiling');
 
-    log('write → searchable lag…');
     const curator = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'curator');
     const cachedCurator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
-    const lags = await measureLag(uncachedApi, curator, 500, 5);
-    record({
-      bench: 'write → searchable lag, 500 single-song writes (5 writers), read cache off',
-      value: `p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, p99 ${ms(percentile(lags, 99))}`,
-      note: 'with the read cache on, a search may lag this by up to its 2 s (±20 %) TTL more',
-    });
+    if (wants('lag')) {
+      log('write → searchable lag…');
+      const lags = await measureLag(uncachedApi, curator, 500, 5);
+      record({
+        bench: 'write → searchable lag, 500 single-song writes (5 writers), read cache off',
+        value: `p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, p99 ${ms(percentile(lags, 99))}`,
+        note: 'with the read cache on, a search may lag this by up to its 2 s (±20 %) TTL more',
+      });
+    }
 
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${cachedCurator}` };
     const probe = await fetch(`${api}/songs`, {
@@ -98,81 +108,87 @@ async function main(): Promise<void> {
       throw new Error(`could not create the probe song: ${probe.status} ${await probe.text()}`);
     const { id: anyId } = (await probe.json()) as { id: string };
 
-    log('loading the 12.7k catalog into the index…');
-    await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [0]);
+    if (wants('search')) {
+      log('loading the 12.7k catalog into the index…');
+      await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [0]);
 
-    const queries = [
-      'dont sto',
-      'shape of y',
-      'bohemain rhapsody',
-      'taylor swift',
-      'hello adele',
-      'halsey closer',
-      'beyonce',
-      'uptown fu',
-    ];
-    const searchUrls = (base: string) =>
-      queries.map((q) => `${base}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
-    for (const concurrency of [1, 32]) {
-      log(`search, ${concurrency} connections, 12.7k catalog…`);
+      const queries = [
+        'dont sto',
+        'shape of y',
+        'bohemain rhapsody',
+        'taylor swift',
+        'hello adele',
+        'halsey closer',
+        'beyonce',
+        'uptown fu',
+      ];
+      const searchUrls = (base: string) =>
+        queries.map((q) => `${base}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
+      for (const concurrency of [1, 32]) {
+        log(`search, ${concurrency} connections, 12.7k catalog…`);
+        loadRow(
+          `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s), read cache off`,
+          await load(searchUrls(uncachedApi), concurrency),
+          baseline,
+        );
+      }
+      log('search through the read cache, 32 connections…');
       loadRow(
-        `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s), read cache off`,
-        await load(searchUrls(uncachedApi), concurrency),
+        'GET /api/songs/search, 12.7k songs, 32 connections, read cache on (8 queries, 2 s TTL)',
+        await load(searchUrls(api), 32),
         baseline,
       );
-    }
-    log('search through the read cache, 32 connections…');
-    loadRow(
-      'GET /api/songs/search, 12.7k songs, 32 connections, read cache on (8 queries, 2 s TTL)',
-      await load(searchUrls(api), 32),
-      baseline,
-    );
 
-    log(`replicating the catalog ×${REPLICAS} into the index…`);
-    const total =
-      (await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [1, 2, 3, 4, 5, 6, 7])) + 12_694;
-    for (const concurrency of [1, 32]) {
-      log(`search, ${concurrency} connections, ×${REPLICAS} catalog…`);
+      log(`replicating the catalog ×${REPLICAS} into the index…`);
+      const total =
+        (await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [1, 2, 3, 4, 5, 6, 7])) + 12_694;
+      for (const concurrency of [1, 32]) {
+        log(`search, ${concurrency} connections, ×${REPLICAS} catalog…`);
+        loadRow(
+          `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s), read cache off`,
+          await load(searchUrls(uncachedApi), concurrency),
+          baseline,
+          'replicas written to the index directly, titles suffixed " (replica n)"',
+        );
+      }
+    }
+
+    if (wants('bff')) {
+      log('song by id, read cache on and off…');
+      const songCached = await load([`${api}/songs/${anyId}`], 64);
+      const songUncached = await load([`${uncachedApi}/songs/${anyId}`], 64);
       loadRow(
-        `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s), read cache off`,
-        await load(searchUrls(uncachedApi), concurrency),
+        'GET /api/songs/:id, read cache hit, 64 connections',
+        songCached,
         baseline,
-        'replicas written to the index directly, titles suffixed " (replica n)"',
+        speedup(songCached, songUncached),
       );
+      loadRow('GET /api/songs/:id, read cache off, 64 connections', songUncached, baseline);
+
+      log('/api/me, read cache on and off…');
+      const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
+      const meCached = await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` });
+      const uncachedSinger = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'singer1');
+      const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${uncachedSinger}` });
+      loadRow(
+        'GET /api/me (Bearer), read cache hit, 64 connections',
+        meCached,
+        baseline,
+        speedup(meCached, meUncached),
+      );
+      loadRow('GET /api/me (Bearer), read cache off, 64 connections', meUncached, baseline);
     }
 
-    log('song by id, read cache on and off…');
-    const songCached = await load([`${api}/songs/${anyId}`], 64);
-    const songUncached = await load([`${uncachedApi}/songs/${anyId}`], 64);
-    loadRow(
-      'GET /api/songs/:id, read cache hit, 64 connections',
-      songCached,
-      baseline,
-      speedup(songCached, songUncached),
-    );
-    loadRow('GET /api/songs/:id, read cache off, 64 connections', songUncached, baseline);
-
-    log('/api/me, read cache on and off…');
-    const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
-    const meCached = await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` });
-    const uncachedSinger = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'singer1');
-    const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${uncachedSinger}` });
-    loadRow(
-      'GET /api/me (Bearer), read cache hit, 64 connections',
-      meCached,
-      baseline,
-      speedup(meCached, meUncached),
-    );
-    loadRow('GET /api/me (Bearer), read cache off, 64 connections', meUncached, baseline);
-
-    // Last, because it leaves 12.7k changes for the local chain to work through.
-    log('catalog import…');
-    const imported = await importCatalog(server.url);
-    record({
-      bench: 'catalog import through the catalog service (12,694 rows)',
-      value: `${imported.toFixed(0)} rows/s`,
-      note: 'rows written (triggers fired); indexing them through moto takes far longer',
-    });
+    if (wants('import')) {
+      // Last, because it leaves 12.7k changes for the local chain to work through.
+      log('catalog import…');
+      const imported = await importCatalog(server.url);
+      record({
+        bench: 'catalog import through the catalog service (12,694 rows)',
+        value: `${imported.toFixed(0)} rows/s`,
+        note: 'rows written (triggers fired); indexing them through moto takes far longer',
+      });
+    }
   } finally {
     helloServer.close();
     await sync.stop();

@@ -3,6 +3,7 @@ import { assertPortFree } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { DEMO_USERNAMES } from './local/oidc-provider.ts';
+import { rebuildSearchIndex } from './local/search-index.ts';
 import { startLocalServer } from './local/server.ts';
 import { STACK_FILE, writeStackFile } from './local/stack-file.ts';
 import { startLocalSync } from './local/sync.ts';
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
     const server = await startLocalServer(process.env, port);
     // The change chain: outbox → SNS → SQS → search index, as the sync Lambdas run it on AWS.
     sync = await startLocalSync({ env: process.env });
+    // moto keeps its queues in memory: changes in flight when the stack last stopped are gone with
+    // it, so the song index is rebuilt from PostgreSQL at every start (seconds for the sample catalog).
+    const rebuilt = await rebuildSearchIndex(process.env);
+    if (rebuilt.documents > 0)
+      console.log(`  search index rebuilt from PostgreSQL: ${rebuilt.documents} songs`);
     // How local helpers (`npm run token`, the catalog import) find this running stack.
     writeStackFile({
       url: server.url,

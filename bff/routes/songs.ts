@@ -6,6 +6,7 @@ import { SearchParams, SearchResult } from '#services/catalog/routes';
 import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { BffEnv } from '../app.ts';
 import { requireRole } from '../auth/middleware.ts';
+import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
@@ -18,7 +19,8 @@ const cachedJson = <T extends z.ZodType>(schema: T, description: string) => ({
     }),
   }),
 });
-const curatorOnly = requireRole('curator', 'admin');
+const curatorOnly = { security: signedIn, middleware: requireRole('curator', 'admin') };
+const guarded = { 401: authErrorResponses[401], 403: authErrorResponses[403] };
 
 const routes = {
   search: createRoute({
@@ -45,10 +47,11 @@ const routes = {
     path: '/songs',
     tags: ['songs'],
     summary: 'Add a song (curators)',
-    middleware: curatorOnly,
+    ...curatorOnly,
     request: { body: jsonBody(CreateSong) },
     responses: {
       201: jsonResponse(Song, 'The new song'),
+      ...guarded,
       409: { description: 'Same title and artist already exist' },
     },
   }),
@@ -57,18 +60,18 @@ const routes = {
     path: '/songs/{id}',
     tags: ['songs'],
     summary: 'Change some fields of a song (curators)',
-    middleware: curatorOnly,
+    ...curatorOnly,
     request: { params: SongId, body: jsonBody(UpdateSong) },
-    responses: { 200: jsonResponse(Song, 'The song as changed') },
+    responses: { 200: jsonResponse(Song, 'The song as changed'), ...guarded },
   }),
   remove: createRoute({
     method: 'delete',
     path: '/songs/{id}',
     tags: ['songs'],
     summary: 'Remove a song from the catalog (curators)',
-    middleware: curatorOnly,
+    ...curatorOnly,
     request: { params: SongId },
-    responses: { 204: { description: 'Removed' } },
+    responses: { 204: { description: 'Removed' }, ...guarded },
   }),
 };
 

@@ -60,8 +60,17 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     drain: () => pacedPublish(),
     onError: report('change-publisher'),
   });
+  // One sweep at a time: a sweep waiting for room must not be joined by another every interval
+  // (they would pile up, each polling moto, and publish far past the room when it came).
+  let sweeping = false;
   const sweeper = setInterval(() => {
-    pacedPublish({ minAgeMs: publisherConfig.OUTBOX_SWEEP_MIN_AGE_MS }).catch(report('outbox-sweeper'));
+    if (sweeping) return;
+    sweeping = true;
+    pacedPublish({ minAgeMs: publisherConfig.OUTBOX_SWEEP_MIN_AGE_MS })
+      .catch(report('outbox-sweeper'))
+      .finally(() => {
+        sweeping = false;
+      });
   }, options.sweepEveryMs ?? 5000);
   const poll = (queue: string, handler: Parameters<typeof startSqsPoller>[0]['handler'], name: string) =>
     startSqsPoller({

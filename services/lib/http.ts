@@ -10,7 +10,7 @@ import {
   toProblem,
   ValidationError,
 } from './errors.ts';
-import type { Logger } from './log.ts';
+import { type Logger, type RequestLog, withKeys } from './log.ts';
 import { TRACE_HEADER, traceIdFor } from './trace.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -19,7 +19,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export interface RequestVariables {
   requestId: string;
   traceId: string;
-  log: Logger;
+  log: RequestLog;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -34,7 +34,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     const sentId = c.req.header(REQUEST_ID_HEADER);
     const requestId = sentId && REQUEST_ID.test(sentId) ? sentId : randomUUID();
     const traceId = traceIdFor(c.req.header(TRACE_HEADER));
-    const log = logger.createChild({ persistentKeys: { 'trace.id': traceId, 'http.request.id': requestId } });
+    const log = withKeys(logger, { 'trace.id': traceId, 'http.request.id': requestId });
     c.set('requestId', requestId);
     c.set('traceId', traceId);
     c.set('log', log);
@@ -59,7 +59,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
 export function problemResponse(error: unknown, c: Context): Response {
   const normalised = normaliseError(error);
   const problem = toProblem(normalised, c.req.path);
-  const log = c.get('log') as Logger | undefined;
+  const log = c.get('log') as RequestLog | undefined;
   if (problem.status >= 500) log?.error('unhandled error', normalised as Error);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   const requestId = c.get('requestId') as string | undefined;

@@ -56,3 +56,25 @@ export function createLogger(options: LoggerOptions): Logger {
     logFormatter: new EcsLogFormatter(),
   });
 }
+
+/** What request-scoped code logs with. */
+export type RequestLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+/**
+ * The deployable's logger with a request's keys (trace id, request id) on every line. A plain
+ * wrapper rather than Powertools' `createChild`, which builds a whole Logger per request: on the
+ * BFF's hottest reads that was an eighth of the CPU time.
+ */
+export function withKeys(logger: Logger, keys: Record<string, string>): RequestLog {
+  // Powertools takes any mix of errors and attribute objects after the message.
+  const bind =
+    (write: Logger['info']): Logger['info'] =>
+    (input, ...extra) =>
+      write.call(logger, input, ...(extra as LogAttributes[]), keys);
+  return {
+    debug: bind(logger.debug),
+    info: bind(logger.info),
+    warn: bind(logger.warn),
+    error: bind(logger.error),
+  };
+}

@@ -17,8 +17,9 @@ export interface PublishOptions {
 }
 
 /**
- * Publishes pending outbox rows in id order and marks them published, a batch per transaction,
- * until none is left. Rows are locked with SKIP LOCKED, so concurrent publishers (many trigger
+ * Publishes pending outbox rows, newest first, and marks them published, a batch per transaction,
+ * until none is left. Newest first so that a fresh write never queues behind a backlog (a bulk
+ * import, what an outage left pending): consumers order changes by version, not by arrival. Rows are locked with SKIP LOCKED, so concurrent publishers (many trigger
  * invocations, the sweeper) share the work instead of blocking each other. If publishing fails
  * the transaction rolls back and the rows stay pending; if marking fails after SNS accepted, the
  * rows are published again later: delivery is at-least-once and consumers are idempotent.
@@ -35,7 +36,7 @@ export async function publishPending(
         `SELECT id AS "outboxId", entity, op, key, version, occurred_at AS "occurredAt", payload
          FROM outbox
          WHERE published_at IS NULL AND occurred_at <= clock_timestamp() - make_interval(secs => :minAgeSeconds)
-         ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED`,
+         ORDER BY id DESC LIMIT :limit FOR UPDATE SKIP LOCKED`,
         { minAgeSeconds: (options.minAgeMs ?? 0) / 1000, limit: options.batchSize },
       );
       if (rows.length === 0) return 0;
