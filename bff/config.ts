@@ -31,6 +31,11 @@ const bffSettings = z.object({
   READ_CACHE: z.enum(['on', 'off'], { error: "READ_CACHE: 'on' or 'off'" }).default('on'),
   /** Milliseconds a read-cache or rate-limit command may take before the BFF carries on without Redis. */
   CACHE_TIMEOUT_MS: z.coerce.number().int().positive().default(75),
+  /**
+   * Milliseconds a BFF process reuses the cache-tag generations it read: an invalidation from
+   * elsewhere (the cache-invalidator, another instance) reaches its reads within this; 0: never reuse.
+   */
+  CACHE_GENERATION_TTL_MS: z.coerce.number().int().min(0).max(5000).default(250),
   /** Requests per minute from one client address without credentials (IPv6: per /64). */
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Requests per minute of one signed-in user. */

@@ -88,7 +88,13 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     rotations: rotationsClient(serviceClient('rotations')),
     performances: performancesClient(serviceClient('performances')),
     cache:
-      config.READ_CACHE === 'on' ? redisCache(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }) : noCache(),
+      config.READ_CACHE === 'on'
+        ? redisCache(redis, {
+            log,
+            timeoutMs: config.CACHE_TIMEOUT_MS,
+            generationTtlMs: config.CACHE_GENERATION_TTL_MS,
+          })
+        : noCache(),
     rateLimiter: redisRateLimiter(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),
     async close() {
       redis.disconnect();

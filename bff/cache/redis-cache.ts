@@ -16,10 +16,19 @@ export interface RedisCacheOptions {
   jitter?: number;
   /** After a Redis failure, reads skip Redis for this long before trying it again. */
   retryAfterMs?: number;
+  /**
+   * How long this process may reuse tag generations it read (0: read them for every request).
+   * Saves a Redis round trip per hot read; an invalidation made elsewhere is then seen within this
+   * time, one made by this process at once.
+   */
+  generationTtlMs?: number;
   random?: () => number;
 }
 
 const DEFAULTS = { timeoutMs: 75, jitter: 0.2, retryAfterMs: 1000 };
+
+/** Tags whose generations one process keeps at most (one per song read, so bounded). */
+const MAX_KEPT_GENERATIONS = 50_000;
 
 /**
  * The read cache on Redis, with versioned keys and tag sets.
@@ -38,6 +47,11 @@ const DEFAULTS = { timeoutMs: 75, jitter: 0.2, retryAfterMs: 1000 };
  * so a read after the invalidation cannot join the older load either. Reading the generations
  * after loading would break this (stale data filed under the new generation), hence the order.
  *
+ * **Generations kept in process** (`generationTtlMs`) keep the rule: an entry still gets the
+ * generations read before its load, only maybe read a little earlier. This process's own
+ * invalidations drop the kept generations of their tags, and a fetch of generations that began
+ * before an invalidation here is not kept, so a writer reads its own write at once.
+ *
  * **Redis trouble** (down, slow beyond `timeoutMs`) never fails a read: it goes to the loader and
  * answers `bypass`, counted in `degradedReads`; the outage is logged once and the cache recovers
  * by itself when Redis answers again. While Redis is down, concurrent reads of one key still share
@@ -55,6 +69,8 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     retryAfterMs: options.retryAfterMs ?? DEFAULTS.retryAfterMs,
   });
   const flights = singleFlight<CacheRead<unknown>>();
+  const generationTtlMs = options.generationTtlMs ?? 0;
+  const keptGenerations = new Map<string, { generation: string | null; until: number }>();
   const counts = { hits: 0, misses: 0, degradedReads: 0 };
   // Invalidations made by this process, so loads merged while Redis is down respect them too.
   let localInvalidations = 0;
@@ -106,6 +122,7 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
 
     async invalidateTags(tags) {
       localInvalidations++;
+      for (const tag of tags) keptGenerations.delete(tag);
       try {
         await guard.run((client) => bumpTagGenerations(client, namespace, tags), { force: true });
       } catch (error) {
@@ -116,9 +133,25 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     stats: () => ({ ...counts, redis: guard.up ? 'up' : 'down' }),
   };
 
-  function readGenerations(tags: readonly string[]): Promise<Array<string | null>> {
-    if (tags.length === 0) return Promise.resolve([]);
-    return guard.run((client) => client.mget(tags.map((tag) => tagGenerationKey(namespace, tag))));
+  async function readGenerations(tags: readonly string[]): Promise<Array<string | null>> {
+    if (tags.length === 0) return [];
+    const now = Date.now();
+    const kept = tags.map((tag) => keptGenerations.get(tag));
+    if (kept.every((entry) => entry !== undefined && entry.until > now)) {
+      return kept.map((entry) => entry?.generation ?? null);
+    }
+    const invalidationsBefore = localInvalidations;
+    const generations = await guard.run((client) =>
+      client.mget(tags.map((tag) => tagGenerationKey(namespace, tag))),
+    );
+    if (generationTtlMs > 0 && invalidationsBefore === localInvalidations) {
+      if (keptGenerations.size > MAX_KEPT_GENERATIONS) keptGenerations.clear();
+      const until = Date.now() + generationTtlMs;
+      tags.forEach((tag, index) => {
+        keptGenerations.set(tag, { generation: generations[index] ?? null, until });
+      });
+    }
+    return generations;
   }
 }
 

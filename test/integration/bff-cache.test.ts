@@ -113,6 +113,55 @@ describe('read cache on a real Redis', () => {
     });
   });
 
+  describe('with tag generations kept in process', () => {
+    const keeping = (redis: Redis, ns: string, generationTtlMs: number) =>
+      redisCache(redis, { log: recordingLog(), namespace: ns, retryAfterMs: 200, generationTtlMs });
+
+    it('sees another process’s invalidation once its kept generations expire, not before', async () => {
+      const ns = namespace();
+      const reader = keeping(client(inject('redisUrl')), ns, 300);
+      const elsewhere = keeping(client(inject('redisUrl')), ns, 300);
+      const loader = countingLoader();
+      await reader.getOrLoad('song:3', ['song:3'], loader.load, ttl);
+      await elsewhere.invalidateTags(['song:3']);
+      expect((await reader.getOrLoad('song:3', ['song:3'], loader.load, ttl)).outcome).toBe('hit');
+      await eventually(async () => {
+        expect(await reader.getOrLoad('song:3', ['song:3'], loader.load, ttl)).toMatchObject({
+          value: { version: 2 },
+          outcome: 'miss',
+        });
+      }, 2000);
+    });
+
+    it('shows this process’s own invalidation to its very next read', async () => {
+      const cache = keeping(client(inject('redisUrl')), namespace(), 60_000);
+      const loader = countingLoader();
+      await cache.getOrLoad('song:4', ['song:4'], loader.load, ttl);
+      await cache.invalidateTags(['song:4']);
+      expect(await cache.getOrLoad('song:4', ['song:4'], loader.load, ttl)).toMatchObject({
+        value: { version: 2 },
+        outcome: 'miss',
+      });
+    });
+
+    it('does not keep generations fetched before an invalidation of its own finished', async () => {
+      const ns = namespace();
+      const redis = client(inject('redisUrl'));
+      const cache = keeping(redis, ns, 60_000);
+      const loader = countingLoader();
+      await cache.getOrLoad('song:5', ['song:5'], loader.load, ttl);
+      await cache.invalidateTags(['song:5']);
+      // A read whose generation fetch races the next invalidation: whatever it read, the read
+      // after the invalidation must not reuse it.
+      const racing = cache.getOrLoad('song:5', ['song:5'], loader.load, ttl);
+      await cache.invalidateTags(['song:5']);
+      await racing;
+      const after = await cache.getOrLoad('song:5', ['song:5'], loader.load, ttl);
+      expect(after.outcome).toBe('miss');
+      expect(after.value).toMatchObject({ version: loader.calls });
+    });
+  });
+
   it('never serves a load that started before an invalidation to a read made after it', async () => {
     const cache = cacheOn(client(inject('redisUrl')));
     let releaseStale!: () => void;
