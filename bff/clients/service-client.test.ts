@@ -50,6 +50,27 @@ describe('httpServiceClient', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('does not retry a service that answered with its own failure (500), only gateways saying try again', async () => {
+    const { fake, seen } = scriptedFetch([problem(500, {}), new Response('{}')]);
+    await expect(client(fake).call(context, { method: 'GET', path: '/x' })).rejects.toBeInstanceOf(
+      DependencyError,
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends who the call is for and the version it pins, when given', async () => {
+    const { fake, seen } = scriptedFetch([new Response('{}')]);
+    await client(fake).call(context, {
+      method: 'POST',
+      path: '/x',
+      actor: { id: 'a1b2', roles: ['kj', 'admin'] },
+      ifMatch: '"7"',
+    });
+    expect(seen[0]?.headers.get('x-actor-id')).toBe('a1b2');
+    expect(seen[0]?.headers.get('x-actor-roles')).toBe('kj,admin');
+    expect(seen[0]?.headers.get('if-match')).toBe('"7"');
+  });
+
   it('never retries a write', async () => {
     const { fake, seen } = scriptedFetch([problem(503, {}), new Response('{}')]);
     await expect(client(fake).call(context, { method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(

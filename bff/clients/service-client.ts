@@ -1,6 +1,5 @@
 import { type Actor, actorHeaders } from '#lib/actor';
 import {
-  type AppError,
   ConflictError,
   DependencyError,
   type FieldIssue,
@@ -67,6 +66,7 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
       const attempts = call.method === 'GET' ? options.retries + 1 : 1;
       let lastError: unknown;
       for (let attempt = 1; attempt <= attempts; attempt++) {
+        let response: Response | undefined;
         try {
           let request = new Request(url, {
             method: call.method,
@@ -82,16 +82,18 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
             signal: AbortSignal.timeout(options.timeoutMs),
           });
           if (options.sign) request = await options.sign(request);
-          const response = await doFetch(request);
+          response = await doFetch(request);
           if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
-          if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
-            lastError = new DependencyError(`${options.name} answered ${response.status}`);
-          } else {
+        } catch (error) {
+          // No answer (or an unreadable one): worth another attempt.
+          lastError = error;
+        }
+        if (response && !response.ok) {
+          // Only a gateway's "try again" is retried; any other answer is the service's last word.
+          if (!RETRYABLE_STATUS.has(response.status) || attempt === attempts) {
             throw await toAppError(options.name, response);
           }
-        } catch (error) {
-          if (isClientError(error)) throw error;
-          lastError = error;
+          lastError = new DependencyError(`${options.name} answered ${response.status}`);
         }
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       }
@@ -104,12 +106,6 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
 }
 
 const backoffMs = (attempt: number) => 25 * 2 ** attempt + Math.random() * 25;
-
-function isClientError(error: unknown): error is AppError {
-  return (
-    error instanceof Error && 'status' in error && typeof error.status === 'number' && error.status < 500
-  );
-}
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.name === 'TimeoutError' ? 'timed out' : error.message;

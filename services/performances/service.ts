@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type Actor, hasRole } from '#lib/actor';
 import { ForbiddenError, ValidationError } from '#lib/errors';
 import type { PageStart, PerformanceStore } from './repo.ts';
@@ -13,19 +14,27 @@ export interface PerformancesService {
   record(performance: PerformanceRecord): Promise<boolean>;
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/;
+const CursorParts = z.tuple([
+  z.iso.datetime().refine((value) => {
+    const year = Number(value.slice(0, 4));
+    return year >= 2000 && year <= 9999;
+  }),
+  z.uuid(),
+]);
 
 export const encodePerformancesCursor = (start: PageStart) =>
   Buffer.from(`${start.endedAt}|${start.requestId}`).toString('base64url');
 
+/** The page start a cursor stands for; a ValidationError for anything this service did not issue. */
 export function decodePerformancesCursor(cursor: string): PageStart {
-  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1] || !match[2] || Number.isNaN(Date.parse(match[1]))) {
+  const parsed = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
+  if (!parsed.success) {
     throw new ValidationError('The request is not valid; see issues for each field.', [
       { path: 'cursor', message: 'not a cursor from a previous page' },
     ]);
   }
-  return { endedAt: match[1], requestId: match[2] };
+  const [endedAt, requestId] = parsed.data;
+  return { endedAt, requestId };
 }
 
 export function createPerformancesService(deps: { performances: PerformanceStore }): PerformancesService {

@@ -42,7 +42,7 @@ describe('cache-invalidator', () => {
       'favourite:abc:def',
     ]);
     expect(
-      tagsForChange({ entity: 'performance', key: 'e:7', payload: { data: { singerId: 'abc' } } }),
+      tagsForChange({ entity: 'performance-recorded', key: 'r1', payload: { singer_id: 'abc' } }),
     ).toEqual(['singer:abc']);
   });
 

@@ -5,15 +5,14 @@ import { type ChangeMessage, parseChangeBatch } from '../changes.ts';
 
 /**
  * The cache tags a change makes stale. A song changes its own reads and may change any search
- * result; a performance changes what the BFF caches about its singer (`/api/me` shows recent
- * performances); any other entity's row is tagged `<entity>:<key>` (e.g. `singer:<id>`), the name
- * the BFF uses for reads built from that row.
+ * result; a recorded performance (its history row, not the log event before it) changes what the
+ * BFF caches about its singer (`/api/me` shows recent performances); any other entity's row is
+ * tagged `<entity>:<key>` (e.g. `singer:<id>`), the name the BFF uses for reads built from that row.
  */
 export function tagsForChange(change: Pick<ChangeMessage, 'entity' | 'key' | 'payload'>): string[] {
   if (change.entity === 'song') return [cacheTags.song(change.key), cacheTags.songSearch];
-  if (change.entity === 'performance') {
-    const data = change.payload.data as { singerId?: unknown } | undefined;
-    if (typeof data?.singerId === 'string') return [cacheTags.entity('singer', data.singerId)];
+  if (change.entity === 'performance-recorded' && typeof change.payload.singer_id === 'string') {
+    return [cacheTags.entity('singer', change.payload.singer_id)];
   }
   return [cacheTags.entity(change.entity, change.key)];
 }
