@@ -150,6 +150,8 @@ describe('BFF app', () => {
       body: 'x'.repeat(1024 * 1024),
     });
     expect(response.status).toBe(413);
+    // The rest of the refused body may still arrive: the connection must not carry another request.
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toMatchObject({
       status: 413,
       detail: expect.stringMatching(/limited to 256 KiB/),

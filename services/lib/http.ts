@@ -65,6 +65,8 @@ export function problemResponse(error: unknown, c: Context): Response {
   const requestId = c.get('requestId') as string | undefined;
   if (requestId) headers[REQUEST_ID_HEADER] = requestId;
   if (normalised instanceof RateLimitedError) headers['retry-after'] = String(normalised.retryAfterSeconds);
+  // The refused body may still be on its way; a connection left mid-body cannot carry another request.
+  if (normalised instanceof PayloadTooLargeError) headers.connection = 'close';
   return new Response(JSON.stringify({ ...problem, ...(requestId ? { requestId } : {}) }), {
     status: problem.status as ContentfulStatusCode,
     headers,
