@@ -217,11 +217,8 @@ async function readNight(c: EventContext, eventId: string) {
  */
 export const anyRotationTag = cacheTags.entity('rotation', 'any');
 
-/** Tag of one singer's upcoming turns (their own requests invalidate it). */
-export const turnsTag = (singerId: string) => cacheTags.entity('turns', singerId);
-
-async function afterRotationWrite(c: EventContext, eventId: string, singerIds: string[] = []) {
-  await invalidateAfterWrite(c, [rotationTag(eventId), anyRotationTag, ...singerIds.map(turnsTag)]);
+async function afterRotationWrite(c: EventContext, eventId: string) {
+  await invalidateAfterWrite(c, [rotationTag(eventId), anyRotationTag]);
 }
 
 /** `/api/events…` (karaoke nights) and `/api/singers/{id}/performances`, mounted at `/api`. */
@@ -268,7 +265,7 @@ export function eventRoutes() {
         stageName: singer?.stageName ?? guestName ?? 'Guest',
         ...(guestName === undefined ? {} : { guestName }),
       });
-      await afterRotationWrite(c, id, [receipt.singerId]);
+      await afterRotationWrite(c, id);
       return c.json(receipt, 201);
     })
     .openapi(routes.withdraw, async (c) => {

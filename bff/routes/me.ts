@@ -11,7 +11,7 @@ import { requireAuth } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
 import type { Principal, UserProfile } from '../auth/principal.ts';
 import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
-import { anyRotationTag, turnsTag } from './events.ts';
+import { anyRotationTag } from './events.ts';
 import { loadPart, partSchema } from './parts.ts';
 
 /** How many favourites `/api/me` shows; the rest are a `/api/me/favourites` call away. */
@@ -206,7 +206,7 @@ export function meRoutes() {
           cachedRead(
             c,
             `me:${caller.id}:turns`,
-            [turnsTag(caller.id), anyRotationTag],
+            [anyRotationTag],
             async () => (await rotations.upcomingTurns(c.var, caller.id)).items,
             { ttlSeconds: TURNS_CACHE_SECONDS },
           ),
