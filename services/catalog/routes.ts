@@ -49,11 +49,17 @@ export const SearchResult = z
     ),
     total: z.number().int(),
     cursor: z.string().nullable(),
-    facets: z.object({
-      decade: z.array(FacetCount),
-      genre: z.array(FacetCount),
-      explicit: z.array(FacetCount),
-    }),
+    facets: z
+      .object({
+        decade: z.array(FacetCount),
+        genre: z.array(FacetCount),
+        explicit: z.array(FacetCount),
+      })
+      .openapi({
+        description:
+          'Song counts per value. Each facet counts under every other filter but its own, so a search ' +
+          'filtered to one decade still says how many songs the other decades would give.',
+      }),
   })
   .openapi('SongSearchResult');
 

@@ -353,6 +353,25 @@ describe('filters and facets', () => {
       { value: '2000', count: 1 },
     ]);
     expect(pop.facets.explicit).toEqual([{ value: 'false', count: 3 }]);
+    // The chosen genre filters the songs but not its own facet: the other genres stay countable.
+    expect(pop.facets.genre).toEqual(
+      expect.arrayContaining([
+        { value: 'Pop', count: 3 },
+        { value: 'Country', count: 1 },
+      ]),
+    );
+    const popNineties = await index.search({ q: 'neon', limit: 5, genre: 'Pop', decade: 1990 });
+    expect(popNineties.items.map((item) => item.title)).toEqual(['Neon Rain']);
+    expect(popNineties.total).toBe(1);
+    expect(popNineties.facets.decade).toEqual([
+      { value: '1980', count: 1 },
+      { value: '1990', count: 1 },
+      { value: '2000', count: 1 },
+    ]);
+    expect(popNineties.facets.genre.find((facet) => facet.value === 'Pop')).toEqual({
+      value: 'Pop',
+      count: 1,
+    });
   });
 });
 

@@ -143,7 +143,7 @@ describe('planSongSearch', () => {
     ]);
   });
 
-  it('applies every filter, always with deleted: false', () => {
+  it('applies every filter, always with deleted: false; chosen facet values filter the hits only', () => {
     const { request } = plan('love', {
       decade: 1990,
       genre: 'Pop',
@@ -156,16 +156,32 @@ describe('planSongSearch', () => {
     });
     expect(scored(request)?.filter).toEqual([
       { term: { deleted: false } },
-      { term: { decade: 1990 } },
-      { term: { genre: { value: 'Pop', case_insensitive: true } } },
       { range: { durationMs: { gte: 120_000, lte: 240_000 } } },
       { range: { bpm: { gte: 90, lte: 130 } } },
       { term: { musicalKey: 'C#m' } },
-      { term: { explicit: false } },
     ]);
+    expect(request.post_filter).toEqual({
+      bool: {
+        filter: [
+          { term: { decade: 1990 } },
+          { term: { genre: { value: 'Pop', case_insensitive: true } } },
+          { term: { explicit: false } },
+        ],
+      },
+    });
+    // Each facet counts under the other chosen values, not its own.
+    expect(request.aggs?.decade?.filter).toEqual({
+      bool: {
+        filter: [
+          { term: { genre: { value: 'Pop', case_insensitive: true } } },
+          { term: { explicit: false } },
+        ],
+      },
+    });
     expect(plan('', { bpmMax: 100 }).request.query).toEqual({
       bool: { filter: [{ term: { deleted: false } }, { range: { bpm: { lte: 100 } } }] },
     });
+    expect(plan('', { bpmMax: 100 }).request.post_filter).toBeUndefined();
   });
 
   it('refuses filters that are not finite numbers', () => {
@@ -302,6 +318,12 @@ describe('readSongSearch', () => {
       version: 3,
     },
   });
+  /** A facet as the plan asks for it: a filter aggregation around a `values` terms aggregation. */
+  const facet = (buckets: Array<{ key: number; key_as_string?: string; doc_count: number }>) =>
+    ({
+      doc_count: 42,
+      values: { buckets, doc_count_error_upper_bound: 0, sum_other_doc_count: 0 },
+    }) as unknown as estypes.AggregationsAggregate;
   const response = (count: number): estypes.SearchResponse<SongHitSource> => ({
     took: 1,
     timed_out: false,
@@ -311,17 +333,9 @@ describe('readSongSearch', () => {
       hits: Array.from({ length: count }, (_, i) => hit(`id-${i}`, 10 - i)),
     },
     aggregations: {
-      decade: {
-        buckets: [{ key: 2000, doc_count: 30 }],
-        doc_count_error_upper_bound: 0,
-        sum_other_doc_count: 0,
-      },
-      genre: { buckets: [], doc_count_error_upper_bound: 0, sum_other_doc_count: 0 },
-      explicit: {
-        buckets: [{ key: 0, key_as_string: 'false', doc_count: 42 }],
-        doc_count_error_upper_bound: 0,
-        sum_other_doc_count: 0,
-      },
+      decade: facet([{ key: 2000, doc_count: 30 }]),
+      genre: facet([]),
+      explicit: facet([{ key: 0, key_as_string: 'false', doc_count: 42 }]),
     },
   });
 

@@ -87,8 +87,11 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
   const text = normalizeQueryText(query.q);
   const mode: SearchMode = /[\p{L}\p{N}]/u.test(text) ? 'relevance' : 'popularity';
   const limit = clampLimit(query.limit);
-  const filters = filterClauses(query);
-  const fingerprint = fingerprintOf(mode === 'relevance' ? text : '', filters);
+  const { narrowing, facetFilters } = filterClauses(query);
+  const fingerprint = fingerprintOf(mode === 'relevance' ? text : '', [
+    ...narrowing,
+    ...Object.values(facetFilters),
+  ]);
   const after =
     query.cursor === undefined || query.cursor === ''
       ? undefined
@@ -102,7 +105,7 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
       mode === 'relevance'
         ? {
             function_score: {
-              query: { bool: { must: [textQuery(text, boosts)], filter: filters } },
+              query: { bool: { must: [textQuery(text, boosts)], filter: narrowing } },
               functions: [
                 {
                   field_value_factor: { field: 'weeks', modifier: 'log1p', factor: 1, missing: 0 },
@@ -114,17 +117,15 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
               boost_mode: 'sum',
             },
           }
-        : { bool: { filter: filters } },
+        : { bool: { filter: narrowing } },
     sort:
       mode === 'relevance'
         ? [{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]
         : [{ weeks: { order: 'desc' } }, { id: { order: 'asc' } }],
-    aggs: {
-      decade: { terms: { field: 'decade', size: 20 } },
-      genre: { terms: { field: 'genre', size: 50 } },
-      explicit: { terms: { field: 'explicit', size: 2 } },
-    },
+    aggs: facetAggregations(facetFilters),
   };
+  const chosen = Object.values(facetFilters);
+  if (chosen.length > 0) request.post_filter = { bool: { filter: chosen } };
   if (after) request.search_after = after;
   return { request, mode, limit, fingerprint, text };
 }
@@ -213,26 +214,55 @@ function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryCon
   };
 }
 
-function filterClauses(query: SongSearchQuery): estypes.QueryDslQueryContainer[] {
+/** The facets a result counts; a value chosen in one is also a filter. */
+const FACETS = {
+  decade: { field: 'decade', size: 20 },
+  genre: { field: 'genre', size: 50 },
+  explicit: { field: 'explicit', size: 2 },
+} as const;
+type Facet = keyof typeof FACETS;
+
+/**
+ * The query's filters: `narrowing` ones apply to hits and facet counts alike; a value chosen in a
+ * facet (`facetFilters`) applies to the hits (as `post_filter`) and to the other facets' counts, but
+ * not to its own facet's counts, so a search filtered to the 1980s still shows how many songs the
+ * other decades would give (facets that let the user switch, not only narrow).
+ */
+function filterClauses(query: SongSearchQuery): {
+  narrowing: estypes.QueryDslQueryContainer[];
+  facetFilters: Partial<Record<Facet, estypes.QueryDslQueryContainer>>;
+} {
   const numbers = ['decade', 'durationMinMs', 'durationMaxMs', 'bpmMin', 'bpmMax'] as const;
   const issues = numbers
     .filter((name) => query[name] !== undefined && !Number.isFinite(query[name]))
     .map((name) => ({ path: name, message: 'must be a finite number' }));
   if (issues.length > 0) throw new ValidationError('The search filters are not valid.', issues);
-  const filters: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }];
-  if (query.decade !== undefined) filters.push({ term: { decade: query.decade } });
+  const narrowing: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }];
+  const facetFilters: Partial<Record<Facet, estypes.QueryDslQueryContainer>> = {};
+  if (query.decade !== undefined) facetFilters.decade = { term: { decade: query.decade } };
   if (query.genre !== undefined && query.genre !== '') {
-    filters.push({ term: { genre: { value: query.genre, case_insensitive: true } } });
+    facetFilters.genre = { term: { genre: { value: query.genre, case_insensitive: true } } };
   }
   const duration = range(query.durationMinMs, query.durationMaxMs);
-  if (duration) filters.push({ range: { durationMs: duration } });
+  if (duration) narrowing.push({ range: { durationMs: duration } });
   const bpm = range(query.bpmMin, query.bpmMax);
-  if (bpm) filters.push({ range: { bpm } });
+  if (bpm) narrowing.push({ range: { bpm } });
   if (query.musicalKey !== undefined && query.musicalKey !== '') {
-    filters.push({ term: { musicalKey: query.musicalKey } });
+    narrowing.push({ term: { musicalKey: query.musicalKey } });
   }
-  if (query.explicit !== undefined) filters.push({ term: { explicit: query.explicit } });
-  return filters;
+  if (query.explicit !== undefined) facetFilters.explicit = { term: { explicit: query.explicit } };
+  return { narrowing, facetFilters };
+}
+
+/** Each facet's counts under every chosen facet value but its own (see `filterClauses`). */
+function facetAggregations(
+  facetFilters: Partial<Record<Facet, estypes.QueryDslQueryContainer>>,
+): Record<Facet, estypes.AggregationsAggregationContainer> {
+  const aggregation = (facet: Facet): estypes.AggregationsAggregationContainer => {
+    const others = Object.entries(facetFilters).flatMap(([name, clause]) => (name === facet ? [] : [clause]));
+    return { filter: { bool: { filter: others } }, aggs: { values: { terms: FACETS[facet] } } };
+  };
+  return { decade: aggregation('decade'), genre: aggregation('genre'), explicit: aggregation('explicit') };
 }
 
 function range(min: number | undefined, max: number | undefined): estypes.QueryDslNumberRangeQuery | null {
@@ -358,7 +388,9 @@ export function readSongSearch(
   };
 }
 
-function facetCounts(aggregate: estypes.AggregationsAggregate | undefined): FacetCount[] {
+/** The buckets of a facet's `values` terms inside its filter aggregation. */
+function facetCounts(facet: estypes.AggregationsAggregate | undefined): FacetCount[] {
+  const aggregate = facet && 'values' in facet ? (facet.values as estypes.AggregationsAggregate) : undefined;
   if (!aggregate || !('buckets' in aggregate) || !Array.isArray(aggregate.buckets)) return [];
   return aggregate.buckets.map((bucket: { key: unknown; key_as_string?: string; doc_count: number }) => ({
     value: bucket.key_as_string ?? String(bucket.key),
