@@ -1,0 +1,131 @@
+import type { CloudWatchLogEvent, LogOrigin } from './decode.ts';
+
+/** One log event ready for Elasticsearch: `_id` is the CloudWatch event id, so a retry cannot duplicate it. */
+export interface LogDocument {
+  id: string;
+  index: string;
+  source: Record<string, unknown>;
+}
+
+/**
+ * Longest line parsed as JSON and indexed in full. CloudWatch Logs accepts events of up to 1 MB,
+ * so a longer line never came from it; such a line is indexed as plain text, cut to this length.
+ */
+export const MAX_LINE_CHARS = 1024 * 1024;
+
+/** What Elasticsearch's default date format (`strict_date_optional_time`) accepts for `@timestamp`. */
+const ISO_TIMESTAMP =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Lambda's runtime writes `console.*` lines as `<ISO time>\t<request id>\t<LEVEL>\t<message>`;
+ * the project's ECS logger writes bare JSON lines.
+ */
+const LAMBDA_CONSOLE_LINE =
+  /^(\d{4}-\d{2}-\d{2}T[^\t]+)\t([^\t]*)\t(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\t([\s\S]*)$/;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const validTimestamp = (value: unknown): value is string =>
+  typeof value === 'string' && ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
+
+/** Daily indices by the CloudWatch timestamp, which is always valid, so one event always lands in one index. */
+export function indexFor(prefix: string, timestamp: number): string {
+  const day = new Date(timestamp).toISOString().slice(0, 10).replaceAll('-', '.');
+  return `${prefix}-${day}`;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    return isPlainObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Powertools files an error passed to `log.error(message, error)` under the key `error`, and the
+ * ECS formatter's keys are already `error.*`, so the line holds `error: { 'error.type': … }`.
+ * Such an object is lifted back to the top, so the error lands on the mapped `error.*` fields.
+ */
+function hoistPrefixedObjects(line: Record<string, unknown>): Record<string, unknown> {
+  // Entries and fromEntries, not assignment: a hostile `__proto__` key stays a plain field.
+  return Object.fromEntries(
+    Object.entries(line).flatMap(([key, value]) => {
+      const inner = isPlainObject(value) ? Object.entries(value) : [];
+      const prefixed = inner.length > 0 && inner.every(([name]) => name.startsWith(`${key}.`));
+      return prefixed ? inner : [[key, value]];
+    }),
+  );
+}
+
+/**
+ * Turns one CloudWatch log event into a document. A JSON object line (what `createLogger` writes)
+ * is kept as it is, with its own `@timestamp`; any other line is wrapped as `message`. Either way
+ * the document says where it came from (`cloud.*`, `aws.cloudwatch.*`, `event.id`). A line whose
+ * `@timestamp` Elasticsearch would refuse gets the CloudWatch timestamp instead, and keeps the
+ * whole line in `event.original`, so nothing is lost and the document still sorts in time.
+ */
+export function toLogDocument(
+  event: CloudWatchLogEvent,
+  origin: LogOrigin,
+  indexPrefix: string,
+): LogDocument {
+  const eventTime = new Date(event.timestamp).toISOString();
+  const tags: string[] = [];
+  let line = event.message.replace(/\r?\n$/, '');
+  if (line.length > MAX_LINE_CHARS) {
+    line = line.slice(0, MAX_LINE_CHARS);
+    tags.push('truncated');
+  }
+
+  let fields: Record<string, unknown>;
+  const consoleLine = tags.length === 0 ? LAMBDA_CONSOLE_LINE.exec(line) : null;
+  const json = tags.length === 0 ? parseObject(consoleLine?.[4] ?? line) : undefined;
+  if (json) {
+    fields = hoistPrefixedObjects(json);
+  } else if (consoleLine) {
+    fields = { '@timestamp': consoleLine[1], message: consoleLine[4] };
+  } else {
+    fields = { '@timestamp': eventTime, message: line };
+  }
+  if (consoleLine) {
+    fields['log.level'] ??= consoleLine[3]?.toLowerCase();
+    if (consoleLine[2]) fields['faas.execution'] ??= consoleLine[2];
+  }
+  if (!('log.level' in fields) && !isPlainObject(fields.log)) fields['log.level'] = 'info';
+
+  if (!validTimestamp(fields['@timestamp'])) {
+    fields['@timestamp'] = eventTime;
+    fields['event.original'] = line;
+    tags.push('timestamp_replaced');
+  }
+  // `message` is full text in the mapping; a structured one would make Elasticsearch refuse the line.
+  if ('message' in fields && typeof fields.message !== 'string') {
+    fields.message = JSON.stringify(fields.message);
+  }
+  if (tags.length > 0) {
+    const existing = Array.isArray(fields.tags)
+      ? fields.tags
+      : fields.tags === undefined
+        ? []
+        : [fields.tags];
+    fields.tags = [...existing, ...tags];
+  }
+
+  const source: Record<string, unknown> = {
+    ...fields,
+    'event.id': event.id,
+    'event.ingested': new Date().toISOString(),
+    'cloud.provider': fields['cloud.provider'] ?? 'aws',
+    'cloud.account.id': origin.owner,
+    'aws.cloudwatch.log_group': origin.logGroup,
+    'aws.cloudwatch.log_stream': origin.logStream,
+    'aws.cloudwatch.timestamp': eventTime,
+  };
+  return { id: event.id, index: indexFor(indexPrefix, event.timestamp), source };
+}

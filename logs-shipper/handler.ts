@@ -1,0 +1,4 @@
+import { loadShipperConfig } from './config.ts';
+import { wireLogsShipper } from './wiring.ts';
+
+export const handler = wireLogsShipper(loadShipperConfig(process.env)).handle;
