@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexFor, MAX_LINE_CHARS, toLogDocument } from './documents.ts';
+import { indexFor, MAX_JSON_DEPTH, MAX_LINE_CHARS, toLogDocument } from './documents.ts';
 
 const origin = {
   owner: '123456789012',
@@ -53,6 +53,17 @@ describe('toLogDocument', () => {
       'log.level': 'error',
       'faas.execution': 'req-1',
     });
+  });
+
+  it('wraps JSON nested deeper than Elasticsearch takes as plain text, and keeps it at the limit', () => {
+    const nested = (levels: number) => {
+      let value: unknown = 'bottom';
+      for (let level = 1; level < levels; level++) value = { level: value };
+      return JSON.stringify({ message: 'nested', deep: value });
+    };
+    const tooDeep = nested(MAX_JSON_DEPTH + 1);
+    expect(documentOf(tooDeep).source.message).toBe(tooDeep);
+    expect(documentOf(nested(MAX_JSON_DEPTH - 1)).source.message).toBe('nested');
   });
 
   it('wraps JSON that is not an object as plain text', () => {

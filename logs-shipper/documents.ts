@@ -36,21 +36,39 @@ export function indexFor(prefix: string, timestamp: number): string {
   return `${prefix}-${day}`;
 }
 
+/**
+ * Deepest JSON nesting kept as fields: Elasticsearch's own `index.mapping.depth.limit`. A deeper
+ * document is not merely refused: parsing it can overflow Elasticsearch's stack, which stops the node.
+ */
+export const MAX_JSON_DEPTH = 20;
+
+/** Whether `value` nests objects or arrays deeper than `limit` (iterative: a hostile line cannot overflow ours either). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function parseObject(text: string): Record<string, unknown> | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return undefined;
   try {
     const parsed: unknown = JSON.parse(trimmed);
-    return isPlainObject(parsed) ? parsed : undefined;
+    return isPlainObject(parsed) && !nestsDeeperThan(parsed, MAX_JSON_DEPTH) ? parsed : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Powertools files an error passed to `log.error(message, error)` under the key `error`, and the
- * ECS formatter's keys are already `error.*`, so the line holds `error: { 'error.type': … }`.
- * Such an object is lifted back to the top, so the error lands on the mapped `error.*` fields.
+ * A line may hold an object whose keys all carry its own key as prefix (`error: { 'error.type': … }`,
+ * as Powertools filed logged errors before services/lib/log.ts put them at the top, or as any
+ * other writer might). Such an object is lifted back to the top, so it lands on the mapped fields.
  */
 function hoistPrefixedObjects(line: Record<string, unknown>): Record<string, unknown> {
   // Entries and fromEntries, not assignment: a hostile `__proto__` key stays a plain field.
@@ -65,7 +83,8 @@ function hoistPrefixedObjects(line: Record<string, unknown>): Record<string, unk
 
 /**
  * Turns one CloudWatch log event into a document. A JSON object line (what `createLogger` writes)
- * is kept as it is, with its own `@timestamp`; any other line is wrapped as `message`. Either way
+ * is kept as it is, with its own `@timestamp`; any other line (or JSON nested deeper than
+ * {@link MAX_JSON_DEPTH}) is wrapped as `message`. Either way
  * the document says where it came from (`cloud.*`, `aws.cloudwatch.*`, `event.id`). A line whose
  * `@timestamp` Elasticsearch would refuse gets the CloudWatch timestamp instead, and keeps the
  * whole line in `event.original`, so nothing is lost and the document still sorts in time.

@@ -46,6 +46,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
       'url.path': c.req.path,
       'http.response.status_code': status,
       'event.duration': Number(process.hrtime.bigint() - started),
+      // How a cached read was answered (`X-Cache`), for the cache-hit-ratio panel.
+      ...(c.res.headers.has('x-cache') ? { 'cache.outcome': c.res.headers.get('x-cache') } : {}),
     };
     if (status >= 500) log.error('request failed', fields);
     else log.info('request', fields);

@@ -28,7 +28,11 @@ export class EcsLogFormatter extends LogFormatter {
       'faas.coldstart': context?.coldStart,
       'faas.execution': context?.awsRequestId,
     };
-    return new LogItem({ attributes: ecs }).addAttributes(additional);
+    // Powertools files a logged error under `error`; ECS wants its fields at the top (`error.type`…).
+    const { error, ...rest } = additional;
+    const errorFields =
+      error instanceof Error ? this.formatError(error) : error === undefined ? {} : { error };
+    return new LogItem({ attributes: ecs }).addAttributes({ ...rest, ...errorFields });
   }
 
   override formatError(error: Error): LogAttributes {

@@ -41,6 +41,14 @@ export function createSearchIndexer(deps: { index: SongIndex; log: Logger }) {
           });
           failed.push(item.messageId);
         });
+        // How long after the database change its song became searchable (the sync-lag panel).
+        const oldest = Math.min(...messages.map(({ message }) => Date.parse(message.occurredAt)));
+        if (Number.isFinite(oldest)) {
+          deps.log.info('song changes indexed', {
+            'sync.lag_ms': Math.max(0, Date.now() - oldest),
+            'event.count': pending.length,
+          });
+        }
       } catch (error) {
         deps.log.error('search index unavailable; the batch will be retried', error as Error);
         failed.push(...pending.map((item) => item.messageId));
