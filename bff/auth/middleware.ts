@@ -94,10 +94,17 @@ export function requestOrigin(origin: string | undefined, referer: string | unde
   return refererOrigin === 'null' ? undefined : refererOrigin;
 }
 
+/** The signed-in caller; a 401 for an anonymous request. Behind `requireAuth()` it only narrows the type. */
+export function signedInPrincipal(c: { var: Pick<AuthVariables, 'principal'> }): Principal {
+  const { principal } = c.var;
+  if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
+  return principal;
+}
+
 /** 401 unless someone is signed in (by session or Bearer token). */
 export function requireAuth(): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    if (!c.var.principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
+    signedInPrincipal(c);
     await next();
   };
 }
@@ -105,9 +112,7 @@ export function requireAuth(): MiddlewareHandler<{ Variables: AuthVariables }> {
 /** 401 when anonymous, 403 when signed in without any of the roles (`admin` passes every check). */
 export function requireRole(...roles: Role[]): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const { principal } = c.var;
-    if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
-    if (!hasAnyRole(principal, roles)) {
+    if (!hasAnyRole(signedInPrincipal(c), roles)) {
       throw new ForbiddenError(`This needs one of the roles: ${roles.join(', ')}.`);
     }
     await next();

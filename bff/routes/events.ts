@@ -15,7 +15,7 @@ import {
 } from '#services/rotations/schema';
 import { StageName } from '#services/singers/schema';
 import type { BffEnv } from '../app.ts';
-import { requireAuth, requireRole } from '../auth/middleware.ts';
+import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import type { Principal } from '../auth/principal.ts';
 import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
@@ -180,12 +180,6 @@ export const rotationTag = (eventId: string) => cacheTags.entity('rotation', eve
 
 const actorOf = (principal: Principal): Actor => ({ id: principal.id, roles: principal.roles });
 
-function caller(c: EventContext): Principal {
-  const { principal } = c.var;
-  if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
-  return principal;
-}
-
 const etagOf = (version: number) => `"${version}"`;
 
 /** The night and its rotation, through the cache; anonymous callers only for nights on public display. */
@@ -229,20 +223,30 @@ export function eventRoutes() {
     action: RotationAction,
     ifMatch: string | undefined,
   ) => {
-    const rotation = await c.var.deps.rotations.act(c.var, actorOf(caller(c)), eventId, action, ifMatch);
+    const rotation = await c.var.deps.rotations.act(
+      c.var,
+      actorOf(signedInPrincipal(c)),
+      eventId,
+      action,
+      ifMatch,
+    );
     await afterRotationWrite(c, eventId);
     c.header('etag', etagOf(rotation.version));
     return c.json(rotation, 200);
   };
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.open, async (c) => {
-      const event = await c.var.deps.rotations.open(c.var, actorOf(caller(c)), c.req.valid('json'));
+      const event = await c.var.deps.rotations.open(
+        c.var,
+        actorOf(signedInPrincipal(c)),
+        c.req.valid('json'),
+      );
       return c.json(event, 201);
     })
     .openapi(routes.get, async (c) => c.json((await readNight(c, c.req.valid('param').id)).event, 200))
     .openapi(routes.close, async (c) => {
       const { id } = c.req.valid('param');
-      const event = await c.var.deps.rotations.close(c.var, actorOf(caller(c)), id);
+      const event = await c.var.deps.rotations.close(c.var, actorOf(signedInPrincipal(c)), id);
       await afterRotationWrite(c, id);
       return c.json(event, 200);
     })
@@ -250,7 +254,7 @@ export function eventRoutes() {
       const { id } = c.req.valid('param');
       const { songId, keyChange, guestName } = c.req.valid('json');
       const { catalog, rotations } = c.var.deps;
-      const principal = caller(c);
+      const principal = signedInPrincipal(c);
       // The song must be in the catalog (404 otherwise); its facts travel with the request.
       const [song, singer] = await Promise.all([
         catalog.get(c.var, songId),
@@ -270,7 +274,7 @@ export function eventRoutes() {
     })
     .openapi(routes.withdraw, async (c) => {
       const { id, requestId } = c.req.valid('param');
-      await c.var.deps.rotations.withdraw(c.var, actorOf(caller(c)), id, requestId);
+      await c.var.deps.rotations.withdraw(c.var, actorOf(signedInPrincipal(c)), id, requestId);
       await afterRotationWrite(c, id);
       return c.body(null, 204);
     })
@@ -301,7 +305,7 @@ export function eventRoutes() {
     .openapi(routes.performances, async (c) => {
       const page = await c.var.deps.performances.list(
         c.var,
-        actorOf(caller(c)),
+        actorOf(signedInPrincipal(c)),
         c.req.valid('param').id,
         c.req.valid('query'),
       );

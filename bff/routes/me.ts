@@ -1,15 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
-import { NotFoundError, UnauthorizedError } from '#lib/errors';
+import { NotFoundError } from '#lib/errors';
 import { jsonResponse } from '#lib/openapi';
 import { Performance } from '#services/performances/schema';
 import { UpcomingTurn } from '#services/rotations/schema';
 import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from '#services/singers/schema';
 import type { BffEnv } from '../app.ts';
-import { requireAuth } from '../auth/middleware.ts';
+import { requireAuth, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
-import type { Principal, UserProfile } from '../auth/principal.ts';
+import type { UserProfile } from '../auth/principal.ts';
 import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 import { anyRotationTag } from './events.ts';
 import { loadPart, partSchema } from './parts.ts';
@@ -117,13 +117,6 @@ type MeContext = Context<BffEnv>;
 /** What a user without a singer yet has. */
 const NO_FAVOURITES: FavouritesPage = { items: [], total: 0, cursor: null };
 
-/** The signed-in caller; requireAuth() ran first, so this only narrows the type. */
-function callerOf(c: MeContext): Principal {
-  const { principal } = c.var;
-  if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
-  return principal;
-}
-
 /**
  * Creates the user's singer from their claims, or refreshes it (idempotent). The one place the BFF
  * does so: at sign-in (`/auth/callback`), and lazily when a signed-in user's singer is missing
@@ -152,7 +145,7 @@ export function ownSinger(c: MeContext, caller: UserProfile): Promise<Singer> {
 
 /** Runs a call on the caller's singer; if the singer does not exist yet, creates it and runs the call again. */
 async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<T>): Promise<T> {
-  const caller = callerOf(c);
+  const caller = signedInPrincipal(c);
   try {
     return await call(caller.id);
   } catch (error) {
@@ -185,7 +178,7 @@ function afterSingerWrite(c: MeContext, singerId: string): Promise<void> {
 export function meRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.me, async (c) => {
-      const caller = callerOf(c);
+      const caller = signedInPrincipal(c);
       const { singers, config, rotations, performances } = c.var.deps;
       const deadline = config.ME_PART_TIMEOUT_MS;
       const [profile, favourites, upcomingTurns, recentPerformances] = await Promise.all([
@@ -248,7 +241,7 @@ export function meRoutes() {
       return c.json(singer, 200);
     })
     .openapi(routes.favourites, async (c) => {
-      const caller = callerOf(c);
+      const caller = signedInPrincipal(c);
       const query = c.req.valid('query');
       const page = await readSinger(c, caller.id, `favourites:${query.limit}:${query.cursor ?? ''}`, () =>
         c.var.deps.singers.favourites(c.var, caller.id, query).catch((error: unknown) => {
@@ -265,11 +258,11 @@ export function meRoutes() {
       // Only songs in the catalog: a NotFoundError from the catalog answers 404.
       await catalog.get(c.var, songId);
       const favourite = await onOwnSinger(c, (id) => singers.addFavourite(c.var, id, songId));
-      await afterSingerWrite(c, callerOf(c).id);
+      await afterSingerWrite(c, signedInPrincipal(c).id);
       return c.json(favourite, 200);
     })
     .openapi(routes.removeFavourite, async (c) => {
-      const caller = callerOf(c);
+      const caller = signedInPrincipal(c);
       const { songId } = c.req.valid('param');
       // Not checked against the catalog: a song removed from it can still be removed from favourites.
       await c.var.deps.singers.removeFavourite(c.var, caller.id, songId).catch((error: unknown) => {
