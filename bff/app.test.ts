@@ -223,6 +223,22 @@ describe('BFF app', () => {
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('answers a cross-origin read with CORS headers, and a read without Origin with Vary only', async () => {
+    const { app } = await appWith();
+    const crossOrigin = await app.request('/api/health', { headers: { origin: 'http://app.test' } });
+    expect(crossOrigin.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(crossOrigin.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(crossOrigin.headers.get('vary')).toContain('Origin');
+    const foreign = await app.request('/api/health', { headers: { origin: 'https://evil.example' } });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const plain = await app.request('/api/health');
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    expect(plain.headers.get('access-control-allow-credentials')).toBeNull();
+    // A shared cache must not hand this answer to a cross-origin request.
+    expect(plain.headers.get('vary')).toContain('Origin');
+    expect(plain.headers.get('x-request-id')).toMatch(/\S/);
+  });
 });
 
 describe('who is calling', () => {

@@ -46,9 +46,11 @@ export interface BffDeps {
   rateLimiter: RateLimiter;
 }
 
+/** Read with `c.get(…)` on hot paths: each `c.var` access copies every variable into a new object. */
 export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: BffDeps } };
 
 const MAX_BODY_BYTES = 256 * 1024;
+const BODILESS_METHODS = new Set(['GET', 'HEAD']);
 const API_REALM = 'karaoke-api';
 
 export function createApp(deps: BffDeps) {
@@ -73,16 +75,23 @@ export function createApp(deps: BffDeps) {
     c.set('deps', deps);
     await next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new PayloadTooLargeError(`Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`);
-      },
-    }),
-  );
-  app.use('*', cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 }));
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(`Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`);
+    },
+  });
+  // No GET or HEAD route reads a body. Skipping the check there also spares every read the full
+  // web Request object (with its AbortSignal) that looking at `c.req.raw.body` makes the adapter build.
+  app.use('*', (c, next) => (BODILESS_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
+  const corsForBrowsers = cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 });
+  // Only cross-origin browser requests carry Origin; the rest need no CORS headers. Hono's cors
+  // touches the response before and after the route, which makes every response be built twice.
+  app.use('*', async (c, next) => {
+    if (c.req.header('origin') !== undefined) return corsForBrowsers(c, next);
+    await next();
+    c.res.headers.append('vary', 'Origin');
+  });
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
   app.use('*', rateLimit(deps));
 

@@ -36,6 +36,8 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
+    // Commands issued in the same tick by concurrent requests go out in one write.
+    enableAutoPipelining: true,
     // Keep retrying in the background so the BFF recovers by itself when Redis returns.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });

@@ -1,5 +1,3 @@
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { songFromFields } from '#services/catalog/schema';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
@@ -7,6 +5,7 @@ import type { SongChange } from '#services/catalog/search/port';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { type LoadResult, percentile, runLoad } from './bench/load.ts';
+import { startServerProcess } from './bench/serve.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { startLocalServer } from './local/server.ts';
@@ -68,26 +67,27 @@ async function main(): Promise<void> {
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
     RATE_LIMIT_USER_PER_MINUTE: '1000000000',
   });
+  // This process keeps the OpenID provider (tokens) and the local chain. Each server under load runs
+  // in a process of its own, as each Lambda does, and the load comes from a worker thread here.
   const server = await startLocalServer(process.env, await freePort());
+  const childEnv = { ...process.env, OIDC_ISSUER: server.oidcIssuer };
+  const cachedServer = await startServerProcess('bff', childEnv);
   // The same system with the read cache switched off: every read goes to the services. Search
   // and lag rows use it, so they keep measuring the search path rather than the cache.
-  const uncachedServer = await startLocalServer({ ...process.env, READ_CACHE: 'off' }, await freePort());
+  const uncachedServer = await startServerProcess('bff', { ...childEnv, READ_CACHE: 'off' });
   const sync = await startLocalSync({ env: process.env });
-  const hello = new Hono().get('/hello', (c) => c.text('hello'));
-  const helloPort = await freePort();
-  const helloServer = serve({ fetch: hello.fetch, port: helloPort, hostname: '127.0.0.1' });
+  const helloServer = await startServerProcess('hello', process.env);
   try {
-    const api = `${server.url}/api`;
+    const api = `${cachedServer.url}/api`;
     const uncachedApi = `${uncachedServer.url}/api`;
     const load = (urls: string[], concurrency: number, headers?: Record<string, string>) =>
-      runLoad({ urls, concurrency, maxRequests: 20_000, maxMs: 8_000, ...(headers ? { headers } : {}) });
+      runLoad({ urls, concurrency, seconds: 8, ...(headers ? { headers } : {}) });
 
     log('baseline: bare Hono hello-world…');
-    const baseline = await load([`http://127.0.0.1:${helloPort}/hello`], 64);
+    const baseline = await load([`${helloServer.url}/hello`], 64);
     loadRow('hello-world (bare Hono, same machine), 64 connections', baseline, undefined, 'the ceiling');
 
-    const curator = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'curator');
-    const cachedCurator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
+    const curator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
     if (wants('lag')) {
       log('write → searchable lag…');
       const lags = await measureLag(uncachedApi, curator, 500, 5);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       });
     }
 
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${cachedCurator}` };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${curator}` };
     const probe = await fetch(`${api}/songs`, {
       method: 'POST',
       headers,
@@ -168,8 +168,7 @@ async function main(): Promise<void> {
       log('/api/me, read cache on and off…');
       const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
       const meCached = await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` });
-      const uncachedSinger = await issueLocalAccessToken(uncachedServer.oidcIssuer, 'singer1');
-      const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${uncachedSinger}` });
+      const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${singer}` });
       loadRow(
         'GET /api/me (Bearer), read cache hit, 64 connections',
         meCached,
@@ -190,9 +189,9 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    helloServer.close();
+    await helloServer.stop();
     await sync.stop();
-    await uncachedServer.close();
+    await Promise.all([cachedServer.stop(), uncachedServer.stop()]);
     await server.close();
     await stack.stop();
   }

@@ -27,13 +27,27 @@ export interface RedisRateLimiterOptions {
 }
 
 /**
- * Fixed-window counters in Redis, shared by every BFF instance: one INCR (and EXPIRE) per request
- * on `ratelimit:<bucket>:<window number>`. When Redis is down or slow the request is allowed: abuse
- * control must not turn a cache outage into an API outage. The outage is logged once.
+ * Counts one request in its window and gives the key its lifetime when the window's first request
+ * creates it: one command, and a single key, so it also runs on a Redis cluster.
+ */
+const COUNT_IN_WINDOW = `local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+type CountingRedis = Redis & { countInWindow(key: string, ttlSeconds: number): Promise<number> };
+
+/**
+ * Fixed-window counters in Redis, shared by every BFF instance: one script call (INCR, and EXPIRE
+ * on a new key) per request on `ratelimit:<bucket>:<window number>`. When Redis is down or slow the
+ * request is allowed: abuse control must not turn a cache outage into an API outage. The outage is
+ * logged once.
  */
 export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const namespace = options.namespace ?? '';
+  // ioredis sends the script's SHA and the script itself only when Redis does not know it yet.
+  if (!('countInWindow' in redis))
+    redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
   const guard = redisGuard(redis, {
     log: options.log,
     component: 'rate limits',
@@ -50,19 +64,10 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - at) / 1000));
       const key = `${namespace}ratelimit:${bucket}:${window}`;
       try {
-        // One round trip; the key names its window, so refreshing its expiry each time is harmless.
-        const count = await guard.run(async (client) => {
-          const results = await client
-            .pipeline()
-            .incr(key)
-            .expire(key, windowSeconds + 1)
-            .exec();
-          // A pipeline reports failures per command instead of rejecting.
-          const [error, value] = results?.[0] ?? [new Error('redis returned no results')];
-          if (error) throw error;
-          return value;
-        });
-        return { allowed: typeof count !== 'number' || count <= limit, retryAfterSeconds };
+        const count = await guard.run((client) =>
+          (client as CountingRedis).countInWindow(key, windowSeconds + 1),
+        );
+        return { allowed: count <= limit, retryAfterSeconds };
       } catch {
         return { allowed: true, retryAfterSeconds };
       }
@@ -101,7 +106,7 @@ export function rateLimit(deps: {
   config: LimitSettings;
 }): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const { principal } = c.var;
+    const principal = c.get('principal');
     const [bucket, limit] = principal
       ? [`user:${principal.id}`, deps.config.RATE_LIMIT_USER_PER_MINUTE]
       : [`ip:${addressBucket(clientAddress(c))}`, deps.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE];

@@ -94,3 +94,80 @@ describe('Bearer access tokens', () => {
     await expect(offline.verify(await sign(base()))).rejects.toBeInstanceOf(DependencyError);
   });
 });
+
+describe('Bearer tokens remembered once verified', () => {
+  let publicJwk: Record<string, unknown>;
+  beforeAll(async () => {
+    publicJwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'issuer-key', alg: 'RS256' };
+  });
+
+  /** A verifier on a settable clock that counts how often it looks up the issuer's keys. */
+  function countingVerifier(options: { rememberTokens?: number; rememberSeconds?: number } = {}) {
+    const clock = { ms: Date.now() };
+    const localKeys = createLocalJWKSet({ keys: [publicJwk] });
+    const lookups = { count: 0 };
+    const counted = jwtBearerVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: (header, token) => {
+        lookups.count++;
+        return localKeys(header, token);
+      },
+      now: () => clock.ms,
+      ...options,
+    });
+    return { verifier: counted, clock, lookups };
+  }
+
+  it('checks a token in full once, then answers from memory', async () => {
+    const { verifier: remembering, lookups } = countingVerifier();
+    const token = await sign(base());
+    const first = await remembering.verify(token);
+    expect(await remembering.verify(token)).toBe(first);
+    expect(lookups.count).toBe(1);
+  });
+
+  it('refuses a remembered token once it has expired', async () => {
+    const { verifier: remembering, clock } = countingVerifier();
+    const token = await sign({ ...base(), exp: now() + 60 });
+    await remembering.verify(token);
+    clock.ms += 120_000;
+    await expect(remembering.verify(token)).rejects.toThrow('The access token has expired.');
+  });
+
+  it('checks again after rememberSeconds, so a withdrawn key stops counting', async () => {
+    const { verifier: remembering, clock, lookups } = countingVerifier({ rememberSeconds: 30 });
+    const token = await sign(base());
+    await remembering.verify(token);
+    clock.ms += 31_000;
+    await remembering.verify(token);
+    expect(lookups.count).toBe(2);
+  });
+
+  it('verifies any other text in full: a tampered copy of a remembered token is refused', async () => {
+    const { verifier: remembering } = countingVerifier();
+    const token = await sign(base());
+    await remembering.verify(token);
+    const [header, , signature] = token.split('.');
+    const payload = Buffer.from(JSON.stringify({ ...base(), groups: ['admin'] })).toString('base64url');
+    await expect(remembering.verify(`${header}.${payload}.${signature}`)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+  });
+
+  it('forgets the oldest token beyond its capacity, and remembers nothing with capacity 0', async () => {
+    const { verifier: small, lookups } = countingVerifier({ rememberTokens: 2 });
+    const tokens = await Promise.all(['a', 'b', 'c'].map((sub) => sign({ ...base(), sub })));
+    for (const token of tokens) await small.verify(token);
+    await small.verify(tokens[2] as string);
+    expect(lookups.count).toBe(3);
+    await small.verify(tokens[0] as string);
+    expect(lookups.count).toBe(4);
+
+    const { verifier: none, lookups: noneLookups } = countingVerifier({ rememberTokens: 0 });
+    const token = await sign(base());
+    await none.verify(token);
+    await none.verify(token);
+    expect(noneLookups.count).toBe(2);
+  });
+});

@@ -14,6 +14,10 @@ export interface BearerVerifierOptions {
   keys: JWTVerifyGetKey;
   /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. */
   clockToleranceSeconds?: number;
+  /** Tokens this process remembers as verified (0: verify every time), and for how long at most. */
+  rememberTokens?: number;
+  rememberSeconds?: number;
+  now?: () => number;
 }
 
 /** The only signature algorithm accepted: what both Cognito and the local provider sign with. */
@@ -24,31 +28,58 @@ const ALLOWED_ALGORITHMS = ['RS256'];
  * audience. The audience is the token's `aud`; a Cognito access token has none and names its app
  * client in `client_id` instead, so that is compared when `aud` is absent. Tokens that declare a
  * `token_use` other than `access` (Cognito ID tokens, whose `aud` is the client id) are refused.
+ *
+ * A client sends the same token with every request until it expires, and checking its RSA
+ * signature is most of what an answer from the read cache costs. So a token that verified is
+ * remembered, by its exact text, until it expires or for `rememberSeconds` (the longest a key
+ * withdrawn from the issuer's key set may still be honoured), whichever comes first. Any other text
+ * (a tampered token) is verified in full; refusals are never remembered.
  */
 export function jwtBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
+  const now = options.now ?? Date.now;
+  const remembered = new Map<string, { principal: Principal; until: number }>();
+  const capacity = options.rememberTokens ?? 10_000;
+  const maxAgeMs = (options.rememberSeconds ?? 300) * 1000;
+
+  async function verifyInFull(token: string): Promise<{ principal: Principal; expiresAt: number }> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        algorithms: ALLOWED_ALGORITHMS,
+        requiredClaims: ['sub', 'exp'],
+        clockTolerance: options.clockToleranceSeconds ?? 5,
+        currentDate: new Date(now()),
+      }));
+    } catch (error) {
+      throw asVerificationFailure(error);
+    }
+    if (!meantFor(payload, options.audience)) {
+      throw new UnauthorizedError('The access token is not meant for this API.');
+    }
+    if (payload.token_use !== undefined && payload.token_use !== 'access') {
+      throw new UnauthorizedError('Only access tokens are accepted as Bearer tokens.');
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+      throw new UnauthorizedError('The access token names no subject.');
+    }
+    const principal: Principal = Object.freeze({ ...profileFromClaims(payload), via: 'bearer' });
+    return { principal, expiresAt: (payload.exp as number) * 1000 };
+  }
+
   return {
     async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, options.keys, {
-          issuer: options.issuer,
-          algorithms: ALLOWED_ALGORITHMS,
-          requiredClaims: ['sub', 'exp'],
-          clockTolerance: options.clockToleranceSeconds ?? 5,
-        }));
-      } catch (error) {
-        throw asVerificationFailure(error);
+      const at = now();
+      const known = remembered.get(token);
+      if (known && at < known.until) return known.principal;
+      if (known) remembered.delete(token);
+      const { principal, expiresAt } = await verifyInFull(token);
+      if (capacity > 0) {
+        // Map order is insertion order: the first key is the oldest entry.
+        if (remembered.size >= capacity) remembered.delete(remembered.keys().next().value as string);
+        remembered.set(token, { principal, until: Math.min(expiresAt, at + maxAgeMs) });
       }
-      if (!meantFor(payload, options.audience)) {
-        throw new UnauthorizedError('The access token is not meant for this API.');
-      }
-      if (payload.token_use !== undefined && payload.token_use !== 'access') {
-        throw new UnauthorizedError('Only access tokens are accepted as Bearer tokens.');
-      }
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-        throw new UnauthorizedError('The access token names no subject.');
-      }
-      return { ...profileFromClaims(payload), via: 'bearer' };
+      return principal;
     },
   };
 }

@@ -27,7 +27,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Establishes `c.var.principal` from a Bearer token (which must verify, or the request ends with
+ * Establishes `c.get('principal')` from a Bearer token (which must verify, or the request ends with
  * 401) or else from the session cookie. When the session store is unreachable, cookie requests
  * continue as anonymous and the outage is logged: Bearer requests do not depend on it.
  */
@@ -47,7 +47,7 @@ export function authenticate(auth: Pick<AuthDeps, 'sessions' | 'bearer'>): Middl
         const session = await auth.sessions.read(sessionId);
         if (session) principal = { ...session.user, via: 'session' };
       } catch (error) {
-        c.var.log.warn('session store unavailable; request treated as anonymous', error as Error);
+        c.get('log').warn('session store unavailable; request treated as anonymous', error as Error);
       }
     }
     c.set('principal', principal);
@@ -95,8 +95,8 @@ export function requestOrigin(origin: string | undefined, referer: string | unde
 }
 
 /** The signed-in caller; a 401 for an anonymous request. Behind `requireAuth()` it only narrows the type. */
-export function signedInPrincipal(c: { var: Pick<AuthVariables, 'principal'> }): Principal {
-  const { principal } = c.var;
+export function signedInPrincipal(c: { get(key: 'principal'): Principal | null }): Principal {
+  const principal = c.get('principal');
   if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
   return principal;
 }

@@ -6,7 +6,7 @@ import type { CacheReadOptions } from './port.ts';
 export const CACHE_HEADER = 'x-cache';
 
 /**
- * Reads through the BFF's cache (`c.var.deps.cache`) and says how in `X-Cache`. For routes whose
+ * Reads through the BFF's cache (`c.get('deps').cache`) and says how in `X-Cache`. For routes whose
  * answer is the same for everyone who may see it; per-user answers put the user id in the key.
  */
 export async function cachedRead<T>(
@@ -16,7 +16,7 @@ export async function cachedRead<T>(
   loader: () => Promise<T>,
   options: CacheReadOptions,
 ): Promise<T> {
-  const { value, outcome } = await c.var.deps.cache.getOrLoad(key, tags, loader, options);
+  const { value, outcome } = await c.get('deps').cache.getOrLoad(key, tags, loader, options);
   c.header(CACHE_HEADER, outcome);
   return value;
 }
@@ -28,9 +28,9 @@ export async function cachedRead<T>(
  */
 export async function invalidateAfterWrite(c: Context<BffEnv>, tags: readonly string[]): Promise<void> {
   try {
-    await c.var.deps.cache.invalidateTags(tags);
+    await c.get('deps').cache.invalidateTags(tags);
   } catch (error) {
-    c.var.log.warn('cache invalidation after a write failed; the cache-invalidator will repeat it', {
+    c.get('log').warn('cache invalidation after a write failed; the cache-invalidator will repeat it', {
       'error.message': error instanceof Error ? error.message : String(error),
       tags: tags.join(','),
     });

@@ -96,7 +96,7 @@ async function withSessionStore<T>(what: string, call: () => Promise<T>): Promis
 }
 
 const sessionCookie = (c: Context<BffEnv>) => {
-  const { config } = c.var.deps;
+  const { config } = c.get('deps');
   return cookieOptions(config.PUBLIC_BASE_URL, '/', config.SESSION_ABSOLUTE_SECONDS);
 };
 
@@ -104,7 +104,7 @@ const sessionCookie = (c: Context<BffEnv>) => {
 export function authRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(loginRoute, async (c) => {
-      const { config, auth } = c.var.deps;
+      const { config, auth } = c.get('deps');
       const { returnTo = '/' } = c.req.valid('query');
       const { authorizationUrl, checks } = await auth.oidc.beginLogin();
       const loginId = await withSessionStore('Signing in', () =>
@@ -120,8 +120,8 @@ export function authRoutes() {
       return c.redirect(authorizationUrl.href, 302);
     })
     .openapi(callbackRoute, async (c) => {
-      const { config, auth } = c.var.deps;
-      const { log } = c.var;
+      const { config, auth } = c.get('deps');
+      const log = c.get('log');
       const loginId = getCookie(c, LOGIN_COOKIE);
       if (!loginId) {
         throw new UnauthorizedError('No sign-in is in progress in this browser; start again at /auth/login.');
@@ -153,14 +153,14 @@ export function authRoutes() {
       return c.redirect(`${config.PUBLIC_BASE_URL}${pending.returnTo}`, 302);
     })
     .openapi(logoutRoute, async (c) => {
-      const { auth } = c.var.deps;
+      const { auth } = c.get('deps');
       const sessionId = getCookie(c, SESSION_COOKIE);
       if (sessionId) await withSessionStore('Signing out', () => auth.sessions.revoke(sessionId));
       deleteCookie(c, SESSION_COOKIE, { ...sessionCookie(c), maxAge: 0 });
       return c.body(null, 204);
     })
     .openapi(sessionRoute, (c) => {
-      const { principal } = c.var;
+      const principal = c.get('principal');
       c.header('cache-control', 'no-store');
       return principal
         ? c.json({ authenticated: true as const, user: userOf(principal) }, 200)

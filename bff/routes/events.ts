@@ -184,7 +184,7 @@ const etagOf = (version: number) => `"${version}"`;
 
 /** The night and its rotation, through the cache; anonymous callers only for nights on public display. */
 async function readNight(c: EventContext, eventId: string) {
-  const { rotations } = c.var.deps;
+  const { rotations } = c.get('deps');
   const night = await cachedRead(
     c,
     `rotation:${eventId}`,
@@ -198,7 +198,7 @@ async function readNight(c: EventContext, eventId: string) {
     },
     { ttlSeconds: ROTATION_CACHE_SECONDS },
   );
-  if (!c.var.principal && !night.event.publicDisplay) {
+  if (!c.get('principal') && !night.event.publicDisplay) {
     throw new UnauthorizedError('This karaoke night is not on public display; sign in to see it.');
   }
   return night;
@@ -223,37 +223,31 @@ export function eventRoutes() {
     action: RotationAction,
     ifMatch: string | undefined,
   ) => {
-    const rotation = await c.var.deps.rotations.act(
-      c.var,
-      actorOf(signedInPrincipal(c)),
-      eventId,
-      action,
-      ifMatch,
-    );
+    const rotation = await c
+      .get('deps')
+      .rotations.act(c.var, actorOf(signedInPrincipal(c)), eventId, action, ifMatch);
     await afterRotationWrite(c, eventId);
     c.header('etag', etagOf(rotation.version));
     return c.json(rotation, 200);
   };
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.open, async (c) => {
-      const event = await c.var.deps.rotations.open(
-        c.var,
-        actorOf(signedInPrincipal(c)),
-        c.req.valid('json'),
-      );
+      const event = await c
+        .get('deps')
+        .rotations.open(c.var, actorOf(signedInPrincipal(c)), c.req.valid('json'));
       return c.json(event, 201);
     })
     .openapi(routes.get, async (c) => c.json((await readNight(c, c.req.valid('param').id)).event, 200))
     .openapi(routes.close, async (c) => {
       const { id } = c.req.valid('param');
-      const event = await c.var.deps.rotations.close(c.var, actorOf(signedInPrincipal(c)), id);
+      const event = await c.get('deps').rotations.close(c.var, actorOf(signedInPrincipal(c)), id);
       await afterRotationWrite(c, id);
       return c.json(event, 200);
     })
     .openapi(routes.request, async (c) => {
       const { id } = c.req.valid('param');
       const { songId, keyChange, guestName } = c.req.valid('json');
-      const { catalog, rotations } = c.var.deps;
+      const { catalog, rotations } = c.get('deps');
       const principal = signedInPrincipal(c);
       // The song must be in the catalog (404 otherwise); its facts travel with the request.
       const [song, singer] = await Promise.all([
@@ -274,7 +268,7 @@ export function eventRoutes() {
     })
     .openapi(routes.withdraw, async (c) => {
       const { id, requestId } = c.req.valid('param');
-      await c.var.deps.rotations.withdraw(c.var, actorOf(signedInPrincipal(c)), id, requestId);
+      await c.get('deps').rotations.withdraw(c.var, actorOf(signedInPrincipal(c)), id, requestId);
       await afterRotationWrite(c, id);
       return c.body(null, 204);
     })
@@ -303,12 +297,14 @@ export function eventRoutes() {
       ),
     )
     .openapi(routes.performances, async (c) => {
-      const page = await c.var.deps.performances.list(
-        c.var,
-        actorOf(signedInPrincipal(c)),
-        c.req.valid('param').id,
-        c.req.valid('query'),
-      );
+      const page = await c
+        .get('deps')
+        .performances.list(
+          c.var,
+          actorOf(signedInPrincipal(c)),
+          c.req.valid('param').id,
+          c.req.valid('query'),
+        );
       c.header('cache-control', 'no-store');
       return c.json(page, 200);
     });

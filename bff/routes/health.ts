@@ -30,7 +30,7 @@ const healthRoute = createRoute({
 
 export function healthRoutes() {
   return new OpenAPIHono<BffEnv>().openapi(healthRoute, async (c) => {
-    const { probes, config } = c.var.deps;
+    const { probes, config } = c.get('deps');
     const report = await checkHealth(probes, config.HEALTH_PROBE_TIMEOUT_MS);
     c.header('cache-control', 'no-store');
     return c.json(report, report.status === 'ok' ? 200 : 503);

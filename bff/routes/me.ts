@@ -125,7 +125,7 @@ const NO_FAVOURITES: FavouritesPage = { items: [], total: 0, cursor: null };
  * name (theirs to change) and no email until a browser sign-in brings it.
  */
 export async function ensureSinger(c: MeContext, user: UserProfile): Promise<Singer> {
-  const singer = await c.var.deps.singers.upsert(c.var, user.id, {
+  const singer = await c.get('deps').singers.upsert(c.var, user.id, {
     email: user.email ?? null,
     name: user.name ?? null,
   });
@@ -136,10 +136,13 @@ export async function ensureSinger(c: MeContext, user: UserProfile): Promise<Sin
 /** The caller's singer profile, through the cache; created from their claims if they have none yet. */
 export function ownSinger(c: MeContext, caller: UserProfile): Promise<Singer> {
   return readSinger(c, caller.id, 'profile', () =>
-    c.var.deps.singers.get(c.var, caller.id).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return ensureSinger(c, caller);
-      throw error;
-    }),
+    c
+      .get('deps')
+      .singers.get(c.var, caller.id)
+      .catch((error: unknown) => {
+        if (error instanceof NotFoundError) return ensureSinger(c, caller);
+        throw error;
+      }),
   );
 }
 
@@ -179,11 +182,11 @@ export function meRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.me, async (c) => {
       const caller = signedInPrincipal(c);
-      const { singers, config, rotations, performances } = c.var.deps;
+      const { singers, config, rotations, performances } = c.get('deps');
       const deadline = config.ME_PART_TIMEOUT_MS;
       const [profile, favourites, upcomingTurns, recentPerformances] = await Promise.all([
-        loadPart('profile', deadline, c.var.log, () => ownSinger(c, caller)),
-        loadPart('favourites', deadline, c.var.log, () =>
+        loadPart('profile', deadline, c.get('log'), () => ownSinger(c, caller)),
+        loadPart('favourites', deadline, c.get('log'), () =>
           readSinger(c, caller.id, 'favourites', async () => {
             const page = await singers
               .favourites(c.var, caller.id, { limit: FAVOURITES_PREVIEW })
@@ -195,7 +198,7 @@ export function meRoutes() {
             return { count: page.total, items: page.items };
           }),
         ),
-        loadPart('upcomingTurns', deadline, c.var.log, () =>
+        loadPart('upcomingTurns', deadline, c.get('log'), () =>
           cachedRead(
             c,
             `me:${caller.id}:turns`,
@@ -204,7 +207,7 @@ export function meRoutes() {
             { ttlSeconds: TURNS_CACHE_SECONDS },
           ),
         ),
-        loadPart('recentPerformances', deadline, c.var.log, () =>
+        loadPart('recentPerformances', deadline, c.get('log'), () =>
           readSinger(
             c,
             caller.id,
@@ -235,7 +238,7 @@ export function meRoutes() {
     })
     .openapi(routes.update, async (c) => {
       const patch = c.req.valid('json');
-      const singer = await onOwnSinger(c, (id) => c.var.deps.singers.update(c.var, id, patch));
+      const singer = await onOwnSinger(c, (id) => c.get('deps').singers.update(c.var, id, patch));
       await afterSingerWrite(c, singer.id);
       c.header('cache-control', 'no-store');
       return c.json(singer, 200);
@@ -244,17 +247,20 @@ export function meRoutes() {
       const caller = signedInPrincipal(c);
       const query = c.req.valid('query');
       const page = await readSinger(c, caller.id, `favourites:${query.limit}:${query.cursor ?? ''}`, () =>
-        c.var.deps.singers.favourites(c.var, caller.id, query).catch((error: unknown) => {
-          if (error instanceof NotFoundError) return NO_FAVOURITES;
-          throw error;
-        }),
+        c
+          .get('deps')
+          .singers.favourites(c.var, caller.id, query)
+          .catch((error: unknown) => {
+            if (error instanceof NotFoundError) return NO_FAVOURITES;
+            throw error;
+          }),
       );
       c.header('cache-control', 'no-store');
       return c.json(page, 200);
     })
     .openapi(routes.addFavourite, async (c) => {
       const { songId } = c.req.valid('param');
-      const { catalog, singers } = c.var.deps;
+      const { catalog, singers } = c.get('deps');
       // Only songs in the catalog: a NotFoundError from the catalog answers 404.
       await catalog.get(c.var, songId);
       const favourite = await onOwnSinger(c, (id) => singers.addFavourite(c.var, id, songId));
@@ -265,9 +271,12 @@ export function meRoutes() {
       const caller = signedInPrincipal(c);
       const { songId } = c.req.valid('param');
       // Not checked against the catalog: a song removed from it can still be removed from favourites.
-      await c.var.deps.singers.removeFavourite(c.var, caller.id, songId).catch((error: unknown) => {
-        if (!(error instanceof NotFoundError)) throw error;
-      });
+      await c
+        .get('deps')
+        .singers.removeFavourite(c.var, caller.id, songId)
+        .catch((error: unknown) => {
+          if (!(error instanceof NotFoundError)) throw error;
+        });
       await afterSingerWrite(c, caller.id);
       return c.body(null, 204);
     });

@@ -106,7 +106,7 @@ export function songRoutes() {
         c,
         searchKey(query),
         [cacheTags.songSearch],
-        () => c.var.deps.catalog.search(c.var, query),
+        () => c.get('deps').catalog.search(c.var, query),
         { ttlSeconds: SEARCH_TTL_SECONDS },
       );
       return c.json(result, 200);
@@ -117,25 +117,25 @@ export function songRoutes() {
         c,
         `song:${id}`,
         [cacheTags.song(id)],
-        () => c.var.deps.catalog.get(c.var, id),
+        () => c.get('deps').catalog.get(c.var, id),
         { ttlSeconds: SONG_TTL_SECONDS },
       );
       return c.json(song, 200);
     })
     .openapi(routes.create, async (c) => {
-      const song = await c.var.deps.catalog.create(c.var, c.req.valid('json'));
+      const song = await c.get('deps').catalog.create(c.var, c.req.valid('json'));
       await invalidateAfterWrite(c, songTags(song.id));
       return c.json(song, 201);
     })
     .openapi(routes.update, async (c) => {
       const { id } = c.req.valid('param');
-      const song = await c.var.deps.catalog.update(c.var, id, c.req.valid('json'));
+      const song = await c.get('deps').catalog.update(c.var, id, c.req.valid('json'));
       await invalidateAfterWrite(c, songTags(id));
       return c.json(song, 200);
     })
     .openapi(routes.remove, async (c) => {
       const { id } = c.req.valid('param');
-      await c.var.deps.catalog.remove(c.var, id);
+      await c.get('deps').catalog.remove(c.var, id);
       await invalidateAfterWrite(c, songTags(id));
       return c.body(null, 204);
     });

@@ -1,39 +1,47 @@
-// The load generator's worker thread (see load.ts): closed-loop HTTP requests, latencies in ms.
+// The load generator's worker thread (see load.ts): autocannon's closed-loop connections, latencies in ms.
 import { parentPort, workerData } from 'node:worker_threads';
+import autocannon from 'autocannon';
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function generate(options) {
-  let next = 0;
-  const take = () => options.urls[next++ % options.urls.length];
-  for (let i = 0; i < (options.warmupRequests ?? 50); i++) {
-    await fetch(take(), { headers: options.headers }).then((response) => response.arrayBuffer());
-  }
+/** One autocannon run; resolves with its result and every response's latency. */
+function fire(options, seconds) {
+  const first = new URL(options.urls[0]);
   const latencies = [];
-  let errors = 0;
-  let sent = 0;
+  let failed = 0;
+  const instance = autocannon(
+    {
+      url: first.origin,
+      connections: options.concurrency,
+      duration: seconds,
+      // Each connection cycles through the URLs in order.
+      requests: options.urls.map((url) => {
+        const { pathname, search } = new URL(url);
+        return { method: 'GET', path: `${pathname}${search}`, headers: options.headers ?? {} };
+      }),
+    },
+    () => {},
+  );
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    latencies.push(responseTime);
+    if (statusCode >= 400) failed++;
+  });
   const started = performance.now();
-  const deadline = started + options.maxMs;
-  const loop = async () => {
-    while (sent < options.maxRequests && performance.now() < deadline) {
-      sent++;
-      const t = performance.now();
-      try {
-        const response = await fetch(take(), { headers: options.headers });
-        await response.arrayBuffer();
-        if (!response.ok) errors++;
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, loop));
-  const seconds = (performance.now() - started) / 1000;
+  return new Promise((resolve, reject) => {
+    instance.on('done', (result) =>
+      resolve({ result, latencies, failed, seconds: (performance.now() - started) / 1000 }),
+    );
+    instance.on('error', reject);
+  });
+}
+
+async function generate(options) {
+  await fire(options, options.warmupSeconds ?? 1);
+  const { result, latencies, failed, seconds } = await fire(options, options.seconds);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
-    errors,
+    errors: failed + result.errors + result.timeouts,
     seconds,
     rps: latencies.length / seconds,
     p50: percentile(latencies, 50),

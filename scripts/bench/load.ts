@@ -6,10 +6,9 @@ export interface LoadOptions {
   urls: string[];
   headers?: Record<string, string>;
   concurrency: number;
-  /** Stops after this many requests or this many milliseconds, whichever comes first. */
-  maxRequests: number;
-  maxMs: number;
-  warmupRequests?: number;
+  /** How long the measured run lasts, after a warm-up of `warmupSeconds` (default 1). */
+  seconds: number;
+  warmupSeconds?: number;
 }
 
 export interface LoadResult {
@@ -28,7 +27,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Closed-loop HTTP load from a worker thread, so the generator does not share an event loop with
+ * Closed-loop HTTP load (autocannon: a lean HTTP/1.1 client, so the generator is not what limits a fast
+ * server) from a worker thread, so the generator does not share an event loop with
  * the server under test: `concurrency` loops, each sending its next request when the last answers.
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {

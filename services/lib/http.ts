@@ -39,7 +39,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     c.set('traceId', traceId);
     c.set('log', log);
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
+    // On the finished response itself: c.header() at this point would copy the whole response.
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
     const status = c.res.status;
     const fields = {
       'http.request.method': c.req.method,

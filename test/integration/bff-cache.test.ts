@@ -342,6 +342,22 @@ describe('rate limits on a real Redis', () => {
     expect(statuses.at(-1)).toBe(429);
   });
 
+  it('gives each window counter a lifetime of one window, set once when it is created', async () => {
+    const ns = namespace();
+    const redis = client(inject('redisUrl'));
+    const rateLimiter = limiter(redis, ns);
+    await rateLimiter.consume('ip:203.0.113.9', 5, 60);
+    const [key] = await redis.keys(`${ns}ratelimit:ip:203.0.113.9:*`);
+    expect(key).toBeDefined();
+    expect(await redis.ttl(key as string)).toBeGreaterThan(55);
+    await redis.expire(key as string, 30);
+    await rateLimiter.consume('ip:203.0.113.9', 5, 60);
+    expect(await redis.get(key as string)).toBe('2');
+    // A later request in the window neither extends nor drops the lifetime.
+    expect(await redis.ttl(key as string)).toBeLessThanOrEqual(30);
+    expect(await redis.ttl(key as string)).toBeGreaterThan(0);
+  });
+
   it('lets requests through when Redis is down, and logs that once', async () => {
     const log = recordingLog();
     const app = appWith(limiter(client(`redis://127.0.0.1:${await freePort()}`), namespace(), log));
