@@ -154,6 +154,16 @@ async function main(): Promise<void> {
     }
 
     if (wants('bff')) {
+      log('reference: hello-world plus one Redis GET…');
+      const redisHello = await startServerProcess('hello-redis', process.env);
+      loadRow(
+        'hello-world + one Redis GET (bare Hono, ioredis), 64 connections',
+        await load([`${redisHello.url}/hello`], 64),
+        baseline,
+        'what a read answered from Redis costs at the least',
+      );
+      await redisHello.stop();
+
       log('song by id, read cache on and off…');
       const songCached = await load([`${api}/songs/${anyId}`], 64);
       const songUncached = await load([`${uncachedApi}/songs/${anyId}`], 64);

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { Redis } from 'ioredis';
 import { freePort, type ManagedChild, startChild } from '#test/support/child';
 import { startLocalServer } from '../local/server.ts';
 
 /**
- * A server under load, in a process of its own as each Lambda has: `hello` (the bare Hono ceiling)
+ * A server under load, in a process of its own as each Lambda has: `hello` (the bare Hono ceiling),
+ * `hello-redis` (hello-world that reads one small value from Redis: the floor of any Redis cache)
  * or `bff` (the local server, trusting the OIDC_ISSUER it is given rather than starting a provider).
- * Run by {@link startServerProcess}; the port is the second argument.
+ * Run by {@link startServerProcess}; the port is the second argument. With BENCH_CPU_PROFILE set to a
+ * directory, each server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
  */
 async function main(): Promise<void> {
   const [kind, port] = process.argv.slice(2);
@@ -19,28 +22,46 @@ async function main(): Promise<void> {
       port: Number(port),
       hostname: '127.0.0.1',
     });
+  } else if (kind === 'hello-redis') {
+    // The BFF's client options that matter for speed.
+    const redis = new Redis(process.env.REDIS_URL as string, { enableAutoPipelining: true });
+    await redis.set('bench:hello', JSON.stringify({ hello: 'world' }));
+    const app = new Hono().get('/hello', async (c) =>
+      c.json(JSON.parse((await redis.get('bench:hello')) ?? '{}')),
+    );
+    serve({ fetch: app.fetch, port: Number(port), hostname: '127.0.0.1' });
   } else if (kind === 'bff') {
     await startLocalServer(process.env, Number(port));
   } else {
-    throw new Error(`unknown server kind '${kind}': hello or bff`);
+    throw new Error(`unknown server kind '${kind}': hello, hello-redis or bff`);
   }
   console.log(`${kind} listening on ${port}`);
+  // A clean exit on SIGTERM, so `--cpu-prof` (BENCH_CPU_PROFILE) gets to write its profile.
+  process.once('SIGTERM', () => process.exit(0));
 }
 
 const logDir = mkdtempSync(join(tmpdir(), 'karaoke-bench-'));
 
 /** Starts `kind` in a child process with `env`; resolves once it answers HTTP. */
 export async function startServerProcess(
-  kind: 'hello' | 'bff',
+  kind: 'hello' | 'hello-redis' | 'bff',
   env: NodeJS.ProcessEnv,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
+  const profileDir = process.env.BENCH_CPU_PROFILE;
   const url = `http://127.0.0.1:${port}`;
-  const probe = kind === 'hello' ? `${url}/hello` : `${url}/api/health`;
+  const probe = kind === 'bff' ? `${url}/api/health` : `${url}/hello`;
   const child: ManagedChild = await startChild({
     name: `bench ${kind} server`,
     command: process.execPath,
-    args: ['--import', 'tsx', new URL(import.meta.url).pathname, kind, String(port)],
+    args: [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '--import',
+      'tsx',
+      new URL(import.meta.url).pathname,
+      kind,
+      String(port),
+    ],
     logFile: join(logDir, `${kind}-${port}.log`),
     env,
     installHint: 'It is the Node.js running this script.',
