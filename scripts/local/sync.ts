@@ -1,11 +1,18 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
-import { loadIndexerConfig, loadInvalidatorConfig, loadPublisherConfig } from '#services/sync/config';
+import {
+  loadDlqMonitorConfig,
+  loadIndexerConfig,
+  loadInvalidatorConfig,
+  loadPublisherConfig,
+} from '#services/sync/config';
+import { sqsQueueDepth } from '#services/sync/dlq-monitor/monitor';
 import {
   PUBLISH_BATCH_SIZE,
   wireCacheInvalidator,
+  wireDlqMonitor,
   wirePublisher,
   wireSearchIndexer,
 } from '#services/sync/wiring';
@@ -27,13 +34,14 @@ export interface LocalSyncOptions {
 /**
  * The change chain's Lambdas, run locally as AWS runs them: the publisher woken by the outbox
  * trigger, the sweeper on a timer, and the consumers (search indexer, cache invalidator, performance
- * recorder) fed by their SQS queues.
+ * recorder) fed by their SQS queues, and the dead-letter queue monitor once a minute.
  */
 export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(): Promise<void> }> {
   const publisherConfig = loadPublisherConfig(options.env);
   const publisher = wirePublisher(publisherConfig);
   const indexer = wireSearchIndexer(loadIndexerConfig(options.env));
   const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env));
+  const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env));
   const performances = wirePerformances(loadPerformancesConfig(options.env));
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
@@ -72,6 +80,10 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         sweeping = false;
       });
   }, options.sweepEveryMs ?? 5000);
+  // Scheduled every minute on AWS, as here: the dead-letter queues' depths for Kibana.
+  const dlqSampler = setInterval(() => {
+    dlqMonitor.sample().catch(report('dlq-monitor'));
+  }, 60_000);
   const poll = (queue: string, handler: Parameters<typeof startSqsPoller>[0]['handler'], name: string) =>
     startSqsPoller({
       sqs,
@@ -92,6 +104,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
       // Rows left unpublished stay in the outbox for the next start (or the sweeper).
       stopping = true;
       clearInterval(sweeper);
+      clearInterval(dlqSampler);
       await Promise.allSettled([listener.stop(), ...pollers.map((poller) => poller.stop())]);
       sqs.destroy();
       await Promise.allSettled([
@@ -99,6 +112,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         indexer.close(),
         invalidator.close(),
         performances.close(),
+        dlqMonitor.close(),
       ]);
     },
   };
@@ -110,14 +124,7 @@ const LOCAL_QUEUE_ROOM = 300;
 /** Resolves true once every queue has room, or false when `stopped` says to give up. */
 async function waitForRoom(sqs: SQSClient, queueUrls: string[], stopped: () => boolean): Promise<boolean> {
   while (!stopped()) {
-    const depths = await Promise.all(
-      queueUrls.map(async (QueueUrl) => {
-        const { Attributes } = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-        );
-        return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-      }),
-    );
+    const depths = await Promise.all(queueUrls.map(sqsQueueDepth(sqs)));
     if (depths.every((depth) => depth < LOCAL_QUEUE_ROOM)) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -20,10 +20,25 @@ const invalidatorSettings = z.object({
   REDIS_URL: configFields.url('Redis URL of the BFF read cache, e.g. redis://127.0.0.1:6379'),
 });
 
+const dlqMonitorSettings = z.object({
+  DLQ_URLS: configFields
+    .required('comma-separated URLs of the dead-letter queues whose depth is logged')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url('each DLQ_URLS entry must be a queue URL')).min(1)),
+});
+
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
 const indexerSchema = logConfig.and(awsConfig).and(searchConfig);
 const invalidatorSchema = logConfig.and(awsConfig).and(invalidatorSettings);
 
+const dlqMonitorSchema = logConfig.and(awsConfig).and(dlqMonitorSettings);
+
+export type DlqMonitorConfig = z.infer<typeof dlqMonitorSchema>;
 export type PublisherConfig = z.infer<typeof publisherSchema>;
 export type IndexerConfig = z.infer<typeof indexerSchema>;
 export type InvalidatorConfig = z.infer<typeof invalidatorSchema>;
@@ -36,3 +51,6 @@ export const loadIndexerConfig = (env: Env) => parseConfig('search-indexer', ind
 
 /** cache-invalidator: the BFF's Redis only. */
 export const loadInvalidatorConfig = (env: Env) => parseConfig('cache-invalidator', invalidatorSchema, env);
+
+/** dlq-monitor: the dead-letter queues only. */
+export const loadDlqMonitorConfig = (env: Env) => parseConfig('dlq-monitor', dlqMonitorSchema, env);

@@ -1,4 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
 import { redisTagInvalidator } from '#lib/cache-tags';
@@ -8,7 +9,8 @@ import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import { songIndexFor } from '#services/catalog/search/es-song-index';
 import { createCacheInvalidator } from './cache-invalidator/invalidator.ts';
-import type { IndexerConfig, InvalidatorConfig, PublisherConfig } from './config.ts';
+import type { DlqMonitorConfig, IndexerConfig, InvalidatorConfig, PublisherConfig } from './config.ts';
+import { sampleDeadLetterQueues, sqsQueueDepth } from './dlq-monitor/monitor.ts';
 import { type PublishOptions, publishPending } from './outbox.ts';
 import { createSearchIndexer } from './search-indexer/indexer.ts';
 import { snsChangePublisher } from './sns-publisher.ts';
@@ -81,5 +83,19 @@ export function wireCacheInvalidator(config: InvalidatorConfig) {
     async close() {
       redis.disconnect();
     },
+  };
+}
+
+export function wireDlqMonitor(config: DlqMonitorConfig, tracer: Tracer = xrayTracer()) {
+  const log = createLogger({
+    serviceName: 'dlq-monitor',
+    level: config.LOG_LEVEL,
+    environment: config.STAGE,
+  });
+  const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
+  return {
+    log,
+    sample: () => sampleDeadLetterQueues(sqsQueueDepth(sqs), config.DLQ_URLS, log),
+    close: () => sqs.destroy(),
   };
 }
