@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{bff,services,logs-shipper,scripts}/**/*.test.ts'],
+          include: ['{bff,services,logs-shipper,scripts,infra}/**/*.test.ts'],
         },
       },
       {

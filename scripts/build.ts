@@ -68,7 +68,7 @@ const CFN_TAGS = [
   'Split',
   'Sub',
 ];
-const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
+export const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
   CFN_TAGS.flatMap((tag) => {
     const key = tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`;
     return (['scalar', 'sequence', 'mapping'] as const).map(

@@ -219,6 +219,23 @@ describe('serverless package', () => {
     expect(() => loadBffConfig({ ...env, AWS_REGION: 'eu-west-1' })).not.toThrow();
   });
 
+  it('attaches every function that talks to Redis to the VPC subnets and security group from Terraform', () => {
+    const redisUsers = functions.filter((fn) => {
+      const environment = template.Resources[lambdaLogicalId(fn.name)]?.Properties?.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      return environment?.Variables.REDIS_URL !== undefined;
+    });
+    expect(redisUsers.map((fn) => fn.name)).toContain('bff');
+    for (const fn of redisUsers) {
+      const vpc = template.Resources[lambdaLogicalId(fn.name)]?.Properties?.VpcConfig;
+      expect(referencedIds(vpc), fn.name).toEqual(new Set(['LambdaSecurityGroupId', 'LambdaSubnetIds']));
+    }
+    expect(String((template.Parameters?.LambdaSubnetIds as Json | undefined)?.Type)).toContain(
+      'List<AWS::EC2::Subnet::Id>',
+    );
+  });
+
   it('grants no wildcard actions, and wildcard resources only for X-Ray', () => {
     const role = template.Resources.IamRoleLambdaExecution;
     const policies = (role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Json[] } }[];

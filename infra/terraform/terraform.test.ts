@@ -1,0 +1,295 @@
+/**
+ * Keeps infra/terraform consistent with serverless.yml and the local emulator topology, without
+ * Terraform or its providers: the HCL is parsed with @cdktf/hcl2json and the few expressions that
+ * carry names (`${var.stage}`, `${local.x}`, `${each.key}`, `${each.value.x}`, `jsonencode()` of a
+ * literal) are evaluated here. Any other reference is left as written, so a name that depends on
+ * something else no longer matches and the test says so.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CFN_SCHEMA, ROOT } from '../../scripts/build.ts';
+import { CHANGE_QUEUES, MAX_RECEIVE_COUNT, QUEUE_FILTERS } from '../../scripts/local/aws-resources.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Loaded through require so TypeScript never reads the package's declarations: they pull in the
+ * DOM lib, whose fetch types then clash with Node's everywhere else in the project.
+ */
+const { parse } = createRequire(import.meta.url)('@cdktf/hcl2json') as {
+  parse(filename: string, contents: string): Promise<Json>;
+};
+
+const MODULE_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** Stands for the stage on both sides: `${sls:stage}` in serverless.yml, `var.stage` in Terraform. */
+const STAGE = 'STAGE';
+const PREFIX = `karaoke-suite-${STAGE}`;
+const LOGS_SHIPPER = 'logs-shipper';
+const POST_CONFIRMATION = 'singers-post-confirmation';
+
+interface Instance {
+  name: string;
+  key: string | undefined;
+  block: Json;
+  /** The block's attribute, evaluated for this instance. */
+  get(attribute: string): Promise<unknown>;
+}
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+let locals: Json = {};
+let resources: Record<string, Record<string, Json>> = {};
+let serverless: Json;
+
+async function loadModule(): Promise<void> {
+  for (const file of readdirSync(MODULE_DIR).filter((name) => name.endsWith('.tf'))) {
+    const parsed = await parse(file, readFileSync(path.join(MODULE_DIR, file), 'utf8'));
+    for (const block of (parsed.locals ?? []) as Json[]) {
+      for (const [name, value] of Object.entries(block)) {
+        if (name in locals) throw new Error(`local.${name} is defined twice`);
+        locals[name] = value;
+      }
+    }
+    for (const [type, byName] of Object.entries((parsed.resource ?? {}) as Record<string, Json>)) {
+      for (const [name, blocks] of Object.entries(byName)) {
+        resources[type] ??= {};
+        if (resources[type][name]) throw new Error(`${type}.${name} is defined twice`);
+        resources[type][name] = (blocks as Json[])[0] ?? {};
+      }
+    }
+  }
+}
+
+interface Scope {
+  key?: string | undefined;
+  value?: unknown;
+}
+
+/** Evaluates what this test understands of an HCL expression, leaving the rest as written. */
+async function evaluate(expression: unknown, scope: Scope = {}): Promise<unknown> {
+  if (typeof expression !== 'string') return expression;
+  const encoded = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(expression);
+  if (encoded) {
+    const { value } = await parse('jsonencode.tf', `value = ${encoded[1]}\n`);
+    return evaluateDeep(value, scope);
+  }
+  const single = /^\$\{([^{}]*)\}$/.exec(expression);
+  if (single) {
+    const value = await reference(single[1]?.trim() ?? '', scope);
+    return value === undefined ? expression : value;
+  }
+  let result = expression;
+  for (const [whole, ref = ''] of expression.matchAll(/\$\{([^{}]*)\}/g)) {
+    const value = await reference(ref.trim(), scope);
+    if (typeof value === 'string' || typeof value === 'number') result = result.replace(whole, String(value));
+  }
+  return result;
+}
+
+async function evaluateDeep(value: unknown, scope: Scope): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((item) => evaluateDeep(item, scope)));
+  if (isRecord(value)) {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([key, item]) => [key, await evaluateDeep(item, scope)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  return evaluate(value, scope);
+}
+
+/** The value of a plain reference, or undefined when it is not one this test resolves. */
+async function reference(ref: string, scope: Scope): Promise<unknown> {
+  if (ref === 'var.stage') return STAGE;
+  if (ref === 'each.key') return scope.key;
+  const eachValue = /^each\.value\.(\w+)$/.exec(ref);
+  if (eachValue?.[1] && isRecord(scope.value)) return evaluate(scope.value[eachValue[1]], scope);
+  const local = /^local\.(\w+)$/.exec(ref);
+  if (local?.[1] && local[1] in locals) return evaluate(locals[local[1]], scope);
+  return undefined;
+}
+
+/** One entry per resource instance: `for_each` over a local map or list is expanded. */
+function instances(type: string): Instance[] {
+  return Object.entries(resources[type] ?? {}).flatMap(([name, block]) => {
+    const scopes: Scope[] = [{}];
+    if (block.for_each !== undefined) {
+      const refs = [...String(block.for_each).matchAll(/local\.(\w+)/g)].map(([, ref = '']) => ref);
+      const source = refs.length === 1 ? locals[refs[0] ?? ''] : undefined;
+      if (Array.isArray(source)) scopes.splice(0, 1, ...source.map((key) => ({ key: String(key) })));
+      else if (isRecord(source)) {
+        scopes.splice(0, 1, ...Object.entries(source).map(([key, value]) => ({ key, value })));
+      } else throw new Error(`${type}.${name}: for_each must name one local map or list`);
+    }
+    return scopes.map((scope) => ({
+      name,
+      key: scope.key,
+      block,
+      get: (attribute: string) => evaluate(block[attribute], scope),
+    }));
+  });
+}
+
+/** serverless.yml's `${sls:stage}` and `${self:custom.x}` (strings only) resolved for STAGE. */
+function resolveServerless(value: string): string {
+  const custom = serverless.custom as Json;
+  return value
+    .replace(/\$\{sls:stage\}/g, STAGE)
+    .replace(/\$\{self:custom\.(\w+)\}/g, (_, key: string) => resolveServerless(String(custom[key])));
+}
+
+const functionNames = () => Object.keys(serverless.functions as Json);
+const functionArnSuffix = (fn: string) => `:function:${PREFIX}-${fn}`;
+
+/**
+ * The queue names at the end of the SQS ARNs serverless.yml builds in `custom`
+ * (Fn::Join of arn, partition, sqs, region, account, name), by custom key.
+ */
+function builtQueueArns(): Map<string, string> {
+  const queues = new Map<string, string>();
+  for (const [key, value] of Object.entries(serverless.custom as Json)) {
+    const join = isRecord(value) ? value['Fn::Join'] : undefined;
+    const parts = Array.isArray(join) && Array.isArray(join[1]) ? (join[1] as unknown[]) : [];
+    if (parts[2] === 'sqs') queues.set(key, resolveServerless(String(parts.at(-1))));
+  }
+  return queues;
+}
+
+beforeAll(async () => {
+  locals = {};
+  resources = {};
+  await loadModule();
+  const file = path.join(ROOT, 'serverless.yml');
+  serverless = yaml.load(readFileSync(file, 'utf8'), { schema: CFN_SCHEMA, filename: file }) as Json;
+});
+
+describe('infra/terraform against serverless.yml', () => {
+  it('creates every SSM parameter serverless.yml reads, with a type CloudFormation can resolve', async () => {
+    const parameters = Object.values((serverless.resources as Json).Parameters as Json) as Json[];
+    const wanted = parameters.map((parameter) => ({
+      name: resolveServerless(String(parameter.Default)),
+      type: /^AWS::SSM::Parameter::Value<List</.test(String(parameter.Type)) ? 'StringList' : 'String',
+    }));
+    expect(wanted.length).toBeGreaterThan(0);
+
+    const created = await Promise.all(
+      instances('aws_ssm_parameter').map(async (parameter) => ({
+        name: await parameter.get('name'),
+        type: await parameter.get('type'),
+      })),
+    );
+    for (const parameter of wanted) {
+      expect(parameter.name).toMatch(new RegExp(`^/karaoke-suite/${STAGE}/`));
+      expect(created, parameter.name).toContainEqual(parameter);
+    }
+    // Anything else would be a parameter renamed on one side only.
+    expect(created.map(({ name }) => name).sort()).toEqual(wanted.map(({ name }) => name).sort());
+  });
+
+  it('creates every queue serverless.yml builds an ARN for, by its name', async () => {
+    const queueNames = [...builtQueueArns().values()];
+    expect(queueNames.length).toBeGreaterThan(0);
+    const created = await Promise.all(instances('aws_sqs_queue').map((queue) => queue.get('name')));
+    for (const name of queueNames) expect(created, name).toContain(name);
+  });
+
+  it('gives every queue a function consumes a redrive policy to its own dead-letter queue', async () => {
+    const arns = builtQueueArns();
+    const consumed = Object.values(serverless.functions as Record<string, Json>)
+      .flatMap((fn) => (fn.events ?? []) as Json[])
+      .flatMap((event) => (isRecord(event.sqs) ? [String(event.sqs.arn)] : []))
+      .map((arn) => arns.get(/^\$\{self:custom\.(\w+)\}$/.exec(arn)?.[1] ?? '') ?? arn);
+    expect(consumed.length).toBeGreaterThan(0);
+
+    const queues = instances('aws_sqs_queue');
+    const names = await Promise.all(queues.map((queue) => queue.get('name')));
+    for (const name of consumed) {
+      const queue = queues[names.indexOf(name)];
+      expect(queue, `queue ${name}`).toBeDefined();
+      const redrive = await queue?.get('redrive_policy');
+      expect(isRecord(redrive), `${name} has a redrive policy`).toBe(true);
+      if (!isRecord(redrive) || !queue) continue;
+
+      expect(redrive.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
+      const deadLetter = referencedQueue(redrive.deadLetterTargetArn, queue.key);
+      expect(deadLetter, `${name}: deadLetterTargetArn names a queue of this module`).toBeDefined();
+      const deadLetterName = await deadLetter?.get('name');
+      expect(deadLetterName).not.toBe(name);
+      expect(deadLetterName).toMatch(new RegExp(`^${PREFIX}-`));
+    }
+  });
+
+  it('subscribes the change queues to the changes topic with the filter policies of the local stack', async () => {
+    const subscriptions: Record<string, unknown> = {};
+    for (const subscription of instances('aws_sns_topic_subscription')) {
+      if (!/^\$\{aws_sns_topic\.changes\.arn\}$/.test(String(subscription.block.topic_arn))) continue;
+      expect(subscription.block.protocol).toBe('sqs');
+      expect(subscription.block.raw_message_delivery).toBe(true);
+      const queue = referencedQueue(subscription.block.endpoint, subscription.key);
+      expect(queue, `queue of ${String(subscription.block.endpoint)}`).toBeDefined();
+      const queueName = String(await queue?.get('name'));
+      subscriptions[queueName.replace(`${PREFIX}-`, '')] = await subscription.get('filter_policy');
+    }
+
+    expect(Object.keys(subscriptions).sort()).toEqual([...CHANGE_QUEUES].sort());
+    for (const queue of CHANGE_QUEUES) {
+      expect(subscriptions[queue] ?? null, `filter policy of ${queue}`).toEqual(QUEUE_FILTERS[queue] ?? null);
+    }
+  });
+
+  it('subscribes the logs-shipper to the log group of every other function, never its own', async () => {
+    const filters = instances('aws_cloudwatch_log_subscription_filter');
+    const logGroups = await Promise.all(filters.map((filter) => filter.get('log_group_name')));
+    const wanted = functionNames()
+      .filter((fn) => fn !== LOGS_SHIPPER)
+      .map((fn) => `/aws/lambda/${PREFIX}-${fn}`);
+
+    expect(functionNames()).toContain(LOGS_SHIPPER);
+    expect(logGroups).not.toContain(`/aws/lambda/${PREFIX}-${LOGS_SHIPPER}`);
+    expect([...logGroups].sort()).toEqual(wanted.sort());
+    for (const filter of filters) {
+      expect(String(await filter.get('destination_arn'))).toMatch(
+        new RegExp(`${functionArnSuffix(LOGS_SHIPPER)}$`),
+      );
+    }
+    await expectInvokePermission('logs.amazonaws.com', LOGS_SHIPPER);
+  });
+
+  it('triggers the singers-post-confirmation function after a Cognito sign-up is confirmed', async () => {
+    expect(functionNames()).toContain(POST_CONFIRMATION);
+    const pools = instances('aws_cognito_user_pool');
+    expect(pools).toHaveLength(1);
+    const [pool] = pools;
+    const dynamicConfig = (pool?.block.dynamic as Json | undefined)?.lambda_config as Json[] | undefined;
+    const config = ((dynamicConfig?.[0]?.content as Json[] | undefined) ?? pool?.block.lambda_config) as
+      | Json[]
+      | undefined;
+    const trigger = await evaluate(config?.[0]?.post_confirmation);
+    expect(String(trigger)).toMatch(new RegExp(`${functionArnSuffix(POST_CONFIRMATION)}$`));
+    await expectInvokePermission('cognito-idp.amazonaws.com', POST_CONFIRMATION);
+  });
+});
+
+async function expectInvokePermission(principal: string, fn: string): Promise<void> {
+  const targets: string[] = [];
+  for (const permission of instances('aws_lambda_permission')) {
+    if (permission.block.principal === principal) targets.push(String(await permission.get('function_name')));
+  }
+  expect(
+    targets.some((target) => target.endsWith(functionArnSuffix(fn))),
+    `${principal} may invoke ${fn}`,
+  ).toBe(true);
+}
+
+/** The aws_sqs_queue instance an `${aws_sqs_queue.x[each.key].arn}` reference names, for the referrer's key. */
+function referencedQueue(expression: unknown, key: string | undefined): Instance | undefined {
+  const ref = /^\$\{aws_sqs_queue\.(\w+)(\[each\.key\])?\.arn\}$/.exec(String(expression));
+  if (!ref) return undefined;
+  return instances('aws_sqs_queue').find(
+    (queue) => queue.name === ref[1] && queue.key === (ref[2] ? key : undefined),
+  );
+}
