@@ -18,6 +18,7 @@ locals {
     "rotations",
     "performances",
     "performances-recorder",
+    "dlq-monitor",
   ]
 }
 
