@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
 
-const commaSeparated = (value: string | undefined) =>
-  (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+const { commaSeparated } = configFields;
 
 const bffSettings = z.object({
   REDIS_URL: configFields.url('Redis URL, e.g. redis://127.0.0.1:6379'),

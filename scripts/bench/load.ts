@@ -27,9 +27,9 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Closed-loop HTTP load (autocannon: a lean HTTP/1.1 client, so the generator is not what limits a fast
- * server) from a worker thread, so the generator does not share an event loop with
- * the server under test: `concurrency` loops, each sending its next request when the last answers.
+ * Closed-loop HTTP load from autocannon, a lean HTTP/1.1 client, so the generator is not what limits
+ * a fast server: `concurrency` connections, each sending its next request when the last answers. It
+ * runs in a worker thread, so it never shares an event loop with a server under test.
  */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {

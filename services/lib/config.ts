@@ -67,4 +67,11 @@ export const searchConfig = z.object({
     .default(''),
 });
 
-export const configFields = { required, url };
+/** The items of a comma-separated setting, trimmed, empty items dropped. */
+const commaSeparated = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export const configFields = { required, url, commaSeparated };

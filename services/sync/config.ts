@@ -23,13 +23,12 @@ const invalidatorSettings = z.object({
 const dlqMonitorSettings = z.object({
   DLQ_URLS: configFields
     .required('comma-separated URLs of the dead-letter queues whose depth is logged')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url('each DLQ_URLS entry must be a queue URL')).min(1)),
+    .transform(configFields.commaSeparated)
+    .pipe(
+      z
+        .array(z.url('each DLQ_URLS entry must be a queue URL'))
+        .min(1, 'DLQ_URLS names no queue: list the dead-letter queue URLs, comma-separated'),
+    ),
 });
 
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
