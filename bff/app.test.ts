@@ -4,6 +4,7 @@ import { NotFoundError } from '#lib/errors';
 import { createLogger } from '#lib/log';
 import { type Song, songFromFields } from '#services/catalog/schema';
 import { memoryRateLimiter } from './abuse/rate-limit.ts';
+import { API_SECURITY_HEADERS } from './abuse/security-headers.ts';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
@@ -204,11 +205,22 @@ describe('BFF app', () => {
     expect(await response.text()).toContain('/api/openapi.json');
   });
 
-  it('sends security headers', async () => {
+  it("sends an API's security headers on JSON answers, and a page's on pages", async () => {
     const { app } = await appWith();
-    const response = await app.request('/api/health');
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    for (const path of ['/api/songs/search?q=a', '/api/nowhere']) {
+      const answer = await app.request(path);
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+        expect(answer.headers.get(name), `${name} on ${path}`).toBe(value);
+      }
+      expect(answer.headers.get('referrer-policy')).toBeNull();
+    }
+    const page = await app.request('/api/docs');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    // Swagger UI's scripts and styles must still load.
+    expect(page.headers.get('content-security-policy')).toBeNull();
+    expect((await app.request('/auth/login')).headers.get('referrer-policy')).toBe('no-referrer');
   });
 
   it('lets a configured front-end origin call with credentials, and no other', async () => {

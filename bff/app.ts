@@ -6,6 +6,7 @@ import { PayloadTooLargeError, ValidationError } from '#lib/errors';
 import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
 import type { Logger } from '#lib/log';
 import { type RateLimiter, rateLimit } from './abuse/rate-limit.ts';
+import { apiSecurityHeaders } from './abuse/security-headers.ts';
 import {
   type AuthDeps,
   type AuthVariables,
@@ -52,6 +53,9 @@ export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: Bff
 const MAX_BODY_BYTES = 256 * 1024;
 const BODILESS_METHODS = new Set(['GET', 'HEAD']);
 const API_REALM = 'karaoke-api';
+const DOCS_PATH = '/api/docs';
+/** Paths a browser shows or is sent through: the docs page and sign-in. The rest answer JSON. */
+const servesPages = (path: string) => path === DOCS_PATH || path.startsWith('/auth/');
 
 export function createApp(deps: BffDeps) {
   const app = new OpenAPIHono<BffEnv>({
@@ -70,7 +74,9 @@ export function createApp(deps: BffDeps) {
   const trustedOrigins = [new URL(config.PUBLIC_BASE_URL).origin, ...config.CORS_ORIGINS];
 
   app.use('*', requestContext(deps.log));
-  app.use('*', secureHeaders());
+  const forApi = apiSecurityHeaders();
+  const forPages = secureHeaders();
+  app.use('*', (c, next) => (servesPages(c.req.path) ? forPages(c, next) : forApi(c, next)));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();

@@ -1,8 +1,9 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '#lib/errors';
 import type { Logger } from '#lib/log';
 import type { AuthVariables } from '../auth/middleware.ts';
+import type { Principal } from '../auth/principal.ts';
 import { redisGuard } from '../cache/redis-guard.ts';
 import type { BffConfig } from '../config.ts';
 
@@ -27,27 +28,60 @@ export interface RedisRateLimiterOptions {
 }
 
 /**
- * Counts one request in its window and gives the key its lifetime when the window's first request
- * creates it: one command, and a single key, so it also runs on a Redis cluster.
+ * Takes `ARGV[2]` requests' worth of the window's count at once and gives the key its lifetime
+ * when this call creates it: one command, and a single key, so it also runs on a Redis cluster.
  */
-const COUNT_IN_WINDOW = `local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+const TAKE_FROM_WINDOW = `local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
-type CountingRedis = Redis & { countInWindow(key: string, ttlSeconds: number): Promise<number> };
+type CountingRedis = Redis & {
+  takeFromWindow(key: string, ttlSeconds: number, requests: number): Promise<number>;
+};
+
+/** The most requests one process takes from a window's count in one call. */
+const MAX_TAKE = 64;
+/** A take never exceeds this share of what the window had left when last seen. */
+const TAKE_SHARE_OF_REST = 1 / 16;
+/** Windows one process keeps allowances for before dropping those of ended windows. */
+const MAX_ALLOWANCES = 10_000;
+
+/** What this process holds of one bucket's window. */
+interface Allowance {
+  window: number;
+  /** Requests taken from the shared count and not yet used here. */
+  left: number;
+  /** How many the next take asks for. */
+  nextTake: number;
+  /** The shared count reached the limit: once `left` is used, refuse without asking Redis. */
+  spent: boolean;
+  /** A take in flight, which requests arriving meanwhile wait for instead of sending their own. */
+  taking?: Promise<void> | undefined;
+}
 
 /**
- * Fixed-window counters in Redis, shared by every BFF instance: one script call (INCR, and EXPIRE
- * on a new key) per request on `ratelimit:<bucket>:<window number>`. When Redis is down or slow the
- * request is allowed: abuse control must not turn a cache outage into an API outage. The outage is
- * logged once.
+ * Fixed-window counters in Redis, shared by every BFF instance, on `ratelimit:<bucket>:<window>`.
+ *
+ * A process does not send one command per request: it takes requests from the window's shared
+ * count in small batches (a script that adds the batch and returns the new count) and hands them
+ * out locally. The first take of a window is 1 and each next one doubles, up to {@link MAX_TAKE}
+ * and never above 1/16 of what the window had left, so a bucket near its limit is counted one
+ * request at a time. Nothing is ever admitted beyond the limit: a take grants only what the shared
+ * count had left. What a process took and did not use counts as used; that can refuse a bucket
+ * shortly before its limit, by at most 1/16 of the rest per process. A client that sends many
+ * requests to one process costs one Redis command per up to 64 of them; one that sends few costs
+ * one per request, as before. Once the count is spent the process refuses the rest of the window
+ * without asking again.
+ *
+ * When Redis is down or slow the request is allowed: abuse control must not turn a cache outage
+ * into an API outage. The outage is logged once.
  */
 export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
   const namespace = options.namespace ?? '';
   // ioredis sends the script's SHA and the script itself only when Redis does not know it yet.
-  if (!('countInWindow' in redis))
-    redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
+  if (!('takeFromWindow' in redis))
+    redis.defineCommand('takeFromWindow', { numberOfKeys: 1, lua: TAKE_FROM_WINDOW });
   const guard = redisGuard(redis, {
     log: options.log,
     component: 'rate limits',
@@ -56,6 +90,23 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
     retryAfterMs: options.retryAfterMs ?? 1000,
     now,
   });
+  const allowances = new Map<string, Allowance>();
+
+  async function take(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
+    const requested = allowance.nextTake;
+    const count = await guard.run((client) =>
+      (client as CountingRedis).takeFromWindow(key, windowSeconds + 1, requested),
+    );
+    const granted = Math.max(0, Math.min(requested, limit - (count - requested)));
+    allowance.left += granted;
+    allowance.spent = count >= limit;
+    const rest = Math.max(0, limit - count);
+    allowance.nextTake = Math.max(
+      1,
+      Math.min(requested * 2, MAX_TAKE, Math.floor(rest * TAKE_SHARE_OF_REST)),
+    );
+  }
+
   return {
     async consume(bucket, limit, windowSeconds) {
       const windowMs = windowSeconds * 1000;
@@ -63,16 +114,47 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       const window = Math.floor(at / windowMs);
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - at) / 1000));
       const key = `${namespace}ratelimit:${bucket}:${window}`;
-      try {
-        const count = await guard.run((client) =>
-          (client as CountingRedis).countInWindow(key, windowSeconds + 1),
-        );
-        return { allowed: count <= limit, retryAfterSeconds };
-      } catch {
-        return { allowed: true, retryAfterSeconds };
+      let allowance = allowances.get(key);
+      if (allowance === undefined) {
+        if (allowances.size >= MAX_ALLOWANCES) dropEndedWindows(allowances, window);
+        allowance = { window, left: 0, nextTake: 1, spent: false };
+        allowances.set(key, allowance);
+      }
+      for (;;) {
+        if (allowance.left > 0) {
+          allowance.left--;
+          return { allowed: true, retryAfterSeconds };
+        }
+        if (allowance.spent) return { allowed: false, retryAfterSeconds };
+        if (allowance.taking === undefined) {
+          const taking = take(key, allowance, limit, windowSeconds);
+          allowance.taking = taking;
+          try {
+            await taking;
+          } catch {
+            return { allowed: true, retryAfterSeconds };
+          } finally {
+            allowance.taking = undefined;
+          }
+        } else {
+          // Wait for the take in flight; if it failed (Redis down), this request is let through too.
+          if (
+            await allowance.taking.then(
+              () => false,
+              () => true,
+            )
+          )
+            return { allowed: true, retryAfterSeconds };
+        }
       }
     },
   };
+}
+
+function dropEndedWindows(allowances: Map<string, Allowance>, current: number): void {
+  for (const [key, allowance] of allowances) if (allowance.window !== current) allowances.delete(key);
+  // Every bucket active in this one window: start over rather than grow without bound.
+  if (allowances.size >= MAX_ALLOWANCES) allowances.clear();
 }
 
 /** Fixed-window counters in this process only: unit tests. */
@@ -106,11 +188,7 @@ export function rateLimit(deps: {
   config: LimitSettings;
 }): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const principal = c.get('principal');
-    const [bucket, limit] = principal
-      ? [`user:${principal.id}`, deps.config.RATE_LIMIT_USER_PER_MINUTE]
-      : [`ip:${addressBucket(clientAddress(c))}`, deps.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE];
-    const decision = await deps.rateLimiter.consume(bucket, limit, WINDOW_SECONDS);
+    const decision = await countRequest(deps, c.get('principal'), c.env);
     if (!decision.allowed) {
       throw new RateLimitedError(
         `Too many requests; try again in ${decision.retryAfterSeconds} s.`,
@@ -121,6 +199,21 @@ export function rateLimit(deps: {
   };
 }
 
+/**
+ * Counts one request of `principal` (by their id), or of an anonymous caller (by the address the
+ * runtime saw in `bindings`), against their limit.
+ */
+export function countRequest(
+  deps: { rateLimiter: RateLimiter; config: LimitSettings },
+  principal: Principal | null,
+  bindings: unknown,
+): Promise<RateDecision> {
+  const [bucket, limit] = principal
+    ? [`user:${principal.id}`, deps.config.RATE_LIMIT_USER_PER_MINUTE]
+    : [`ip:${addressBucket(clientAddress(bindings))}`, deps.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE];
+  return deps.rateLimiter.consume(bucket, limit, WINDOW_SECONDS);
+}
+
 type AdapterBindings = {
   /** hono/aws-lambda: API Gateway's view of the caller, which a client cannot forge. */
   requestContext?: { http?: { sourceIp?: string } };
@@ -129,12 +222,12 @@ type AdapterBindings = {
 };
 
 /**
- * The caller's address as the runtime saw it, never a header the client could set itself
+ * The caller's address as the runtime saw it in its bindings (`c.env`), never a header the client could set itself
  * (`X-Forwarded-For` is ignored); `unknown` when the runtime does not say (in-process tests).
  */
-export function clientAddress(c: Context): string {
-  const bindings = c.env as AdapterBindings | undefined;
-  return bindings?.requestContext?.http?.sourceIp ?? bindings?.incoming?.socket?.remoteAddress ?? 'unknown';
+export function clientAddress(bindings: unknown): string {
+  const known = bindings as AdapterBindings | undefined;
+  return known?.requestContext?.http?.sourceIp ?? known?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /**

@@ -25,33 +25,64 @@ export interface RequestVariables {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
- * Gives each request an id and a trace id (the caller's when well formed, so a request can be
- * followed across the BFF and the services), a logger carrying both, and one ECS access-log line.
+ * The caller's request id and trace id when well formed (so a request can be followed across the
+ * BFF and the services), new ones otherwise, and a logger carrying both.
+ */
+export function identifyRequest(
+  logger: Logger,
+  header: (name: string) => string | undefined,
+): RequestVariables {
+  const sentId = header(REQUEST_ID_HEADER);
+  const requestId = sentId && REQUEST_ID.test(sentId) ? sentId : randomUUID();
+  const traceId = traceIdFor(header(TRACE_HEADER));
+  return { requestId, traceId, log: withKeys(logger, { 'trace.id': traceId, 'http.request.id': requestId }) };
+}
+
+/** What the access-log line says of one answered request. */
+export interface AnsweredRequest {
+  method: string;
+  path: string;
+  status: number;
+  /** `process.hrtime.bigint()` when the request arrived. */
+  started: bigint;
+  /** How a cached read was answered (`X-Cache`), for the cache-hit-ratio panel. */
+  cacheOutcome?: string | null | undefined;
+}
+
+/** The one ECS access-log line of a request: `info`, or `error` for a 5xx. */
+export function logAccess(log: RequestLog, answered: AnsweredRequest): void {
+  const fields = {
+    'http.request.method': answered.method,
+    'url.path': answered.path,
+    'http.response.status_code': answered.status,
+    'event.duration': Number(process.hrtime.bigint() - answered.started),
+    ...(answered.cacheOutcome ? { 'cache.outcome': answered.cacheOutcome } : {}),
+  };
+  if (answered.status >= 500) log.error('request failed', fields);
+  else log.info('request', fields);
+}
+
+/**
+ * Gives each request an id and a trace id ({@link identifyRequest}), a logger carrying both, and
+ * one ECS access-log line ({@link logAccess}).
  */
 export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: RequestVariables }> {
   return async (c, next) => {
     const started = process.hrtime.bigint();
-    const sentId = c.req.header(REQUEST_ID_HEADER);
-    const requestId = sentId && REQUEST_ID.test(sentId) ? sentId : randomUUID();
-    const traceId = traceIdFor(c.req.header(TRACE_HEADER));
-    const log = withKeys(logger, { 'trace.id': traceId, 'http.request.id': requestId });
+    const { requestId, traceId, log } = identifyRequest(logger, (name) => c.req.header(name));
     c.set('requestId', requestId);
     c.set('traceId', traceId);
     c.set('log', log);
     await next();
     // On the finished response itself: c.header() at this point would copy the whole response.
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
-    const status = c.res.status;
-    const fields = {
-      'http.request.method': c.req.method,
-      'url.path': c.req.path,
-      'http.response.status_code': status,
-      'event.duration': Number(process.hrtime.bigint() - started),
-      // How a cached read was answered (`X-Cache`), for the cache-hit-ratio panel.
-      ...(c.res.headers.has('x-cache') ? { 'cache.outcome': c.res.headers.get('x-cache') } : {}),
-    };
-    if (status >= 500) log.error('request failed', fields);
-    else log.info('request', fields);
+    logAccess(log, {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      started,
+      cacheOutcome: c.res.headers.get('x-cache'),
+    });
   };
 }
 

@@ -358,6 +358,44 @@ describe('rate limits on a real Redis', () => {
     expect(await redis.ttl(key as string)).toBeGreaterThan(0);
   });
 
+  it('never admits more than the limit, however many instances take from one window at once', async () => {
+    const ns = namespace();
+    const instances = [0, 1, 2].map(() => limiter(client(inject('redisUrl')), ns));
+    const decisions = await Promise.all(
+      Array.from({ length: 700 }, (_, n) => (instances[n % 3] as RateLimiter).consume('user:crowd', 200, 60)),
+    );
+    const allowed = decisions.filter((decision) => decision.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(200);
+    // What an instance took and did not hand out is lost: at most 1/16 of the rest per instance.
+    expect(allowed).toBeGreaterThanOrEqual(200 - 3 * Math.ceil(200 / 16));
+    const redis = client(inject('redisUrl'), { enableOfflineQueue: true });
+    const [key] = await redis.keys(`${ns}ratelimit:user:crowd:*`);
+    expect(Number(await redis.get(key as string))).toBeGreaterThanOrEqual(allowed);
+  });
+
+  it("takes a busy client's requests from Redis in batches, and one at a time near the limit", async () => {
+    const redis = client(inject('redisUrl')) as Redis & {
+      takeFromWindow(...args: unknown[]): Promise<number>;
+    };
+    const rateLimiter = limiter(redis, namespace());
+    const take = redis.takeFromWindow.bind(redis);
+    let commands = 0;
+    redis.takeFromWindow = (...args) => {
+      commands++;
+      return take(...args);
+    };
+    for (let n = 0; n < 1000; n++)
+      expect((await rateLimiter.consume('user:busy', 100_000, 60)).allowed).toBe(true);
+    expect(commands).toBeLessThan(40);
+
+    commands = 0;
+    const near = [];
+    for (let n = 0; n < 12; n++) near.push((await rateLimiter.consume('user:near', 10, 60)).allowed);
+    expect(near).toEqual([...Array(10).fill(true), false, false]);
+    // 1 each until the count is spent, then refused without asking Redis again.
+    expect(commands).toBe(10);
+  });
+
   it('lets requests through when Redis is down, and logs that once', async () => {
     const log = recordingLog();
     const app = appWith(limiter(client(`redis://127.0.0.1:${await freePort()}`), namespace(), log));
