@@ -15,6 +15,7 @@ import {
   csrfProtection,
 } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
+import { hotReads } from './cache/hot-reads.ts';
 import type { Cache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
 import type { PerformancesClient } from './clients/performances.ts';
@@ -26,8 +27,8 @@ import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
-import { meRoutes } from './routes/me.ts';
-import { songRoutes } from './routes/songs.ts';
+import { meHotReads, meRoutes } from './routes/me.ts';
+import { songHotReads, songRoutes } from './routes/songs.ts';
 
 /**
  * Everything the BFF talks to, injected so tests can pass real local clients or faulty ones.
@@ -122,6 +123,12 @@ export function createApp(deps: BffDeps) {
   });
   app.onError(problemResponse);
   app.notFound(notFound);
+
+  // Repeated reads of the hottest routes are answered from memory ahead of everything above.
+  const hot = hotReads({ ...deps, ...deps.auth }, [...songHotReads, ...meHotReads]);
+  const dispatch = app.fetch;
+  app.fetch = (request, bindings, executionContext) =>
+    hot.fetch(request, bindings, () => dispatch(request, bindings, executionContext));
   return app;
 }
 

@@ -68,9 +68,14 @@ async function main(): Promise<void> {
     RATE_LIMIT_USER_PER_MINUTE: '1000000000',
   });
   // This process keeps the OpenID provider (tokens) and the local chain. Each server under load runs
-  // in a process of its own, as each Lambda does, and the load comes from a worker thread here.
+  // in a process of its own, as each Lambda does: the BFF alone, calling the services in another
+  // process over HTTP. The load comes from a worker thread here.
   const server = await startLocalServer(process.env, await freePort());
-  const childEnv = { ...process.env, OIDC_ISSUER: server.oidcIssuer };
+  const servicesServer = await startServerProcess('services', {
+    ...process.env,
+    OIDC_ISSUER: server.oidcIssuer,
+  });
+  const childEnv = { ...process.env, OIDC_ISSUER: server.oidcIssuer, SERVICES_BASE_URL: servicesServer.url };
   const cachedServer = await startServerProcess('bff', childEnv);
   // The same system with the read cache switched off: every read goes to the services. Search
   // and lag rows use it, so they keep measuring the search path rather than the cache.
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
   } finally {
     await helloServer.stop();
     await sync.stop();
-    await Promise.all([cachedServer.stop(), uncachedServer.stop()]);
+    await Promise.all([cachedServer.stop(), uncachedServer.stop(), servicesServer.stop()]);
     await server.close();
     await stack.stop();
   }

@@ -44,6 +44,11 @@ export interface Cache extends TagInvalidator {
     loader: () => Promise<T>,
     options: CacheReadOptions,
   ): Promise<CacheRead<T>>;
+  /**
+   * The generations of `tags` this process holds and may still use without asking Redis, in tag
+   * order; undefined when it holds none fresh for one of them (then only `getOrLoad` can tell).
+   */
+  keptGenerations(tags: readonly string[]): ReadonlyArray<string | null> | undefined;
   stats(): CacheStats;
 }
 
@@ -55,6 +60,7 @@ export function noCache(): Cache {
   return {
     getOrLoad: async (_key, _tags, loader) => ({ value: await loader(), outcome: 'bypass' }),
     async invalidateTags() {},
+    keptGenerations: () => undefined,
     stats: () => ({ hits: 0, misses: 0, degradedReads: 0, redis: 'up' }),
   };
 }

@@ -70,7 +70,7 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   });
   const flights = singleFlight<CacheRead<unknown>>();
   const generationTtlMs = options.generationTtlMs ?? 0;
-  const keptGenerations = new Map<string, { generation: string | null; until: number }>();
+  const heldGenerations = new Map<string, { generation: string | null; until: number }>();
   const counts = { hits: 0, misses: 0, degradedReads: 0 };
   // Invalidations made by this process, so loads merged while Redis is down respect them too.
   let localInvalidations = 0;
@@ -122,7 +122,7 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
 
     async invalidateTags(tags) {
       localInvalidations++;
-      for (const tag of tags) keptGenerations.delete(tag);
+      for (const tag of tags) heldGenerations.delete(tag);
       try {
         await guard.run((client) => bumpTagGenerations(client, namespace, tags), { force: true });
       } catch (error) {
@@ -130,25 +130,35 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
       }
     },
 
+    keptGenerations,
+
     stats: () => ({ ...counts, redis: guard.up ? 'up' : 'down' }),
   };
 
+  function keptGenerations(tags: readonly string[]): Array<string | null> | undefined {
+    const now = Date.now();
+    const generations: Array<string | null> = [];
+    for (const tag of tags) {
+      const entry = heldGenerations.get(tag);
+      if (entry === undefined || entry.until <= now) return undefined;
+      generations.push(entry.generation);
+    }
+    return generations;
+  }
+
   async function readGenerations(tags: readonly string[]): Promise<Array<string | null>> {
     if (tags.length === 0) return [];
-    const now = Date.now();
-    const kept = tags.map((tag) => keptGenerations.get(tag));
-    if (kept.every((entry) => entry !== undefined && entry.until > now)) {
-      return kept.map((entry) => entry?.generation ?? null);
-    }
+    const kept = keptGenerations(tags);
+    if (kept !== undefined) return kept;
     const invalidationsBefore = localInvalidations;
     const generations = await guard.run((client) =>
       client.mget(tags.map((tag) => tagGenerationKey(namespace, tag))),
     );
     if (generationTtlMs > 0 && invalidationsBefore === localInvalidations) {
-      if (keptGenerations.size > MAX_KEPT_GENERATIONS) keptGenerations.clear();
+      if (heldGenerations.size > MAX_KEPT_GENERATIONS) heldGenerations.clear();
       const until = Date.now() + generationTtlMs;
       tags.forEach((tag, index) => {
-        keptGenerations.set(tag, { generation: generations[index] ?? null, until });
+        heldGenerations.set(tag, { generation: generations[index] ?? null, until });
       });
     }
     return generations;

@@ -9,10 +9,11 @@ import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from
 import type { BffEnv } from '../app.ts';
 import { requireAuth, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
-import type { UserProfile } from '../auth/principal.ts';
+import type { Principal, UserProfile } from '../auth/principal.ts';
+import type { HotRead } from '../cache/hot-reads.ts';
 import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 import { anyRotationTag } from './events.ts';
-import { loadPart, partSchema } from './parts.ts';
+import { loadPart, type Part, partSchema } from './parts.ts';
 
 /** How many favourites `/api/me` shows; the rest are a `/api/me/favourites` call away. */
 const FAVOURITES_PREVIEW = 5;
@@ -172,6 +173,24 @@ function readSinger<T>(c: MeContext, singerId: string, what: string, load: () =>
 function afterSingerWrite(c: MeContext, singerId: string): Promise<void> {
   return invalidateAfterWrite(c, [singerTag(singerId)]);
 }
+
+const ME_PARTS = ['profile', 'favourites', 'upcomingTurns', 'recentPerformances'] as const;
+
+/**
+ * `GET /api/me`, kept in memory per caller by the hot-read path, under the tags of all its parts
+ * and for no longer than its shortest-lived part; an answer with a part unavailable is not kept.
+ */
+export const meHotReads: HotRead[] = [
+  {
+    path: /^\/api\/me$/,
+    perCaller: true,
+    key: () => 'me',
+    tags: (_, caller) => [singerTag((caller as Principal).id), anyRotationTag],
+    ttlSeconds: Math.min(SINGER_CACHE_SECONDS, TURNS_CACHE_SECONDS),
+    isWhole: (body) =>
+      ME_PARTS.every((part) => (body as Record<string, Part<unknown>>)[part]?.status === 'ok'),
+  },
+];
 
 /**
  * `/api/me…`: the caller's own profile and favourites, mounted at `/api`, and `GET /api/me` also

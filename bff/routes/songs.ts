@@ -7,9 +7,16 @@ import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
 import type { BffEnv } from '../app.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
+import type { HotRead } from '../cache/hot-reads.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
+/**
+ * Ids are compared in lower case, as the database writes them: cache keys and tags built from an
+ * id in upper case would never be invalidated by the changes the catalog announces.
+ */
+const songIdOf = (param: { id: string }) => param.id.toLowerCase();
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** A read answered through the cache: JSON plus `X-Cache`. */
 const cachedJson = <T extends z.ZodType>(schema: T, description: string) => ({
   ...jsonResponse(schema, description),
@@ -97,6 +104,17 @@ function searchKey(query: Record<string, unknown>): string {
  * Song reads for everyone, through the read cache; writes for curators. The catalog service does
  * the work; a write invalidates what it changed before answering, so its author reads it back.
  */
+/** `GET /api/songs/{id}`, kept in memory by the hot-read path under the same tag as its cache entry. */
+export const songHotReads: HotRead[] = [
+  {
+    path: new RegExp(`^/api/songs/(${UUID})$`),
+    perCaller: false,
+    key: ([id]) => `song:${id}`,
+    tags: ([id]) => [cacheTags.song(id as string)],
+    ttlSeconds: SONG_TTL_SECONDS,
+  },
+];
+
 export function songRoutes() {
   const songTags = (id: string) => [cacheTags.song(id), cacheTags.songSearch];
   return new OpenAPIHono<BffEnv>()
@@ -112,7 +130,7 @@ export function songRoutes() {
       return c.json(result, 200);
     })
     .openapi(routes.get, async (c) => {
-      const { id } = c.req.valid('param');
+      const id = songIdOf(c.req.valid('param'));
       const song = await cachedRead(
         c,
         `song:${id}`,
@@ -128,13 +146,13 @@ export function songRoutes() {
       return c.json(song, 201);
     })
     .openapi(routes.update, async (c) => {
-      const { id } = c.req.valid('param');
+      const id = songIdOf(c.req.valid('param'));
       const song = await c.get('deps').catalog.update(c.var, id, c.req.valid('json'));
       await invalidateAfterWrite(c, songTags(id));
       return c.json(song, 200);
     })
     .openapi(routes.remove, async (c) => {
-      const { id } = c.req.valid('param');
+      const id = songIdOf(c.req.valid('param'));
       await c.get('deps').catalog.remove(c.var, id);
       await invalidateAfterWrite(c, songTags(id));
       return c.body(null, 204);

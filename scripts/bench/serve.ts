@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import { createApp } from '#bff/app';
+import { loadBffConfig } from '#bff/config';
+import { wireBff } from '#bff/wiring';
 import { freePort, type ManagedChild, startChild } from '#test/support/child';
 import { startLocalServer } from '../local/server.ts';
 
 /**
  * A server under load, in a process of its own as each Lambda has: `hello` (the bare Hono ceiling),
- * `hello-redis` (hello-world that reads one small value from Redis: the floor of any Redis cache)
- * or `bff` (the local server, trusting the OIDC_ISSUER it is given rather than starting a provider).
+ * `hello-redis` (hello-world that reads one small value from Redis: the floor of any Redis cache),
+ * `bff` (the BFF alone, calling the services at SERVICES_BASE_URL) or `services` (the local server,
+ * whose services the BFF calls; both trust the OIDC_ISSUER given rather than starting a provider).
  * Run by {@link startServerProcess}; the port is the second argument. With BENCH_CPU_PROFILE set to a
  * directory, each server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
  */
@@ -30,10 +34,18 @@ async function main(): Promise<void> {
       c.json(JSON.parse((await redis.get('bench:hello')) ?? '{}')),
     );
     serve({ fetch: app.fetch, port: Number(port), hostname: '127.0.0.1' });
-  } else if (kind === 'bff') {
+  } else if (kind === 'services') {
     await startLocalServer(process.env, Number(port));
+  } else if (kind === 'bff') {
+    // The BFF alone, as its Lambda is; it calls the services at SERVICES_BASE_URL over HTTP.
+    const config = loadBffConfig({
+      ...process.env,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      SERVICE_AUTH: 'none',
+    });
+    serve({ fetch: createApp(wireBff(config)).fetch, port: Number(port), hostname: '127.0.0.1' });
   } else {
-    throw new Error(`unknown server kind '${kind}': hello, hello-redis or bff`);
+    throw new Error(`unknown server kind '${kind}': hello, hello-redis, services or bff`);
   }
   console.log(`${kind} listening on ${port}`);
   // A clean exit on SIGTERM, so `--cpu-prof` (BENCH_CPU_PROFILE) gets to write its profile.
@@ -44,13 +56,13 @@ const logDir = mkdtempSync(join(tmpdir(), 'karaoke-bench-'));
 
 /** Starts `kind` in a child process with `env`; resolves once it answers HTTP. */
 export async function startServerProcess(
-  kind: 'hello' | 'hello-redis' | 'bff',
+  kind: 'hello' | 'hello-redis' | 'services' | 'bff',
   env: NodeJS.ProcessEnv,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const url = `http://127.0.0.1:${port}`;
-  const probe = kind === 'bff' ? `${url}/api/health` : `${url}/hello`;
+  const probe = kind === 'bff' || kind === 'services' ? `${url}/api/health` : `${url}/hello`;
   const child: ManagedChild = await startChild({
     name: `bench ${kind} server`,
     command: process.execPath,

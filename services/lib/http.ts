@@ -32,10 +32,14 @@ export function identifyRequest(
   logger: Logger,
   header: (name: string) => string | undefined,
 ): RequestVariables {
-  const sentId = header(REQUEST_ID_HEADER);
-  const requestId = sentId && REQUEST_ID.test(sentId) ? sentId : randomUUID();
+  const requestId = requestIdFor(header(REQUEST_ID_HEADER));
   const traceId = traceIdFor(header(TRACE_HEADER));
   return { requestId, traceId, log: withKeys(logger, { 'trace.id': traceId, 'http.request.id': requestId }) };
+}
+
+/** The id a caller sent for its request when well formed, else a new one. */
+export function requestIdFor(sent: string | null | undefined): string {
+  return sent && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 /** What the access-log line says of one answered request. */

@@ -61,6 +61,16 @@ export function createLogger(options: LoggerOptions): Logger {
   });
 }
 
+const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+
+/**
+ * Whether `logger` writes `info` lines now. Lets the hottest path skip building a line nobody will
+ * see: Powertools reads environment variables on every call, even one its level suppresses.
+ */
+export function writesInfo(logger: Pick<Logger, 'getLevelName'>): boolean {
+  return LEVELS.indexOf(logger.getLevelName()) <= 1;
+}
+
 /** What request-scoped code logs with. */
 export type RequestLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
