@@ -4,7 +4,7 @@ import { NotFoundError } from '#lib/errors';
 import { createLogger } from '#lib/log';
 import { type Song, songFromFields } from '#services/catalog/schema';
 import { memoryRateLimiter } from './abuse/rate-limit.ts';
-import { API_SECURITY_HEADERS } from './abuse/security-headers.ts';
+import { apiSecurityHeaders } from './abuse/security-headers.ts';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
@@ -209,10 +209,12 @@ describe('BFF app', () => {
     const { app } = await appWith();
     for (const path of ['/api/songs/search?q=a', '/api/nowhere']) {
       const answer = await app.request(path);
-      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+      for (const [name, value] of Object.entries(apiSecurityHeaders(false))) {
         expect(answer.headers.get(name), `${name} on ${path}`).toBe(value);
       }
       expect(answer.headers.get('referrer-policy')).toBeNull();
+      // Never over plain http (RFC 6797).
+      expect(answer.headers.get('strict-transport-security')).toBeNull();
     }
     const page = await app.request('/api/docs');
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
@@ -221,6 +223,16 @@ describe('BFF app', () => {
     // Swagger UI's scripts and styles must still load.
     expect(page.headers.get('content-security-policy')).toBeNull();
     expect((await app.request('/auth/login')).headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('asks browsers for https only when served over https', async () => {
+    const { app } = await appWith({ config: { PUBLIC_BASE_URL: 'https://api.karaoke.test' } });
+    for (const path of ['/api/health', '/api/docs', '/auth/login']) {
+      expect((await app.request(path)).headers.get('strict-transport-security'), path).toBe(
+        'max-age=15552000; includeSubDomains',
+      );
+    }
   });
 
   it('lets a configured front-end origin call with credentials, and no other', async () => {

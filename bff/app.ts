@@ -1,12 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import { PayloadTooLargeError, ValidationError } from '#lib/errors';
 import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
 import type { Logger } from '#lib/log';
 import { type RateLimiter, rateLimit } from './abuse/rate-limit.ts';
-import { apiSecurityHeaders } from './abuse/security-headers.ts';
+import { forApiAnswers, pageSecurityHeaders } from './abuse/security-headers.ts';
 import {
   type AuthDeps,
   type AuthVariables,
@@ -75,8 +74,9 @@ export function createApp(deps: BffDeps) {
   const trustedOrigins = [new URL(config.PUBLIC_BASE_URL).origin, ...config.CORS_ORIGINS];
 
   app.use('*', requestContext(deps.log));
-  const forApi = apiSecurityHeaders();
-  const forPages = secureHeaders();
+  const https = config.PUBLIC_BASE_URL.startsWith('https://');
+  const forApi = forApiAnswers(https);
+  const forPages = pageSecurityHeaders(https);
   app.use('*', (c, next) => (servesPages(c.req.path) ? forPages(c, next) : forApi(c, next)));
   app.use('*', async (c, next) => {
     c.set('deps', deps);

@@ -1,31 +1,44 @@
 import type { MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+
+const HSTS = 'max-age=15552000; includeSubDomains';
 
 /**
  * What every JSON answer of the API carries: the set OWASP's REST Security Cheat Sheet asks of an
  * API. No browser cache keeps a user's data (the BFF caches server-side, where invalidation
  * reaches), nothing is sniffed into another type, and no answer can be framed or run as a page.
  * Headers that only mean something to an HTML document (Referrer-Policy, COOP, X-XSS-Protection,
- * X-DNS-Prefetch-Control and the like) are left to the pages that serve HTML (Hono's
- * `secureHeaders()` there): every header is parsed by every client on every call, and API answers
- * are the hot path. A route that sets its own `cache-control` (`no-cache` beside an ETag) keeps it.
+ * X-DNS-Prefetch-Control and the like) are left to the pages that serve HTML
+ * ({@link pageSecurityHeaders}): every header is parsed by every client on every call, and API
+ * answers are the hot path. A route that sets its own `cache-control` (`no-cache` beside an ETag)
+ * keeps it.
+ *
+ * Strict-Transport-Security only when the BFF is served over https: RFC 6797 forbids sending it
+ * over plain http (the local stack).
  */
-export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-});
+export function apiSecurityHeaders(https: boolean): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    ...(https ? { 'strict-transport-security': HSTS } : {}),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  });
+}
 
-const API_SECURITY_ENTRIES = Object.entries(API_SECURITY_HEADERS);
-
-/** {@link API_SECURITY_HEADERS} on every answer of the API routes. */
-export function apiSecurityHeaders(): MiddlewareHandler {
+/** {@link apiSecurityHeaders} on every answer of the API routes. */
+export function forApiAnswers(https: boolean): MiddlewareHandler {
+  const entries = Object.entries(apiSecurityHeaders(https));
   return async (c, next) => {
     await next();
     const headers = c.res.headers;
-    for (const [name, value] of API_SECURITY_ENTRIES) {
+    for (const [name, value] of entries) {
       if (name !== 'cache-control' || !headers.has(name)) headers.set(name, value);
     }
   };
+}
+
+/** For routes that serve HTML or send the browser on (the API docs page, sign-in): Hono's document set. */
+export function pageSecurityHeaders(https: boolean): MiddlewareHandler {
+  return secureHeaders({ strictTransportSecurity: https ? HSTS : false });
 }

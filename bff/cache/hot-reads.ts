@@ -76,6 +76,8 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
   const kept = new Map<string, KeptAnswer>();
   let keptBytes = 0;
   let served = 0;
+  // Read once: Powertools' level check is not free, and the level is fixed at cold start.
+  const logsRequests = writesInfo(deps.log);
 
   const drop = (key: string, answer: KeptAnswer) => {
     kept.delete(key);
@@ -102,6 +104,17 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
     }
     return replay;
   }
+
+  // A remembered Bearer token yields the same principal object each time: describe it once.
+  const callerKeys = new WeakMap<Principal, string>();
+  const callerKey = (caller: Principal) => {
+    let key = callerKeys.get(caller);
+    if (key === undefined) {
+      key = JSON.stringify(caller);
+      callerKeys.set(caller, key);
+    }
+    return key;
+  };
 
   /** The caller, null for nobody, undefined when only the full path can tell. */
   async function callerOf(headers: Headers): Promise<Principal | null | undefined> {
@@ -148,7 +161,7 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
       const params = groups.slice(1);
       const generations = deps.cache.keptGenerations(route.tags(params, caller));
       if (generations === undefined) return next();
-      const who = route.perCaller ? `${JSON.stringify(caller)}:` : '';
+      const who = route.perCaller ? `${callerKey(caller as Principal)}:` : '';
       const key = versionedKey('', `${who}${route.key(params)}`, generations);
       const answer = kept.get(key);
       if (answer === undefined || answer.until <= now()) {
@@ -157,7 +170,7 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
       }
       if (!(await countRequest(deps, caller, bindings)).allowed) return next();
       let requestId: string;
-      if (writesInfo(deps.log)) {
+      if (logsRequests) {
         const identity = identifyRequest(deps.log, (name) => headers.get(name) ?? undefined);
         logAccess(identity.log, { method: 'GET', path, status: 200, started, cacheOutcome: 'hit' });
         requestId = identity.requestId;

@@ -70,7 +70,9 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   });
   const flights = singleFlight<CacheRead<unknown>>();
   const generationTtlMs = options.generationTtlMs ?? 0;
-  const heldGenerations = new Map<string, { generation: string | null; until: number }>();
+  const heldGenerations = new Map<string, { generation: string | null; until: number; renewAt: number }>();
+  // Tag lists whose generations are being read again ahead of their expiry.
+  const renewing = new Set<string>();
   const counts = { hits: 0, misses: 0, degradedReads: 0 };
   // Invalidations made by this process, so loads merged while Redis is down respect them too.
   let localInvalidations = 0;
@@ -135,30 +137,52 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     stats: () => ({ ...counts, redis: guard.up ? 'up' : 'down' }),
   };
 
+  /**
+   * Generations held for every tag and not expired; undefined otherwise. Past half their lifetime
+   * they are read again in the background, so a steady stream of reads of hot tags keeps finding
+   * them held (each read from Redis at most `generationTtlMs` ago) instead of all waiting for Redis
+   * together when they expire.
+   */
   function keptGenerations(tags: readonly string[]): Array<string | null> | undefined {
     const now = Date.now();
     const generations: Array<string | null> = [];
+    let renew = false;
     for (const tag of tags) {
       const entry = heldGenerations.get(tag);
       if (entry === undefined || entry.until <= now) return undefined;
+      if (entry.renewAt <= now) renew = true;
       generations.push(entry.generation);
     }
+    if (renew) renewInBackground(tags);
     return generations;
+  }
+
+  function renewInBackground(tags: readonly string[]): void {
+    const key = tags.join('\n');
+    if (renewing.has(key)) return;
+    renewing.add(key);
+    fetchGenerations(tags)
+      .catch(() => undefined)
+      .finally(() => renewing.delete(key));
   }
 
   async function readGenerations(tags: readonly string[]): Promise<Array<string | null>> {
     if (tags.length === 0) return [];
-    const kept = keptGenerations(tags);
-    if (kept !== undefined) return kept;
+    return keptGenerations(tags) ?? fetchGenerations(tags);
+  }
+
+  async function fetchGenerations(tags: readonly string[]): Promise<Array<string | null>> {
     const invalidationsBefore = localInvalidations;
+    // Their age counts from the asking: an invalidation may land while the answer travels.
+    const askedAt = Date.now();
     const generations = await guard.run((client) =>
       client.mget(tags.map((tag) => tagGenerationKey(namespace, tag))),
     );
     if (generationTtlMs > 0 && invalidationsBefore === localInvalidations) {
       if (heldGenerations.size > MAX_KEPT_GENERATIONS) heldGenerations.clear();
-      const until = Date.now() + generationTtlMs;
+      const held = { until: askedAt + generationTtlMs, renewAt: askedAt + generationTtlMs / 2 };
       tags.forEach((tag, index) => {
-        heldGenerations.set(tag, { generation: generations[index] ?? null, until });
+        heldGenerations.set(tag, { generation: generations[index] ?? null, ...held });
       });
     }
     return generations;

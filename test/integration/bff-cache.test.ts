@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
@@ -131,6 +132,24 @@ describe('read cache on a real Redis', () => {
           outcome: 'miss',
         });
       }, 2000);
+    });
+
+    it('renews held generations in the background past half their lifetime, while they are read', async () => {
+      const ns = namespace();
+      const cache = keeping(client(inject('redisUrl')), ns, 200);
+      const elsewhere = keeping(client(inject('redisUrl')), ns, 200);
+      await cache.getOrLoad('song:6', ['song:6'], countingLoader().load, ttl);
+      expect(cache.keptGenerations(['song:6'])).toEqual([null]);
+      await elsewhere.invalidateTags(['song:6']);
+      await sleep(120);
+      // Still the generation read before; past half its lifetime this read starts a renewal.
+      expect(cache.keptGenerations(['song:6'])).toEqual([null]);
+      await sleep(120);
+      // Past the first lifetime, and held all along: renewed, with the other process's change.
+      expect(cache.keptGenerations(['song:6'])).toEqual(['1']);
+      // Nobody reads it any more: it expires.
+      await sleep(450);
+      expect(cache.keptGenerations(['song:6'])).toBeUndefined();
     });
 
     it('shows this process’s own invalidation to its very next read', async () => {
