@@ -66,7 +66,7 @@ interface Allowance {
  * count in small batches (a script that adds the batch and returns the new count) and hands them
  * out locally. The first take of a window is 1 and each next one doubles, up to {@link MAX_TAKE}
  * and never above 1/16 of what the window had left, so a bucket near its limit is counted one
- * request at a time. Nothing is ever admitted beyond the limit: a take grants only what the shared
+ * request at a time; a bucket busy in the previous window starts at the size it had reached. Nothing is ever admitted beyond the limit: a take grants only what the shared
  * count had left. What a process took and did not use counts as used; that can refuse a bucket
  * shortly before its limit, by at most 1/16 of the rest per process. A client that sends many
  * requests to one process costs one Redis command per up to 64 of them; one that sends few costs
@@ -117,7 +117,13 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       let allowance = allowances.get(key);
       if (allowance === undefined) {
         if (allowances.size >= MAX_ALLOWANCES) dropEndedWindows(allowances, window);
-        allowance = { window, left: 0, nextTake: 1, spent: false };
+        // A bucket busy in the last window starts this one at its batch size, within this limit.
+        const previous = allowances.get(`${namespace}ratelimit:${bucket}:${window - 1}`);
+        const nextTake = Math.max(
+          1,
+          Math.min(previous?.nextTake ?? 1, Math.floor(limit * TAKE_SHARE_OF_REST)),
+        );
+        allowance = { window, left: 0, nextTake, spent: false };
         allowances.set(key, allowance);
       }
       for (;;) {

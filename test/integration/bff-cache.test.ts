@@ -415,6 +415,30 @@ describe('rate limits on a real Redis', () => {
     expect(commands).toBe(10);
   });
 
+  it('starts a busy bucket’s next window at the batch size it had reached', async () => {
+    const redis = client(inject('redisUrl')) as Redis & {
+      takeFromWindow(...args: unknown[]): Promise<number>;
+    };
+    let at = 60_000 * 1_000_000 + 5_000;
+    const rateLimiter = redisRateLimiter(redis, {
+      log: recordingLog(),
+      namespace: namespace(),
+      now: () => at,
+    });
+    const take = redis.takeFromWindow.bind(redis);
+    let commands = 0;
+    redis.takeFromWindow = (...args) => {
+      commands++;
+      return take(...args);
+    };
+    for (let n = 0; n < 500; n++) await rateLimiter.consume('user:steady', 100_000, 60);
+    at += 60_000;
+    commands = 0;
+    for (let n = 0; n < 64; n++)
+      expect((await rateLimiter.consume('user:steady', 100_000, 60)).allowed).toBe(true);
+    expect(commands).toBe(1);
+  });
+
   it('lets requests through when Redis is down, and logs that once', async () => {
     const log = recordingLog();
     const app = appWith(limiter(client(`redis://127.0.0.1:${await freePort()}`), namespace(), log));
