@@ -23,8 +23,7 @@ export interface AuthVariables {
 
 type AuthEnv = { Variables: AuthVariables & Pick<RequestVariables, 'log'> };
 
-/** An Authorization header carrying a Bearer token; the token is the first group. */
-export const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**

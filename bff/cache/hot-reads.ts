@@ -4,7 +4,6 @@ import { type Logger, writesInfo } from '#lib/log';
 import { countRequest, type RateLimiter } from '../abuse/rate-limit.ts';
 import type { BearerVerifier } from '../auth/bearer.ts';
 import { SESSION_COOKIE } from '../auth/cookies.ts';
-import { BEARER } from '../auth/middleware.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { BffConfig } from '../config.ts';
@@ -120,8 +119,8 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
   async function callerOf(headers: Headers): Promise<Principal | null | undefined> {
     const authorization = headers.get('authorization');
     if (authorization !== null) {
-      const token = BEARER.exec(authorization.trim())?.[1];
-      return token === undefined ? undefined : deps.bearer.known(token);
+      // Only tokens the full path verified are known, so anything but `Bearer <exact token>` is not.
+      return authorization.startsWith('Bearer ') ? deps.bearer.known(authorization.slice(7)) : undefined;
     }
     const cookie = headers.get('cookie');
     const sessionId = cookie === null ? undefined : parseCookies(cookie, SESSION_COOKIE)[SESSION_COOKIE];
