@@ -75,8 +75,9 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
   const kept = new Map<string, KeptAnswer>();
   let keptBytes = 0;
   let served = 0;
-  // Read once: Powertools' level check is not free, and the level is fixed at cold start.
-  const logsRequests = writesInfo(deps.log);
+  // Read once, at the first answer: Powertools' level check is not free, and the level is fixed
+  // at cold start.
+  let logsRequests: boolean | undefined;
 
   const drop = (key: string, answer: KeptAnswer) => {
     kept.delete(key);
@@ -169,6 +170,7 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
       }
       if (!(await countRequest(deps, caller, bindings)).allowed) return next();
       let requestId: string;
+      logsRequests ??= writesInfo(deps.log);
       if (logsRequests) {
         const identity = identifyRequest(deps.log, (name) => headers.get(name) ?? undefined);
         logAccess(identity.log, { method: 'GET', path, status: 200, started, cacheOutcome: 'hit' });
