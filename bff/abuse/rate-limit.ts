@@ -66,7 +66,9 @@ interface Allowance {
  * count in small batches (a script that adds the batch and returns the new count) and hands them
  * out locally. The first take of a window is 1 and each next one doubles, up to {@link MAX_TAKE}
  * and never above 1/16 of what the window had left, so a bucket near its limit is counted one
- * request at a time; a bucket busy in the previous window starts at the size it had reached. Nothing is ever admitted beyond the limit: a take grants only what the shared
+ * request at a time; a bucket busy in the previous window starts at the size it had reached. While
+ * batching, the next batch is taken when half of the last is left, so a steady client does not wait
+ * for Redis at all. Nothing is ever admitted beyond the limit: a take grants only what the shared
  * count had left. What a process took and did not use counts as used; that can refuse a bucket
  * shortly before its limit, by at most 1/16 of the rest per process. A client that sends many
  * requests to one process costs one Redis command per up to 64 of them; one that sends few costs
@@ -91,6 +93,16 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
     now,
   });
   const allowances = new Map<string, Allowance>();
+
+  /** Starts a take for `allowance` unless one is in flight; returns it (undefined when one was). */
+  function startTake(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
+    if (allowance.taking !== undefined) return undefined;
+    const taking = take(key, allowance, limit, windowSeconds).finally(() => {
+      allowance.taking = undefined;
+    });
+    allowance.taking = taking;
+    return taking;
+  }
 
   async function take(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
     const requested = allowance.nextTake;
@@ -129,28 +141,22 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       for (;;) {
         if (allowance.left > 0) {
           allowance.left--;
+          // Batching: take the next batch while half of this one is left, so requests rarely wait.
+          if (allowance.nextTake > 1 && allowance.left <= allowance.nextTake / 2 && !allowance.spent) {
+            startTake(key, allowance, limit, windowSeconds)?.catch(() => undefined);
+          }
           return { allowed: true, retryAfterSeconds };
         }
         if (allowance.spent) return { allowed: false, retryAfterSeconds };
-        if (allowance.taking === undefined) {
-          const taking = take(key, allowance, limit, windowSeconds);
-          allowance.taking = taking;
-          try {
-            await taking;
-          } catch {
-            return { allowed: true, retryAfterSeconds };
-          } finally {
-            allowance.taking = undefined;
-          }
-        } else {
-          // Wait for the take in flight; if it failed (Redis down), this request is let through too.
-          if (
-            await allowance.taking.then(
-              () => false,
-              () => true,
-            )
+        // Wait for the take in flight, or start one; if it fails (Redis down), the request is let through.
+        const taking = allowance.taking ?? startTake(key, allowance, limit, windowSeconds);
+        if (
+          await (taking as Promise<void>).then(
+            () => false,
+            () => true,
           )
-            return { allowed: true, retryAfterSeconds };
+        ) {
+          return { allowed: true, retryAfterSeconds };
         }
       }
     },
