@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError } from '#lib/errors';
-import { createLogger } from '#lib/log';
-import { type Song, songFromFields } from '#services/catalog/schema';
 import { memoryRateLimiter } from './abuse/rate-limit.ts';
 import { apiSecurityHeaders } from './abuse/security-headers.ts';
 import { createApp } from './app.ts';
@@ -10,55 +7,10 @@ import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
 import { noCache } from './cache/port.ts';
-import type { CatalogClient } from './clients/catalog.ts';
-import { memorySingers, quietNights } from './clients/testing.ts';
+import { memoryCatalog, memorySingers, quietNights } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
-
-const baseConfig = {
-  STAGE: 'test',
-  LOG_LEVEL: 'SILENT',
-  HEALTH_PROBE_TIMEOUT_MS: 100,
-  PUBLIC_BASE_URL: 'http://bff.test',
-  CORS_ORIGINS: ['http://app.test'],
-  SESSION_IDLE_SECONDS: 1800,
-  SESSION_ABSOLUTE_SECONDS: 43_200,
-  ME_PART_TIMEOUT_MS: 1000,
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
-  RATE_LIMIT_USER_PER_MINUTE: 1000,
-} as BffConfig;
-
-const up = async () => {};
-
-/** A catalog that remembers what curators wrote, standing in for the catalog service. */
-function memoryCatalog(): CatalogClient {
-  const songs = new Map<string, Song>();
-  const notFound = (id: string) => Promise.reject(new NotFoundError(`No song with id ${id}.`));
-  return {
-    search: async () => ({
-      items: [],
-      total: 0,
-      cursor: null,
-      facets: { decade: [], genre: [], explicit: [] },
-    }),
-    get: async (_, id) => songs.get(id) ?? notFound(id),
-    create: async (_, fields) => {
-      const song = songFromFields(fields, { id: randomUUID(), version: 1, at: new Date().toISOString() });
-      songs.set(song.id, song);
-      return song;
-    },
-    update: async (_, id, patch) => {
-      const song = songs.get(id);
-      if (!song) return notFound(id);
-      const updated = { ...song, ...patch, version: song.version + 1 } as Song;
-      songs.set(id, updated);
-      return updated;
-    },
-    remove: async (_, id) => {
-      if (!songs.delete(id)) await notFound(id);
-    },
-  };
-}
+import { probesUp, silentLog, testConfig } from './testing.ts';
 
 interface AppOptions {
   probes?: Partial<Probes>;
@@ -69,9 +21,9 @@ interface AppOptions {
 async function appWith(options: AppOptions = {}) {
   const auth = options.auth ?? (await testAuth());
   const app = createApp({
-    config: { ...baseConfig, ...options.config } as BffConfig,
-    log: createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' }),
-    probes: { postgres: up, redis: up, elasticsearch: up, queues: up, ...options.probes },
+    config: { ...testConfig, ...options.config } as BffConfig,
+    log: silentLog,
+    probes: { ...probesUp, ...options.probes },
     auth: auth.deps,
     catalog: memoryCatalog(),
     singers: memorySingers(),

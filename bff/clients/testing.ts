@@ -1,8 +1,48 @@
+import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '#lib/errors';
+import { type Song, songFromFields } from '#services/catalog/schema';
 import { type Favourite, type Singer, seedFromClaims } from '#services/singers/schema';
+import type { CatalogClient } from './catalog.ts';
 import type { PerformancesClient } from './performances.ts';
 import type { RotationsClient } from './rotations.ts';
 import type { SingersClient } from './singers.ts';
+
+/** The catalog in memory: it keeps what curators write and counts the songs read. */
+export function memoryCatalog(): CatalogClient & { readonly reads: number } {
+  const songs = new Map<string, Song>();
+  let reads = 0;
+  const notFound = (id: string) => Promise.reject(new NotFoundError(`No song with id ${id}.`));
+  return {
+    search: async () => ({
+      items: [],
+      total: 0,
+      cursor: null,
+      facets: { decade: [], genre: [], explicit: [] },
+    }),
+    get: async (_, id) => {
+      reads++;
+      return songs.get(id) ?? notFound(id);
+    },
+    create: async (_, fields) => {
+      const song = songFromFields(fields, { id: randomUUID(), version: 1, at: new Date().toISOString() });
+      songs.set(song.id, song);
+      return song;
+    },
+    update: async (_, id, patch) => {
+      const song = songs.get(id);
+      if (!song) return notFound(id);
+      const updated = { ...song, ...patch, version: song.version + 1 } as Song;
+      songs.set(id, updated);
+      return updated;
+    },
+    remove: async (_, id) => {
+      if (!songs.delete(id)) await notFound(id);
+    },
+    get reads() {
+      return reads;
+    },
+  };
+}
 
 /**
  * The singers service in memory, for in-process app tests (`app.request()`): the same answers

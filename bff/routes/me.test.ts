@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DependencyError, NotFoundError } from '#lib/errors';
-import { createLogger } from '#lib/log';
 import { songFromFields } from '#services/catalog/schema';
 import { memoryRateLimiter } from '../abuse/rate-limit.ts';
 import { createApp } from '../app.ts';
@@ -11,18 +10,9 @@ import type { CatalogClient } from '../clients/catalog.ts';
 import type { SingersClient } from '../clients/singers.ts';
 import { memorySingers, quietNights } from '../clients/testing.ts';
 import type { BffConfig } from '../config.ts';
+import { probesUp, silentLog, testConfig } from '../testing.ts';
 
-const config = {
-  STAGE: 'test',
-  LOG_LEVEL: 'SILENT',
-  PUBLIC_BASE_URL: 'http://bff.test',
-  CORS_ORIGINS: [] as string[],
-  SESSION_IDLE_SECONDS: 1800,
-  SESSION_ABSOLUTE_SECONDS: 43_200,
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
-  RATE_LIMIT_USER_PER_MINUTE: 1000,
-  ME_PART_TIMEOUT_MS: 200,
-} as BffConfig;
+const config = { ...testConfig, CORS_ORIGINS: [], ME_PART_TIMEOUT_MS: 200 } as BffConfig;
 
 const knownSong = randomUUID();
 
@@ -48,13 +38,8 @@ async function appWith(singers: SingersClient = memorySingers()) {
   const auth = await testAuth();
   const app = createApp({
     config,
-    log: createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' }),
-    probes: {
-      postgres: async () => {},
-      redis: async () => {},
-      elasticsearch: async () => {},
-      queues: async () => {},
-    },
+    log: silentLog,
+    probes: probesUp,
     auth: auth.deps,
     catalog,
     singers,

@@ -1,30 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { NotFoundError } from '#lib/errors';
-import { createLogger } from '#lib/log';
-import { type Song, songFromFields } from '#services/catalog/schema';
+import type { Song } from '#services/catalog/schema';
 import { redisRateLimiter } from '../../bff/abuse/rate-limit.ts';
 import { createApp } from '../../bff/app.ts';
 import { type TestAuth, testAuth } from '../../bff/auth/testing.ts';
 import type { Cache } from '../../bff/cache/port.ts';
 import { redisCache } from '../../bff/cache/redis-cache.ts';
-import type { CatalogClient } from '../../bff/clients/catalog.ts';
-import { memorySingers, quietNights } from '../../bff/clients/testing.ts';
+import { memoryCatalog, memorySingers, quietNights } from '../../bff/clients/testing.ts';
 import type { BffConfig } from '../../bff/config.ts';
-
-const config = {
-  STAGE: 'test',
-  LOG_LEVEL: 'SILENT',
-  HEALTH_PROBE_TIMEOUT_MS: 100,
-  PUBLIC_BASE_URL: 'http://bff.test',
-  CORS_ORIGINS: ['http://app.test'],
-  SESSION_IDLE_SECONDS: 1800,
-  SESSION_ABSOLUTE_SECONDS: 43_200,
-  ME_PART_TIMEOUT_MS: 1000,
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
-  RATE_LIMIT_USER_PER_MINUTE: 1000,
-} as BffConfig;
+import { silentLog, testConfig } from '../../bff/testing.ts';
 
 const clients: Redis[] = [];
 afterEach(() => {
@@ -35,46 +20,7 @@ const redisClient = () => {
   clients.push(redis);
   return redis;
 };
-const log = createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' });
-
-/** A catalog in memory that counts its reads. */
-function countingCatalog() {
-  const songs = new Map<string, Song>();
-  let reads = 0;
-  const catalog: CatalogClient = {
-    search: async () => ({
-      items: [],
-      total: 0,
-      cursor: null,
-      facets: { decade: [], genre: [], explicit: [] },
-    }),
-    get: async (_, id) => {
-      reads++;
-      const song = songs.get(id);
-      if (!song) throw new NotFoundError(`No song with id ${id}.`);
-      return song;
-    },
-    create: async (_, fields) => {
-      const song = songFromFields(fields, { id: randomUUID(), version: 1, at: new Date().toISOString() });
-      songs.set(song.id, song);
-      return song;
-    },
-    update: async (_, id, patch) => {
-      const updated = { ...(songs.get(id) as Song), ...patch } as Song;
-      songs.set(id, updated);
-      return updated;
-    },
-    remove: async (_, id) => {
-      songs.delete(id);
-    },
-  };
-  return {
-    catalog,
-    get reads() {
-      return reads;
-    },
-  };
-}
+const log = silentLog;
 
 /** The read cache, counting how often the app asked it for anything. */
 function countingCache(cache: Cache) {
@@ -106,13 +52,13 @@ interface Setup {
 async function bff(setup: Setup = {}) {
   const namespace = setup.namespace ?? `t${randomBytes(4).toString('hex')}:`;
   const auth = setup.auth ?? (await testAuth());
-  const catalog = countingCatalog();
+  const catalog = memoryCatalog();
   const redis = redisClient();
   const cache = countingCache(
     redisCache(redis, { log, namespace, generationTtlMs: setup.generationTtlMs ?? 60_000 }),
   );
   const app = createApp({
-    config: { ...config, ...setup.limits } as BffConfig,
+    config: { ...testConfig, ...setup.limits } as BffConfig,
     log,
     probes: {
       postgres: async () => {},
@@ -121,7 +67,7 @@ async function bff(setup: Setup = {}) {
       queues: async () => {},
     },
     auth: auth.deps,
-    catalog: catalog.catalog,
+    catalog,
     singers: setup.singers ?? memorySingers(),
     ...quietNights(),
     cache: cache.cache,
@@ -202,7 +148,7 @@ describe('hot reads: repeated reads answered from process memory', () => {
     const song = await reader.createSong('Changed Elsewhere');
     await untilHot(reader.cache, () => reader.app.request(`/api/songs/${song.id}`));
     // The catalog changes without this instance knowing, and another instance invalidates the song.
-    await reader.catalog.catalog.update({} as never, song.id, { title: 'New Title' });
+    await reader.catalog.update({} as never, song.id, { title: 'New Title' });
     const other = redisCache(redisClient(), { log, namespace: reader.namespace });
     await other.invalidateTags([`song:${song.id}`]);
     const started = Date.now();

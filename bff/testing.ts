@@ -1,0 +1,23 @@
+import { createLogger } from '#lib/log';
+import type { BffConfig } from './config.ts';
+import type { Probes } from './health/probes.ts';
+
+/** The settings in-process BFF tests build `createApp` with; each test overrides what it is about. */
+export const testConfig = {
+  STAGE: 'test',
+  LOG_LEVEL: 'SILENT',
+  HEALTH_PROBE_TIMEOUT_MS: 100,
+  PUBLIC_BASE_URL: 'http://bff.test',
+  CORS_ORIGINS: ['http://app.test'],
+  SESSION_IDLE_SECONDS: 1800,
+  SESSION_ABSOLUTE_SECONDS: 43_200,
+  ME_PART_TIMEOUT_MS: 1000,
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
+  RATE_LIMIT_USER_PER_MINUTE: 1000,
+} as BffConfig;
+
+export const silentLog = createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' });
+
+const up = async () => {};
+/** Every dependency answering its health probe. */
+export const probesUp: Probes = { postgres: up, redis: up, elasticsearch: up, queues: up };
