@@ -94,14 +94,12 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
   });
   const allowances = new Map<string, Allowance>();
 
-  /** Starts a take for `allowance` unless one is in flight; returns it (undefined when one was). */
-  function startTake(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
-    if (allowance.taking !== undefined) return undefined;
-    const taking = take(key, allowance, limit, windowSeconds).finally(() => {
+  /** The take in flight for `allowance`, started now if there is none. */
+  function takeFor(key: string, allowance: Allowance, limit: number, windowSeconds: number): Promise<void> {
+    allowance.taking ??= take(key, allowance, limit, windowSeconds).finally(() => {
       allowance.taking = undefined;
     });
-    allowance.taking = taking;
-    return taking;
+    return allowance.taking;
   }
 
   async function take(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
@@ -143,19 +141,17 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
           allowance.left--;
           // Batching: take the next batch while half of this one is left, so requests rarely wait.
           if (allowance.nextTake > 1 && allowance.left <= allowance.nextTake / 2 && !allowance.spent) {
-            startTake(key, allowance, limit, windowSeconds)?.catch(() => undefined);
+            takeFor(key, allowance, limit, windowSeconds).catch(() => undefined);
           }
           return { allowed: true, retryAfterSeconds };
         }
         if (allowance.spent) return { allowed: false, retryAfterSeconds };
         // Wait for the take in flight, or start one; if it fails (Redis down), the request is let through.
-        const taking = allowance.taking ?? startTake(key, allowance, limit, windowSeconds);
-        if (
-          await (taking as Promise<void>).then(
-            () => false,
-            () => true,
-          )
-        ) {
+        const failed = await takeFor(key, allowance, limit, windowSeconds).then(
+          () => false,
+          () => true,
+        );
+        if (failed) {
           return { allowed: true, retryAfterSeconds };
         }
       }

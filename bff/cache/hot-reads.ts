@@ -44,6 +44,7 @@ export interface HotReadsOptions {
 
 interface KeptAnswer {
   body: string;
+  bytes: number;
   headers: Record<string, string>;
   until: number;
 }
@@ -81,7 +82,7 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
 
   const drop = (key: string, answer: KeptAnswer) => {
     kept.delete(key);
-    keptBytes -= answer.body.length;
+    keptBytes -= answer.bytes;
   };
 
   async function keep(key: string, route: HotRead, answer: Response): Promise<Response> {
@@ -95,8 +96,9 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
     });
     const previous = kept.get(key);
     if (previous) drop(key, previous);
-    kept.set(key, { body, headers, until: now() + route.ttlSeconds * 1000 });
-    keptBytes += body.length;
+    const bytes = Buffer.byteLength(body);
+    kept.set(key, { body, bytes, headers, until: now() + route.ttlSeconds * 1000 });
+    keptBytes += bytes;
     // Map order is insertion order: the first entries are the oldest.
     for (const [oldKey, oldAnswer] of kept) {
       if (keptBytes <= maxBytes) break;
