@@ -15,8 +15,12 @@ export interface RateDecision {
 
 /** Counts requests per bucket in fixed windows. */
 export interface RateLimiter {
-  /** Counts one request against `bucket`; allowed while the window's count stays within `limit`. */
-  consume(bucket: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  /**
+   * Counts one request against `bucket`; allowed while the window's count stays within `limit`.
+   * Decides at once, without a promise, when this process can tell on its own (a caller on the
+   * hot path then answers synchronously); otherwise once the shared count has answered.
+   */
+  consume(bucket: string, limit: number, windowSeconds: number): RateDecision | Promise<RateDecision>;
 }
 
 export interface RedisRateLimiterOptions {
@@ -43,12 +47,14 @@ type CountingRedis = Redis & {
 const MAX_TAKE = 64;
 /** A take never exceeds this share of what the window had left when last seen. */
 const TAKE_SHARE_OF_REST = 1 / 16;
-/** Windows one process keeps allowances for before dropping those of ended windows. */
+/** Buckets one process keeps allowances for before dropping those of ended windows. */
 const MAX_ALLOWANCES = 10_000;
 
-/** What this process holds of one bucket's window. */
+/** What this process holds of one bucket's current window. */
 interface Allowance {
   window: number;
+  /** The window's shared count in Redis. */
+  key: string;
   /** Requests taken from the shared count and not yet used here. */
   left: number;
   /** How many the next take asks for. */
@@ -92,20 +98,21 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
     retryAfterMs: options.retryAfterMs ?? 1000,
     now,
   });
+  /** By bucket; a take still in flight for an ended window fills an allowance no longer here. */
   const allowances = new Map<string, Allowance>();
 
   /** The take in flight for `allowance`, started now if there is none. */
-  function takeFor(key: string, allowance: Allowance, limit: number, windowSeconds: number): Promise<void> {
-    allowance.taking ??= take(key, allowance, limit, windowSeconds).finally(() => {
+  function takeFor(allowance: Allowance, limit: number, windowSeconds: number): Promise<void> {
+    allowance.taking ??= take(allowance, limit, windowSeconds).finally(() => {
       allowance.taking = undefined;
     });
     return allowance.taking;
   }
 
-  async function take(key: string, allowance: Allowance, limit: number, windowSeconds: number) {
+  async function take(allowance: Allowance, limit: number, windowSeconds: number) {
     const requested = allowance.nextTake;
     const count = await guard.run((client) =>
-      (client as CountingRedis).takeFromWindow(key, windowSeconds + 1, requested),
+      (client as CountingRedis).takeFromWindow(allowance.key, windowSeconds + 1, requested),
     );
     const granted = Math.max(0, Math.min(requested, limit - (count - requested)));
     allowance.left += granted;
@@ -117,50 +124,77 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
     );
   }
 
+  /** The bucket's allowance for `window`, made at the window's first request. */
+  function allowanceFor(bucket: string, limit: number, window: number): Allowance {
+    const previous = allowances.get(bucket);
+    if (previous?.window === window) return previous;
+    if (previous === undefined && allowances.size >= MAX_ALLOWANCES) dropEndedWindows(allowances, window);
+    // A bucket busy in the last window starts this one at its batch size, within this limit.
+    const carried = previous?.window === window - 1 ? previous.nextTake : 1;
+    const allowance: Allowance = {
+      window,
+      key: `${namespace}ratelimit:${bucket}:${window}`,
+      left: 0,
+      nextTake: Math.max(1, Math.min(carried, Math.floor(limit * TAKE_SHARE_OF_REST))),
+      spent: false,
+    };
+    allowances.set(bucket, allowance);
+    return allowance;
+  }
+
+  /** Decides from what this process holds; undefined when it must take from the shared count first. */
+  function decideHere(
+    allowance: Allowance,
+    limit: number,
+    windowSeconds: number,
+    retryAfterSeconds: number,
+  ): RateDecision | undefined {
+    if (allowance.left > 0) {
+      allowance.left--;
+      // Batching: take the next batch while half of this one is left, so requests rarely wait.
+      if (allowance.nextTake > 1 && allowance.left <= allowance.nextTake / 2 && !allowance.spent) {
+        takeFor(allowance, limit, windowSeconds).catch(() => undefined);
+      }
+      return { allowed: true, retryAfterSeconds };
+    }
+    return allowance.spent ? { allowed: false, retryAfterSeconds } : undefined;
+  }
+
+  async function decideAfterTaking(
+    allowance: Allowance,
+    limit: number,
+    windowSeconds: number,
+    retryAfterSeconds: number,
+  ): Promise<RateDecision> {
+    for (;;) {
+      // Wait for the take in flight, or start one; if it fails (Redis down), the request is let through.
+      const failed = await takeFor(allowance, limit, windowSeconds).then(
+        () => false,
+        () => true,
+      );
+      if (failed) return { allowed: true, retryAfterSeconds };
+      const decision = decideHere(allowance, limit, windowSeconds, retryAfterSeconds);
+      if (decision) return decision;
+    }
+  }
+
   return {
-    async consume(bucket, limit, windowSeconds) {
+    consume(bucket, limit, windowSeconds) {
       const windowMs = windowSeconds * 1000;
       const at = now();
       const window = Math.floor(at / windowMs);
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - at) / 1000));
-      const key = `${namespace}ratelimit:${bucket}:${window}`;
-      let allowance = allowances.get(key);
-      if (allowance === undefined) {
-        if (allowances.size >= MAX_ALLOWANCES) dropEndedWindows(allowances, window);
-        // A bucket busy in the last window starts this one at its batch size, within this limit.
-        const previous = allowances.get(`${namespace}ratelimit:${bucket}:${window - 1}`);
-        const nextTake = Math.max(
-          1,
-          Math.min(previous?.nextTake ?? 1, Math.floor(limit * TAKE_SHARE_OF_REST)),
-        );
-        allowance = { window, left: 0, nextTake, spent: false };
-        allowances.set(key, allowance);
-      }
-      for (;;) {
-        if (allowance.left > 0) {
-          allowance.left--;
-          // Batching: take the next batch while half of this one is left, so requests rarely wait.
-          if (allowance.nextTake > 1 && allowance.left <= allowance.nextTake / 2 && !allowance.spent) {
-            takeFor(key, allowance, limit, windowSeconds).catch(() => undefined);
-          }
-          return { allowed: true, retryAfterSeconds };
-        }
-        if (allowance.spent) return { allowed: false, retryAfterSeconds };
-        // Wait for the take in flight, or start one; if it fails (Redis down), the request is let through.
-        const failed = await takeFor(key, allowance, limit, windowSeconds).then(
-          () => false,
-          () => true,
-        );
-        if (failed) {
-          return { allowed: true, retryAfterSeconds };
-        }
-      }
+      const allowance = allowanceFor(bucket, limit, window);
+      return (
+        decideHere(allowance, limit, windowSeconds, retryAfterSeconds) ??
+        decideAfterTaking(allowance, limit, windowSeconds, retryAfterSeconds)
+      );
     },
   };
 }
 
 function dropEndedWindows(allowances: Map<string, Allowance>, current: number): void {
-  for (const [key, allowance] of allowances) if (allowance.window !== current) allowances.delete(key);
+  for (const [bucket, allowance] of allowances) if (allowance.window !== current) allowances.delete(bucket);
   // Every bucket active in this one window: start over rather than grow without bound.
   if (allowances.size >= MAX_ALLOWANCES) allowances.clear();
 }
@@ -169,7 +203,7 @@ function dropEndedWindows(allowances: Map<string, Allowance>, current: number): 
 export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
   const counts = new Map<string, number>();
   return {
-    async consume(bucket, limit, windowSeconds) {
+    consume(bucket, limit, windowSeconds) {
       const windowMs = windowSeconds * 1000;
       const window = Math.floor(now() / windowMs);
       const key = `${bucket}:${window}`;
@@ -215,7 +249,7 @@ export function countRequest(
   deps: { rateLimiter: RateLimiter; config: LimitSettings },
   principal: Principal | null,
   bindings: unknown,
-): Promise<RateDecision> {
+): RateDecision | Promise<RateDecision> {
   const [bucket, limit] = principal
     ? [`user:${principal.id}`, deps.config.RATE_LIMIT_USER_PER_MINUTE]
     : [`ip:${addressBucket(clientAddress(bindings))}`, deps.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE];

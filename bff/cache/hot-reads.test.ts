@@ -6,7 +6,6 @@ import { type HotRead, hotReads } from './hot-reads.ts';
 const route: HotRead = {
   path: /^\/things\/(\d+)$/,
   perCaller: false,
-  key: ([id]) => `thing:${id}`,
   tags: ([id]) => [`thing:${id}`],
   ttlSeconds: 60,
 };
@@ -14,9 +13,10 @@ const route: HotRead = {
 function setup(options: { maxBytes?: number; generations?: string[] | undefined } = {}) {
   let now = 1_000_000;
   let calls = 0;
+  let generations = 'generations' in options ? options.generations : ['1'];
   const hot = hotReads(
     {
-      cache: { keptGenerations: () => ('generations' in options ? options.generations : ['1']) },
+      cache: { keptGenerations: () => generations },
       bearer: { known: () => undefined },
       sessions: { read: async () => null },
       rateLimiter: memoryRateLimiter(),
@@ -41,6 +41,10 @@ function setup(options: { maxBytes?: number; generations?: string[] | undefined 
     later: (ms: number) => {
       now += ms;
     },
+    /** What the read cache holds from now on, as after an invalidation (or expiry: undefined). */
+    holds: (held: string[] | undefined) => {
+      generations = held;
+    },
   };
 }
 
@@ -52,6 +56,29 @@ describe('hot reads', () => {
     expect(await again.text()).toBe('"one"');
     expect(again.headers.get('x-cache')).toBe('hit');
     expect(t.calls).toBe(1);
+  });
+
+  it('answers a kept read at once, not as a promise, so the server can write it synchronously', async () => {
+    const t = setup();
+    const first = t.get('/things/1');
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    const again = t.get('/things/1');
+    expect(again).toBeInstanceOf(Response);
+    expect(await (again as Response).text()).toBe('"x"');
+  });
+
+  it('calls the app again once the generations it was filed under change, then keeps the new answer', async () => {
+    const t = setup();
+    await t.get('/things/1', '"old"');
+    t.holds(['2']);
+    expect(await (await t.get('/things/1', '"new"')).text()).toBe('"new"');
+    expect(await (await t.get('/things/1', '"newer"')).text()).toBe('"new"');
+    t.holds(undefined);
+    await t.get('/things/1');
+    t.holds(['1']);
+    expect(await (await t.get('/things/1', '"first again"')).text()).toBe('"first again"');
+    expect(t.calls).toBe(4);
   });
 
   it('calls the app for other paths, methods, and when the generations are not held', async () => {

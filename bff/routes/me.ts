@@ -184,7 +184,6 @@ export const meHotReads: HotRead[] = [
   {
     path: /^\/api\/me$/,
     perCaller: true,
-    key: () => 'me',
     tags: (_, caller) => [singerTag((caller as Principal).id), anyRotationTag],
     ttlSeconds: Math.min(SINGER_CACHE_SECONDS, TURNS_CACHE_SECONDS),
     isWhole: (body) =>

@@ -109,7 +109,6 @@ export const songHotReads: HotRead[] = [
   {
     path: new RegExp(`^/api/songs/(${UUID})$`),
     perCaller: false,
-    key: ([id]) => `song:${id}`,
     tags: ([id]) => [cacheTags.song(id as string)],
     ttlSeconds: SONG_TTL_SECONDS,
   },

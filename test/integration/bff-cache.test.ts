@@ -445,14 +445,15 @@ describe('rate limits on a real Redis', () => {
       await sleep(50);
       return take(...args);
     };
-    let slow = 0;
+    // A decision that waits for Redis comes as a promise; one made from the batch held comes at once.
+    let waited = 0;
     for (let n = 0; n < 200; n++) {
-      const started = performance.now();
-      expect((await rateLimiter.consume('user:steady', 100_000, 60)).allowed).toBe(true);
-      if (performance.now() - started > 25) slow++;
+      const decision = rateLimiter.consume('user:steady', 100_000, 60);
+      if (decision instanceof Promise) waited++;
+      expect((await decision).allowed).toBe(true);
       await sleep(4);
     }
-    expect(slow).toBe(0);
+    expect(waited).toBe(0);
   });
 
   it('lets requests through when Redis is down, and logs that once', async () => {
