@@ -4,7 +4,7 @@ import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
-import { type LoadResult, percentile, runLoad } from './bench/load.ts';
+import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
@@ -22,6 +22,9 @@ const wants = (section: Section) => chosen.length === 0 || chosen.includes(secti
 
 const CATALOG = new URL('../../shared/data/catalog/hot100-songs.csv', import.meta.url).pathname;
 const REPLICAS = 8;
+/** Slices of each cached read and of hello-world, in turns. */
+const SLICES = 4;
+const SLICE_SECONDS = 4;
 
 interface Row {
   bench: string;
@@ -116,33 +119,45 @@ async function main(): Promise<void> {
       );
       await redisHello.stop();
 
-      // The machine's speed drifts over a run, so each cached row is compared with a hello-world
-      // measured right before it.
-      const helloNow = () => load([`${helloServer.url}/hello`], 64);
-      const beside = (hello: LoadResult) => `hello-world just before: ${hello.rps.toFixed(0)} req/s`;
+      // The machine's speed drifts over a run, so each cached row is measured in slices interleaved
+      // with slices of hello-world, and compared with those.
+      const againstHello = (urls: string[], headers?: Record<string, string>) =>
+        runInterleaved(
+          { urls: [`${helloServer.url}/hello`], concurrency: 64, seconds: SLICE_SECONDS, warmupSeconds: 0.5 },
+          {
+            urls,
+            concurrency: 64,
+            seconds: SLICE_SECONDS,
+            warmupSeconds: 0.5,
+            ...(headers ? { headers } : {}),
+          },
+          SLICES,
+        );
+      const beside = ({ baseline, sliceRatios }: Awaited<ReturnType<typeof againstHello>>) => {
+        const percents = sliceRatios.map((ratio) => Math.round(ratio * 100));
+        return `interleaved with hello-world in ${SLICES} × ${SLICE_SECONDS} s slices: hello ${baseline.rps.toFixed(0)} req/s, slices ${Math.min(...percents)}–${Math.max(...percents)} %`;
+      };
 
-      log('song by id, read cache on and off…');
-      const songBaseline = await helloNow();
-      const songCached = await load([`${api}/songs/${anyId}`], 64);
+      log('song by id, read cache on (interleaved with hello-world) and off…');
+      const song = await againstHello([`${api}/songs/${anyId}`]);
       const songUncached = await load([`${uncachedApi}/songs/${anyId}`], 64);
       loadRow(
         'GET /api/songs/:id, read cache hit, 64 connections',
-        songCached,
-        songBaseline,
-        `${speedup(songCached, songUncached)}; ${beside(songBaseline)}`,
+        song.candidate,
+        song.baseline,
+        `${speedup(song.candidate, songUncached)}; ${beside(song)}`,
       );
       loadRow('GET /api/songs/:id, read cache off, 64 connections', songUncached, baseline);
 
-      log('/api/me, read cache on and off…');
+      log('/api/me, read cache on (interleaved with hello-world) and off…');
       const singer = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
-      const meBaseline = await helloNow();
-      const meCached = await load([`${api}/me`], 64, { authorization: `Bearer ${singer}` });
+      const me = await againstHello([`${api}/me`], { authorization: `Bearer ${singer}` });
       const meUncached = await load([`${uncachedApi}/me`], 64, { authorization: `Bearer ${singer}` });
       loadRow(
         'GET /api/me (Bearer), read cache hit, 64 connections',
-        meCached,
-        meBaseline,
-        `${speedup(meCached, meUncached)}; ${beside(meBaseline)}`,
+        me.candidate,
+        me.baseline,
+        `${speedup(me.candidate, meUncached)}; ${beside(me)}`,
       );
       loadRow('GET /api/me (Bearer), read cache off, 64 connections', meUncached, baseline);
     }

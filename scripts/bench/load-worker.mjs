@@ -38,16 +38,17 @@ function fire(options, seconds) {
 async function generate(options) {
   await fire(options, options.warmupSeconds ?? 1);
   const { result, latencies, failed, seconds } = await fire(options, options.seconds);
-  latencies.sort((a, b) => a - b);
+  const sorted = Float64Array.from(latencies).sort();
   return {
-    requests: latencies.length,
+    requests: sorted.length,
     errors: failed + result.errors + result.timeouts,
     seconds,
-    rps: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
+    rps: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    latencies: sorted,
   };
 }
 
-generate(workerData).then((result) => parentPort.postMessage(result));
+generate(workerData).then((result) => parentPort.postMessage(result, [result.latencies.buffer]));
