@@ -2,8 +2,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 /** One autocannon run; resolves with its result and every response's latency. */
 function fire(options, seconds) {
   const first = new URL(options.urls[0]);
@@ -35,20 +33,15 @@ function fire(options, seconds) {
   });
 }
 
+/** The measured run after a warm-up: every latency, the errors and how long it took (load.ts sums it up). */
 async function generate(options) {
   await fire(options, options.warmupSeconds ?? 1);
   const { result, latencies, failed, seconds } = await fire(options, options.seconds);
-  const sorted = Float64Array.from(latencies).sort();
   return {
-    requests: sorted.length,
+    latencies: Float64Array.from(latencies),
     errors: failed + result.errors + result.timeouts,
     seconds,
-    rps: sorted.length / seconds,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    latencies: sorted,
   };
 }
 
-generate(workerData).then((result) => parentPort.postMessage(result, [result.latencies.buffer]));
+generate(workerData).then((run) => parentPort.postMessage(run, [run.latencies.buffer]));

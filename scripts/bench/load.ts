@@ -40,13 +40,16 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const worker = new Worker(fileURLToPath(new URL('./load-worker.mjs', import.meta.url)), {
       workerData: options,
     });
-    worker.once('message', resolve);
+    worker.once('message', (run: MeasuredRun) => resolve(combineLoads([run])));
     worker.once('error', reject);
   });
 }
 
-/** Several runs as one: their requests over their seconds, percentiles over all their latencies. */
-export function combineLoads(results: LoadResult[]): LoadResult {
+/** What the worker measured: every response's latency in ms, the errors, and the seconds it took. */
+type MeasuredRun = Pick<LoadResult, 'latencies' | 'errors' | 'seconds'>;
+
+/** Runs summed up as one: their requests over their seconds, percentiles over all their latencies. */
+export function combineLoads(results: MeasuredRun[]): LoadResult {
   const latencies = new Float64Array(results.reduce((sum, result) => sum + result.latencies.length, 0));
   let offset = 0;
   for (const result of results) {
