@@ -15,7 +15,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{bff,services,logs-shipper,scripts,infra}/**/*.test.ts'],
+          include: [
+            '{bff,services,logs-shipper,scripts,infra}/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+          ],
         },
       },
       {

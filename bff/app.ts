@@ -2,53 +2,20 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { PayloadTooLargeError, ValidationError } from '#lib/errors';
-import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
-import type { Logger } from '#lib/log';
-import { type RateLimiter, rateLimit } from './abuse/rate-limit.ts';
+import { notFound, problemResponse, requestContext } from '#lib/http';
+import { rateLimit } from './abuse/rate-limit.ts';
 import { forApiAnswers, pageSecurityHeaders } from './abuse/security-headers.ts';
-import {
-  type AuthDeps,
-  type AuthVariables,
-  authenticate,
-  bearerChallenge,
-  csrfProtection,
-} from './auth/middleware.ts';
+import { authenticate, bearerChallenge, csrfProtection } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
 import { hotReads } from './cache/hot-reads.ts';
-import type { Cache } from './cache/port.ts';
-import type { CatalogClient } from './clients/catalog.ts';
-import type { PerformancesClient } from './clients/performances.ts';
-import type { RotationsClient } from './clients/rotations.ts';
-import type { SingersClient } from './clients/singers.ts';
-import type { BffConfig } from './config.ts';
-import type { Probes } from './health/probes.ts';
+import type { BffDeps, BffEnv } from './env.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
+import { performanceRoutes } from './routes/performances.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
-
-/**
- * Everything the BFF talks to, injected so tests can pass real local clients or faulty ones.
- * A new area adds its port here (one line), its adapter in `wiring.ts`, and its routes below.
- */
-export interface BffDeps {
-  config: BffConfig;
-  log: Logger;
-  probes: Probes;
-  auth: AuthDeps;
-  catalog: CatalogClient;
-  singers: SingersClient;
-  rotations: RotationsClient;
-  performances: PerformancesClient;
-  /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
-  cache: Cache;
-  rateLimiter: RateLimiter;
-}
-
-/** Read with `c.get(…)` on hot paths: each `c.var` access copies every variable into a new object. */
-export type BffEnv = { Variables: RequestVariables & AuthVariables & { deps: BffDeps } };
 
 const MAX_BODY_BYTES = 256 * 1024;
 const BODILESS_METHODS = new Set(['GET', 'HEAD']);
@@ -107,6 +74,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', meRoutes());
   app.route('/api', songRoutes());
   app.route('/api', eventRoutes());
+  app.route('/api', performanceRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
 
@@ -131,5 +99,3 @@ export function createApp(deps: BffDeps) {
     hot.fetch(request, bindings, () => dispatch(request, bindings, executionContext));
   return app;
 }
-
-export type BffApp = ReturnType<typeof createApp>;

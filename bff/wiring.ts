@@ -6,7 +6,6 @@ import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import { redisRateLimiter } from './abuse/rate-limit.ts';
-import type { BffDeps } from './app.ts';
 import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
 import { redisKeyValueStore } from './auth/kv.ts';
 import { openidClient } from './auth/oidc.ts';
@@ -20,6 +19,7 @@ import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
 import { singersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
+import type { BffDeps } from './env.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
 
 export interface BffResources extends BffDeps {

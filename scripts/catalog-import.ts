@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CATALOG_BASE_PATH } from '#services/catalog/app';
+import * as catalog from '#services/catalog/contract';
 import { type CatalogRow, readCatalog } from './catalog/rows.ts';
 import { rebuildSearchIndex } from './local/search-index.ts';
 import { localStackUrl, runningLocalStack } from './local/stack-file.ts';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const send = async () => {
     if (batch.length === 0) return;
-    const response = await fetch(`${baseUrl}${CATALOG_BASE_PATH}/songs/import`, {
+    const response = await fetch(`${baseUrl}${catalog.basePath}${catalog.routes.import.path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ songs: batch.map((row) => row.song) }),

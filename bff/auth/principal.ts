@@ -1,3 +1,4 @@
+import type { Actor } from '#lib/actor';
 /** The roles the API knows. Identity-provider groups with other names grant nothing here. */
 export const ROLES = ['singer', 'kj', 'curator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -49,3 +50,6 @@ export function profileFromClaims(claims: Record<string, unknown>): UserProfile 
 export function hasAnyRole(principal: Pick<Principal, 'roles'>, roles: readonly Role[]): boolean {
   return principal.roles.some((role) => role === 'admin' || roles.includes(role));
 }
+
+/** Whom the BFF acts for when it calls a service that authorises per record (see `#lib/actor`). */
+export const actorOf = (principal: Principal): Actor => ({ id: principal.id, roles: principal.roles });

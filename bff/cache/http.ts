@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { BffEnv } from '../app.ts';
+import type { BffEnv } from '../env.ts';
 import type { CacheReadOptions } from './port.ts';
 
 /** Response header saying how a cached route answered: `hit`, `miss` or `bypass`. */

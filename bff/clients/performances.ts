@@ -1,7 +1,6 @@
 import type { Actor } from '#lib/actor';
-import { PERFORMANCES_BASE_PATH } from '#services/performances/app';
-import type { PerformancesPage } from '#services/performances/schema';
-import type { CallContext, ServiceClient } from './service-client.ts';
+import * as performances from '#services/performances/contract';
+import { type CallContext, requestLine, type ServiceClient } from './service-client.ts';
 
 /** The performances service as the BFF sees it: who may read whose history is the service's rule. */
 export interface PerformancesClient {
@@ -10,15 +9,14 @@ export interface PerformancesClient {
     actor: Actor,
     singerId: string,
     query: { limit?: number; cursor?: string },
-  ): Promise<PerformancesPage>;
+  ): Promise<performances.PerformancesPage>;
 }
 
 export function performancesClient(client: ServiceClient): PerformancesClient {
   return {
     list: (context, actor, singerId, query) =>
       client.call(context, {
-        method: 'GET',
-        path: `${PERFORMANCES_BASE_PATH}/singers/${encodeURIComponent(singerId)}/performances`,
+        ...requestLine(performances.basePath, performances.routes.list, { id: singerId }),
         query: { limit: query.limit, cursor: query.cursor },
         actor,
       }),

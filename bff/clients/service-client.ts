@@ -32,6 +32,29 @@ export interface ServiceCall {
   ifMatch?: string;
 }
 
+/** A route of a service contract: how its service declares it with `createRoute`. */
+export interface ContractRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * The method and path of a contract route under the service's base path, each `{param}` of the
+ * path filled in from `params` (encoded), so a client never spells a service's paths itself.
+ */
+export function requestLine(
+  basePath: string,
+  route: ContractRoute,
+  params: Record<string, string> = {},
+): Pick<ServiceCall, 'method' | 'path'> {
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${route.path}: no value for {${name}}`);
+    return encodeURIComponent(value);
+  });
+  return { method: route.method.toUpperCase() as ServiceCall['method'], path: basePath + path };
+}
+
 export interface ServiceClient {
   /** Calls the service and returns its JSON body; a 4xx becomes the matching AppError, anything else a DependencyError. */
   call<T>(context: CallContext, call: ServiceCall): Promise<T>;

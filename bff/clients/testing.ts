@@ -1,11 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '#lib/errors';
-import { type Song, songFromFields } from '#services/catalog/schema';
-import { type Favourite, type Singer, seedFromClaims } from '#services/singers/schema';
+import type { CreateSong, Song } from '#services/catalog/contract';
+import type { ClaimsProfile, Favourite, Singer } from '#services/singers/contract';
 import type { CatalogClient } from './catalog.ts';
 import type { PerformancesClient } from './performances.ts';
 import type { RotationsClient } from './rotations.ts';
 import type { SingersClient } from './singers.ts';
+
+/** A song as the catalog service would store these fields: unset fields null, no tags, not explicit. */
+export function testSong(fields: CreateSong, id: string, version = 1): Song {
+  const at = new Date().toISOString();
+  return {
+    ...{ album: null, durationMs: null, year: null, genre: null, bpm: null, musicalKey: null },
+    ...{ language: null, isrc: null, firstWeek: null, peak: null, weeks: null },
+    ...fields,
+    explicit: fields.explicit ?? false,
+    tags: fields.tags ?? [],
+    ...{ id, version, createdAt: at, updatedAt: at },
+  };
+}
 
 /** The catalog in memory: it keeps what curators write and counts the songs read. */
 export function memoryCatalog(): CatalogClient & { readonly reads: number } {
@@ -24,7 +37,7 @@ export function memoryCatalog(): CatalogClient & { readonly reads: number } {
       return songs.get(id) ?? notFound(id);
     },
     create: async (_, fields) => {
-      const song = songFromFields(fields, { id: randomUUID(), version: 1, at: new Date().toISOString() });
+      const song = testSong(fields, randomUUID());
       songs.set(song.id, song);
       return song;
     },
@@ -43,6 +56,15 @@ export function memoryCatalog(): CatalogClient & { readonly reads: number } {
     },
   };
 }
+
+/** A new singer's profile as the singers service would start it, for the plain claims tests send. */
+const seedOf = (claims: ClaimsProfile) => ({
+  stageName:
+    claims.preferredUsername ?? claims.name ?? claims.givenName ?? claims.email?.split('@')[0] ?? 'Singer',
+  givenName: claims.givenName ?? null,
+  familyName: claims.familyName ?? null,
+  email: claims.email ?? null,
+});
 
 /**
  * The singers service in memory, for in-process app tests (`app.request()`): the same answers
@@ -67,7 +89,7 @@ export function memorySingers(): SingersClient & { calls: string[] } {
     calls,
     async upsert(_context, id, claims) {
       calls.push(`upsert ${id}`);
-      const seed = seedFromClaims(claims);
+      const seed = seedOf(claims);
       const known = singers.get(id);
       if (known && (!seed.email || known.email === seed.email)) return known;
       if (known) return save({ ...known, email: seed.email });

@@ -2,12 +2,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { DependencyError, UnauthorizedError } from '#lib/errors';
-import type { BffEnv } from '../app.ts';
 import { cookieOptions, LOGIN_COOKIE, LOGIN_COOKIE_PATH, SESSION_COOKIE } from '../auth/cookies.ts';
 import { authErrorResponses, ProblemSchema, UserSchema } from '../auth/openapi.ts';
 import type { Principal } from '../auth/principal.ts';
 import { PENDING_LOGIN_SECONDS } from '../auth/sessions.ts';
-import { ensureSinger } from './me.ts';
+import type { BffEnv } from '../env.ts';
+import { ensureSinger } from '../singers/own-singer.ts';
 
 /** A path on this site: one leading slash, never `//host` or `/\host`, which browsers treat as another site. */
 const LocalPath = z

@@ -1,10 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Actor } from '#lib/actor';
 import { cacheTags } from '#lib/cache-tags';
 import { UnauthorizedError } from '#lib/errors';
 import { jsonBody, jsonResponse } from '#lib/openapi';
-import { PerformancesPage, PerformancesQuery } from '#services/performances/schema';
+import type { RotationAction } from '#services/rotations/contract';
+import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
+import { authErrorResponses, signedIn } from '../auth/openapi.ts';
+import { actorOf } from '../auth/principal.ts';
+import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
+import type { BffEnv } from '../env.ts';
+import { ownSinger } from '../singers/own-singer.ts';
 import {
   KaraokeEvent,
   KeyChange,
@@ -12,15 +17,8 @@ import {
   OpenEvent,
   RequestReceipt,
   Rotation,
-} from '#services/rotations/schema';
-import { StageName } from '#services/singers/schema';
-import type { BffEnv } from '../app.ts';
-import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
-import { authErrorResponses, signedIn } from '../auth/openapi.ts';
-import type { Principal } from '../auth/principal.ts';
-import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
-import type { RotationAction } from '../clients/rotations.ts';
-import { ownSinger } from './me.ts';
+  StageName,
+} from './shapes.ts';
 
 const EventId = z.object({ id: z.uuid({ error: 'must be an event id (uuid)' }) });
 const RequestKey = EventId.extend({ requestId: z.uuid({ error: 'must be a request id (uuid)' }) });
@@ -156,29 +154,12 @@ const routes = {
       412: { description: 'Stale If-Match' },
     },
   }),
-  performances: createRoute({
-    ...signedInOnly,
-    tags: ['events'],
-    method: 'get',
-    path: '/singers/{id}/performances',
-    summary: "A singer's performances, newest first (the singer, or a KJ for the nights they ran)",
-    request: {
-      params: z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) }),
-      query: PerformancesQuery,
-    },
-    responses: { 200: jsonResponse(PerformancesPage, 'A page of performances'), ...guarded },
-  }),
 };
 
 type EventContext = Context<BffEnv>;
 
 /** How long a rotation may be served from the read cache; every write through the BFF invalidates it first. */
 const ROTATION_CACHE_SECONDS = 30;
-
-/** Tag of what the BFF caches about one karaoke night; all its writes pass through the BFF. */
-export const rotationTag = (eventId: string) => cacheTags.entity('rotation', eventId);
-
-const actorOf = (principal: Principal): Actor => ({ id: principal.id, roles: principal.roles });
 
 const etagOf = (version: number) => `"${version}"`;
 
@@ -188,7 +169,7 @@ async function readNight(c: EventContext, eventId: string) {
   const night = await cachedRead(
     c,
     `rotation:${eventId}`,
-    [rotationTag(eventId)],
+    [cacheTags.rotation(eventId)],
     async () => {
       const [event, rotation] = await Promise.all([
         rotations.get(c.var, eventId),
@@ -205,17 +186,14 @@ async function readNight(c: EventContext, eventId: string) {
 }
 
 /**
- * Tag of every singer's upcoming turns as `/api/me` caches them. A write to one night can move
- * the turns of every singer waiting there, so each rotation write invalidates them all: cheap, as a
- * night changes about once a minute.
+ * A write to one night can move the turns of every singer waiting there, so each rotation write
+ * also invalidates every upcoming turn `/api/me` caches: cheap, as a night changes about once a minute.
  */
-export const anyRotationTag = cacheTags.entity('rotation', 'any');
-
 async function afterRotationWrite(c: EventContext, eventId: string) {
-  await invalidateAfterWrite(c, [rotationTag(eventId), anyRotationTag]);
+  await invalidateAfterWrite(c, [cacheTags.rotation(eventId), cacheTags.anyRotation]);
 }
 
-/** `/api/events…` (karaoke nights) and `/api/singers/{id}/performances`, mounted at `/api`. */
+/** `/api/events…`: karaoke nights, mounted at `/api`. */
 export function eventRoutes() {
   const act = async (
     c: EventContext,
@@ -295,17 +273,5 @@ export function eventRoutes() {
         { type: 'move', ...c.req.valid('json') },
         c.req.valid('header')['if-match'],
       ),
-    )
-    .openapi(routes.performances, async (c) => {
-      const page = await c
-        .get('deps')
-        .performances.list(
-          c.var,
-          actorOf(signedInPrincipal(c)),
-          c.req.valid('param').id,
-          c.req.valid('query'),
-        );
-      c.header('cache-control', 'no-store');
-      return c.json(page, 200);
-    });
+    );
 }

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { BffEnv } from '../app.ts';
+import type { BffEnv } from '../env.ts';
 import { checkHealth } from '../health/check.ts';
 
 const state = z.enum(['up', 'down']);

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DependencyError, NotFoundError } from '#lib/errors';
-import { songFromFields } from '#services/catalog/schema';
 import { memoryRateLimiter } from '../abuse/rate-limit.ts';
 import { createApp } from '../app.ts';
 import { testAuth } from '../auth/testing.ts';
 import { noCache } from '../cache/port.ts';
 import type { CatalogClient } from '../clients/catalog.ts';
 import type { SingersClient } from '../clients/singers.ts';
-import { memorySingers, quietNights } from '../clients/testing.ts';
+import { memorySingers, quietNights, testSong } from '../clients/testing.ts';
 import type { BffConfig } from '../config.ts';
 import { probesUp, silentLog, testConfig } from '../testing.ts';
 
@@ -20,8 +19,7 @@ const knownSong = randomUUID();
 const catalog: CatalogClient = {
   get: async (_, id) => {
     if (id !== knownSong) throw new NotFoundError(`No song with id ${id}.`);
-    const at = new Date().toISOString();
-    return songFromFields({ title: 'Known', artist: 'Someone' }, { id, version: 1, at });
+    return testSong({ title: 'Known', artist: 'Someone' }, id);
   },
   search: () => Promise.reject(new Error('not used')),
   create: () => Promise.reject(new Error('not used')),

@@ -3,36 +3,38 @@ import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
 import { NotFoundError } from '#lib/errors';
 import { jsonResponse } from '#lib/openapi';
-import { Performance } from '#services/performances/schema';
-import { UpcomingTurn } from '#services/rotations/schema';
-import { Favourite, FavouritesPage, FavouritesQuery, Singer, UpdateSinger } from '#services/singers/schema';
-import type { BffEnv } from '../app.ts';
 import { requireAuth, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
-import type { Principal, UserProfile } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { HotRead } from '../cache/hot-reads.ts';
-import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
-import { anyRotationTag } from './events.ts';
+import { cachedRead } from '../cache/http.ts';
+import type { BffEnv } from '../env.ts';
+import {
+  afterSingerWrite,
+  ensureSinger,
+  ownSinger,
+  readSinger,
+  SINGER_CACHE_SECONDS,
+} from '../singers/own-singer.ts';
 import { loadPart, type Part, partSchema } from './parts.ts';
+import {
+  Favourite,
+  FavouritesPage,
+  FavouritesQuery,
+  Performance,
+  Singer,
+  UpcomingTurn,
+  UpdateSinger,
+} from './shapes.ts';
 
 /** How many favourites `/api/me` shows; the rest are a `/api/me/favourites` call away. */
 const FAVOURITES_PREVIEW = 5;
-
-/** How long a singer's profile and favourites may be served from the read cache. */
-const SINGER_CACHE_SECONDS = 60;
 
 /** How many performances `/api/me` shows; the rest are at `/api/singers/{id}/performances`. */
 const RECENT_PREVIEW = 5;
 
 /** Upcoming turns change at every turn of a night; every rotation write invalidates them sooner. */
 const TURNS_CACHE_SECONDS = 30;
-
-/**
- * Tag of everything the BFF caches about one singer (profile, favourites): `singer:<id>`, the tag
- * the cache-invalidator derives from the singer's outbox changes. The BFF's own writes below
- * invalidate it too.
- */
-export const singerTag = (singerId: string) => cacheTags.entity('singer', singerId);
 
 const FavouritesSummary = z
   .object({
@@ -116,36 +118,7 @@ const routes = {
 type MeContext = Context<BffEnv>;
 
 /** What a user without a singer yet has. */
-const NO_FAVOURITES: FavouritesPage = { items: [], total: 0, cursor: null };
-
-/**
- * Creates the user's singer from their claims, or refreshes it (idempotent). The one place the BFF
- * does so: at sign-in (`/auth/callback`), and lazily when a signed-in user's singer is missing
- * (a Bearer caller who never signed in through the BFF, or a sign-in whose upsert failed). Access
- * tokens carry no name or email, so a singer first seen through one starts with the default stage
- * name (theirs to change) and no email until a browser sign-in brings it.
- */
-export async function ensureSinger(c: MeContext, user: UserProfile): Promise<Singer> {
-  const singer = await c.get('deps').singers.upsert(c.var, user.id, {
-    email: user.email ?? null,
-    name: user.name ?? null,
-  });
-  await afterSingerWrite(c, user.id);
-  return singer;
-}
-
-/** The caller's singer profile, through the cache; created from their claims if they have none yet. */
-export function ownSinger(c: MeContext, caller: UserProfile): Promise<Singer> {
-  return readSinger(c, caller.id, 'profile', () =>
-    c
-      .get('deps')
-      .singers.get(c.var, caller.id)
-      .catch((error: unknown) => {
-        if (error instanceof NotFoundError) return ensureSinger(c, caller);
-        throw error;
-      }),
-  );
-}
+const NO_FAVOURITES: z.infer<typeof FavouritesPage> = { items: [], total: 0, cursor: null };
 
 /** Runs a call on the caller's singer; if the singer does not exist yet, creates it and runs the call again. */
 async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<T>): Promise<T> {
@@ -159,21 +132,6 @@ async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<
   }
 }
 
-/**
- * Reads of a singer's data go through the read cache, filed under the singer's tag, for at most
- * `SINGER_CACHE_SECONDS`; every write of the BFF invalidates the tag before it answers, so a
- * singer reads their own writes.
- */
-function readSinger<T>(c: MeContext, singerId: string, what: string, load: () => Promise<T>): Promise<T> {
-  return cachedRead(c, `me:${singerId}:${what}`, [singerTag(singerId)], load, {
-    ttlSeconds: SINGER_CACHE_SECONDS,
-  });
-}
-
-function afterSingerWrite(c: MeContext, singerId: string): Promise<void> {
-  return invalidateAfterWrite(c, [singerTag(singerId)]);
-}
-
 const ME_PARTS = ['profile', 'favourites', 'upcomingTurns', 'recentPerformances'] as const;
 
 /**
@@ -184,7 +142,7 @@ export const meHotReads: HotRead[] = [
   {
     path: /^\/api\/me$/,
     perCaller: true,
-    tags: (_, caller) => [singerTag((caller as Principal).id), anyRotationTag],
+    tags: (_, caller) => [cacheTags.singer((caller as Principal).id), cacheTags.anyRotation],
     ttlSeconds: Math.min(SINGER_CACHE_SECONDS, TURNS_CACHE_SECONDS),
     isWhole: (body) =>
       ME_PARTS.every((part) => (body as Record<string, Part<unknown>>)[part]?.status === 'ok'),
@@ -220,7 +178,7 @@ export function meRoutes() {
           cachedRead(
             c,
             `me:${caller.id}:turns`,
-            [anyRotationTag],
+            [cacheTags.anyRotation],
             async () => (await rotations.upcomingTurns(c.var, caller.id)).items,
             { ttlSeconds: TURNS_CACHE_SECONDS },
           ),

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cacheTags } from '#lib/cache-tags';
 import { jsonBody, jsonResponse } from '#lib/openapi';
-import { SearchParams, SearchResult } from '#services/catalog/routes';
-import { CreateSong, Song, UpdateSong } from '#services/catalog/schema';
-import type { BffEnv } from '../app.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import type { HotRead } from '../cache/hot-reads.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
+import type { BffEnv } from '../env.ts';
+import { CreateSong, SearchParams, Song, SongSearchResult, UpdateSong } from './shapes.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
 /**
@@ -39,7 +38,7 @@ const routes = {
       'Prefix-as-you-type and typo-tolerant search over titles and artists (Featuring credits included), ' +
       'with filters and facet counts. Pass `cursor` from a response to get the next page.',
     request: { query: SearchParams },
-    responses: { 200: cachedJson(SearchResult, 'Matching songs, best first') },
+    responses: { 200: cachedJson(SongSearchResult, 'Matching songs, best first') },
   }),
   get: createRoute({
     method: 'get',

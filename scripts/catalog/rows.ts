@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { CreateSong } from '#services/catalog/schema';
+import { CreateSong } from '#services/catalog/contract';
 
 export type CatalogRow =
   | { ok: true; line: number; song: CreateSong }

@@ -4,17 +4,21 @@ import type { JWK } from 'jose';
 import { createApp } from '#bff/app';
 import { loadBffConfig } from '#bff/config';
 import { wireBff } from '#bff/wiring';
-import { CATALOG_BASE_PATH, createCatalogApp } from '#services/catalog/app';
+import { createCatalogApp } from '#services/catalog/app';
 import { loadCatalogConfig } from '#services/catalog/config';
+import * as catalogContract from '#services/catalog/contract';
 import { wireCatalog } from '#services/catalog/wiring';
-import { createPerformancesApp, PERFORMANCES_BASE_PATH } from '#services/performances/app';
+import { createPerformancesApp } from '#services/performances/app';
 import { loadPerformancesConfig } from '#services/performances/config';
+import * as performancesContract from '#services/performances/contract';
 import { wirePerformances } from '#services/performances/wiring';
-import { createRotationsApp, ROTATIONS_BASE_PATH } from '#services/rotations/app';
+import { createRotationsApp } from '#services/rotations/app';
 import { loadRotationsConfig } from '#services/rotations/config';
+import * as rotationsContract from '#services/rotations/contract';
 import { wireRotations } from '#services/rotations/wiring';
-import { createSingersApp, SINGERS_BASE_PATH } from '#services/singers/app';
+import { createSingersApp } from '#services/singers/app';
 import { loadSingersConfig } from '#services/singers/config';
+import * as singersContract from '#services/singers/contract';
 import { wireSingers } from '#services/singers/wiring';
 import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 
@@ -78,10 +82,10 @@ export async function startLocalServer(
   // Each app gets only its own paths, as API Gateway routes them to separate Lambdas: the BFF's
   // middleware (sessions, rate limits) never sees a service's internal call.
   const serviceListeners: Array<[string, ReturnType<typeof getRequestListener>]> = [
-    [CATALOG_BASE_PATH, getRequestListener(createCatalogApp(catalog).fetch)],
-    [SINGERS_BASE_PATH, getRequestListener(createSingersApp(singers).fetch)],
-    [ROTATIONS_BASE_PATH, getRequestListener(createRotationsApp(rotations).fetch)],
-    [PERFORMANCES_BASE_PATH, getRequestListener(createPerformancesApp(performances).fetch)],
+    [catalogContract.basePath, getRequestListener(createCatalogApp(catalog).fetch)],
+    [singersContract.basePath, getRequestListener(createSingersApp(singers).fetch)],
+    [rotationsContract.basePath, getRequestListener(createRotationsApp(rotations).fetch)],
+    [performancesContract.basePath, getRequestListener(createPerformancesApp(performances).fetch)],
   ];
   const bffListener = getRequestListener(createApp(bff).fetch);
   const server: Server = createServer((req, res) => {

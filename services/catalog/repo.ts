@@ -1,5 +1,5 @@
 import { type Db, type Params, type Queryable, sql } from '#lib/db/port';
-import type { CreateSong, Song, UpdateSong } from './schema.ts';
+import type { CreateSong, Song, UpdateSong } from './contract.ts';
 
 /** Columns of a song as the API names them. */
 const SONG_COLUMNS = `

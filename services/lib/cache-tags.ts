@@ -12,6 +12,12 @@ export const cacheTags = {
   songSearch: 'songs:search',
   /** Any other row, named as the outbox names it: `singer:<id>`, `favourite:<singer>:<song>`. */
   entity: (entity: string, key: string) => `${entity}:${key}`,
+  /** Everything about one singer (profile, favourites): the tag of the singer's outbox changes. */
+  singer: (id: string) => `singer:${id}`,
+  /** One night's rotation. */
+  rotation: (eventId: string) => `rotation:${eventId}`,
+  /** Every singer's upcoming turns as `/api/me` caches them: they span nights, so any rotation write may move them. */
+  anyRotation: 'rotation:any',
 } as const;
 
 /**

@@ -1,9 +1,8 @@
 import type { Logger } from '#lib/log';
 import { createServiceApp } from '#lib/service-app';
+import { basePath } from './contract.ts';
 import { performanceRoutes } from './routes.ts';
 import type { PerformancesService } from './service.ts';
-
-export const PERFORMANCES_BASE_PATH = '/internal/performances';
 
 export interface PerformancesAppDeps {
   performances: PerformancesService;
@@ -12,6 +11,6 @@ export interface PerformancesAppDeps {
 
 /** The performances service's Hono app (reads); its queue consumer is `recorder-handler.ts`. */
 export function createPerformancesApp(deps: PerformancesAppDeps) {
-  const app = createServiceApp({ basePath: PERFORMANCES_BASE_PATH, log: deps.log, maxBodyBytes: 4 * 1024 });
+  const app = createServiceApp({ basePath, log: deps.log, maxBodyBytes: 4 * 1024 });
   return performanceRoutes(app, deps.performances);
 }

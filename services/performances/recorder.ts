@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from '#lib/log';
 import { parseChangeBatch } from '#services/sync/changes';
-import { PerformanceCompletedRow, type PerformanceRecord } from './schema.ts';
+import { PerformanceCompletedRow } from '#services/rotations/contract';
+import type { PerformanceRecord } from './repo.ts';
 import type { PerformancesService } from './service.ts';
 
 /**

@@ -1,5 +1,8 @@
 import { type Db, sql } from '#lib/db/port';
-import type { Performance, PerformanceRecord } from './schema.ts';
+import type { Performance } from './contract.ts';
+
+/** A performance with the KJ of its night, as stored. */
+export type PerformanceRecord = Performance & { kjId: string };
 
 const COLUMNS = `request_id AS "requestId", singer_id AS "singerId", event_id AS "eventId", song_id AS "songId",
   title, artist, key_change AS "keyChange", started_at AS "startedAt", ended_at AS "endedAt"`;

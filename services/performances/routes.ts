@@ -1,21 +1,8 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { actorOf } from '#lib/actor';
-import { jsonResponse } from '#lib/openapi';
 import type { ServiceEnv } from '#lib/service-app';
-import { PerformancesPage, PerformancesQuery } from './schema.ts';
+import { routes } from './contract.ts';
 import type { PerformancesService } from './service.ts';
-
-const routes = {
-  list: createRoute({
-    method: 'get',
-    path: '/singers/{id}/performances',
-    request: {
-      params: z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) }),
-      query: PerformancesQuery,
-    },
-    responses: { 200: jsonResponse(PerformancesPage, 'Performances, newest first') },
-  }),
-};
 
 export function performanceRoutes(app: OpenAPIHono<ServiceEnv>, performances: PerformancesService) {
   return app.openapi(routes.list, async (c) =>

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { type Actor, hasRole } from '#lib/actor';
 import { ForbiddenError, ValidationError } from '#lib/errors';
 import type { PageStart, PerformanceStore } from './repo.ts';
-import type { PerformanceRecord, PerformancesPage, PerformancesQuery } from './schema.ts';
+import type { PerformancesPage, PerformancesQuery } from './contract.ts';
+import type { PerformanceRecord } from './repo.ts';
 
 export interface PerformancesService {
   /**

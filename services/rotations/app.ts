@@ -1,9 +1,8 @@
 import type { Logger } from '#lib/log';
 import { createServiceApp } from '#lib/service-app';
+import { basePath } from './contract.ts';
 import { rotationRoutes } from './routes.ts';
 import type { RotationsService } from './service.ts';
-
-export const ROTATIONS_BASE_PATH = '/internal/rotations';
 
 export interface RotationsAppDeps {
   rotations: RotationsService;
@@ -12,6 +11,6 @@ export interface RotationsAppDeps {
 
 /** The rotations service's Hono app, reached by the BFF on its internal route. */
 export function createRotationsApp(deps: RotationsAppDeps) {
-  const app = createServiceApp({ basePath: ROTATIONS_BASE_PATH, log: deps.log, maxBodyBytes: 8 * 1024 });
+  const app = createServiceApp({ basePath, log: deps.log, maxBodyBytes: 8 * 1024 });
   return rotationRoutes(app, deps.rotations);
 }

@@ -1,97 +1,9 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { actorOf } from '#lib/actor';
 import { ValidationError } from '#lib/errors';
-import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { ServiceEnv } from '#lib/service-app';
-import { StageName } from '#services/singers/schema';
-import {
-  KaraokeEvent,
-  MoveSinger,
-  OpenEvent,
-  RequestReceipt,
-  Rotation,
-  SongRequest,
-  UpcomingTurn,
-} from './schema.ts';
+import { routes } from './contract.ts';
 import type { RotationsService } from './service.ts';
-
-const EventId = z.object({ id: z.uuid({ error: 'must be an event id (uuid)' }) });
-const RequestKey = EventId.extend({ requestId: z.uuid({ error: 'must be a request id (uuid)' }) });
-const SingerId = z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) });
-const IfMatch = z.object({ 'if-match': z.string().max(100).optional() });
-/** The BFF adds the singer's stage name from their profile. */
-const InternalSongRequest = SongRequest.extend({ stageName: StageName });
-
-const KJ_ACTIONS = ['advance', 'skip'] as const;
-
-const routes = {
-  open: createRoute({
-    method: 'post',
-    path: '/events',
-    request: { body: jsonBody(OpenEvent) },
-    responses: { 201: jsonResponse(KaraokeEvent, 'The night, open') },
-  }),
-  get: createRoute({
-    method: 'get',
-    path: '/events/{id}',
-    request: { params: EventId },
-    responses: { 200: jsonResponse(KaraokeEvent, 'The night') },
-  }),
-  rotation: createRoute({
-    method: 'get',
-    path: '/events/{id}/rotation',
-    request: { params: EventId },
-    responses: { 200: jsonResponse(Rotation, 'Who sings now and next') },
-  }),
-  request: createRoute({
-    method: 'post',
-    path: '/events/{id}/requests',
-    request: { params: EventId, body: jsonBody(InternalSongRequest) },
-    responses: { 201: jsonResponse(RequestReceipt, 'The request, queued') },
-  }),
-  withdraw: createRoute({
-    method: 'delete',
-    path: '/events/{id}/requests/{requestId}',
-    request: { params: RequestKey },
-    responses: { 204: { description: 'Withdrawn (or already withdrawn)' } },
-  }),
-  turnAction: createRoute({
-    method: 'post',
-    path: '/events/{id}/rotation/{action}',
-    request: {
-      params: EventId.extend({ action: z.enum(KJ_ACTIONS) }),
-      headers: IfMatch,
-    },
-    responses: { 200: jsonResponse(Rotation, 'The rotation after the action') },
-  }),
-  move: createRoute({
-    method: 'post',
-    path: '/events/{id}/rotation/move',
-    request: { params: EventId, headers: IfMatch, body: jsonBody(MoveSinger) },
-    responses: { 200: jsonResponse(Rotation, 'The rotation after the move') },
-  }),
-  close: createRoute({
-    method: 'post',
-    path: '/events/{id}/close',
-    request: { params: EventId },
-    responses: { 200: jsonResponse(KaraokeEvent, 'The night, closed') },
-  }),
-  upcoming: createRoute({
-    method: 'get',
-    path: '/singers/{id}/turns',
-    request: { params: SingerId },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(UpcomingTurn) }), 'Turns to come, soonest first'),
-    },
-  }),
-  rebuild: createRoute({
-    method: 'post',
-    path: '/events/{id}/rebuild',
-    description: 'Folds the night’s event log again and stores the result as its read model.',
-    request: { params: EventId },
-    responses: { 200: jsonResponse(z.object({ changed: z.boolean() }), 'Whether the stored model differed') },
-  }),
-};
 
 /**
  * The rotation version an `If-Match` header pins: `"12"` (an ETag the BFF handed out), `W/"12"` or

@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { type Actor, hasRole } from '#lib/actor';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '#lib/errors';
+import type {
+  KaraokeEvent,
+  OpenEvent,
+  RequestReceipt,
+  Rotation,
+  RotationAction,
+  SongRequest,
+  UpcomingTurn,
+} from './contract.ts';
 import type { RotationEvent } from './domain/events.ts';
 import {
   applyEvent,
@@ -15,17 +24,6 @@ import {
   type Timing,
 } from './domain/rotation.ts';
 import type { RotationRow, RotationStore } from './repo.ts';
-import type {
-  KaraokeEvent,
-  MoveSinger,
-  OpenEvent,
-  RequestReceipt,
-  Rotation,
-  SongRequest,
-  UpcomingTurn,
-} from './schema.ts';
-
-export type KjAction = { type: 'advance' } | { type: 'skip' } | ({ type: 'move' } & MoveSinger);
 
 export interface RotationsService {
   open(actor: Actor, event: OpenEvent): Promise<KaraokeEvent>;
@@ -39,7 +37,7 @@ export interface RotationsService {
   /** Idempotent: withdrawing a withdrawn request succeeds. */
   withdraw(eventId: string, actor: Actor, requestId: string): Promise<void>;
   /** `ifMatch`: the rotation version the KJ saw; a 412 when the rotation has moved on since. */
-  act(eventId: string, actor: Actor, action: KjAction, ifMatch?: number): Promise<Rotation>;
+  act(eventId: string, actor: Actor, action: RotationAction, ifMatch?: number): Promise<Rotation>;
   close(eventId: string, actor: Actor): Promise<KaraokeEvent>;
   /** The caller's turns to come at open nights, soonest first. */
   upcomingTurns(singerId: string): Promise<UpcomingTurn[]>;

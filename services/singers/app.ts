@@ -1,9 +1,8 @@
 import type { Logger } from '#lib/log';
 import { createServiceApp } from '#lib/service-app';
+import { basePath } from './contract.ts';
 import { singerRoutes } from './routes.ts';
 import type { SingersService } from './service.ts';
-
-export const SINGERS_BASE_PATH = '/internal/singers';
 
 export interface SingersDeps {
   singers: SingersService;
@@ -12,6 +11,6 @@ export interface SingersDeps {
 
 /** The singers service's Hono app, reached by the BFF on its internal route. */
 export function createSingersApp(deps: SingersDeps) {
-  const app = createServiceApp({ basePath: SINGERS_BASE_PATH, log: deps.log, maxBodyBytes: 16 * 1024 });
+  const app = createServiceApp({ basePath, log: deps.log, maxBodyBytes: 16 * 1024 });
   return singerRoutes(app, deps.singers);
 }

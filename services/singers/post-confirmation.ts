@@ -2,7 +2,7 @@ import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { ValidationError } from '#lib/errors';
 import type { Logger } from '#lib/log';
-import type { ClaimsProfile } from './schema.ts';
+import type { ClaimsProfile } from './contract.ts';
 import type { SingersService } from './service.ts';
 
 /**

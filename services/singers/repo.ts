@@ -1,5 +1,6 @@
 import { type Db, type Params, sql } from '#lib/db/port';
-import type { Favourite, Singer, SingerSeed, UpdateSinger } from './schema.ts';
+import type { Favourite, Singer, UpdateSinger } from './contract.ts';
+import type { SingerSeed } from './seed.ts';
 
 const SINGER_COLUMNS = `
   id, stage_name AS "stageName", given_name AS "givenName", family_name AS "familyName", email, version,

@@ -1,14 +1,14 @@
 import { NotFoundError, ValidationError } from '#lib/errors';
 import type { SingerStore, StoredFavourite } from './repo.ts';
-import {
-  type ClaimsProfile,
-  type Favourite,
-  type FavouritesPage,
-  type FavouritesQuery,
-  type Singer,
-  seedFromClaims,
-  type UpdateSinger,
-} from './schema.ts';
+import type {
+  ClaimsProfile,
+  Favourite,
+  FavouritesPage,
+  FavouritesQuery,
+  Singer,
+  UpdateSinger,
+} from './contract.ts';
+import { seedFromClaims } from './seed.ts';
 
 export interface SingersService {
   /** Idempotent: creates the singer from the claims, or refreshes it (see `SingerStore.upsert`). */

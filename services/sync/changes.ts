@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Song } from '#services/catalog/schema';
+import type { Song } from '#services/catalog/contract';
 import type { SongChange } from '#services/catalog/search/port';
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type BffDeps, createApp } from '#bff/app';
+import { createApp } from '#bff/app';
+import type { BffDeps } from '#bff/env';
 import { loadBffConfig } from '#bff/config';
 import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
 import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { Song } from '#services/catalog/schema';
+import type { Song } from '#services/catalog/contract';
 import { redisRateLimiter } from '../../bff/abuse/rate-limit.ts';
 import { createApp } from '../../bff/app.ts';
 import { type TestAuth, testAuth } from '../../bff/auth/testing.ts';

@@ -7,7 +7,7 @@ import { DatabaseError } from '#lib/errors';
 import { createPerformancesApp } from '#services/performances/app';
 import { createPerformanceRecorder } from '#services/performances/recorder';
 import { pgPerformanceStore } from '#services/performances/repo';
-import type { PerformancesPage } from '#services/performances/schema';
+import type { PerformancesPage } from '#services/performances/contract';
 import { createPerformancesService } from '#services/performances/service';
 import { pgRotationStore } from '#services/rotations/repo';
 import { createRotationsService, type RotationsService } from '#services/rotations/service';

@@ -4,7 +4,7 @@ import { type Actor, actorHeaders } from '#lib/actor';
 import { sql } from '#lib/db/port';
 import { createRotationsApp } from '#services/rotations/app';
 import { pgRotationStore } from '#services/rotations/repo';
-import type { KaraokeEvent, RequestReceipt, Rotation } from '#services/rotations/schema';
+import type { KaraokeEvent, RequestReceipt, Rotation } from '#services/rotations/contract';
 import { createRotationsService } from '#services/rotations/service';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DependencyError, ValidationError } from '#lib/errors';
-import type { Song } from '#services/catalog/schema';
+import type { Song } from '#services/catalog/contract';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import { INDEX_GENERATION } from '#services/catalog/search/index-definition';
 import type { ChangeOutcome, SongChange, SongIndex, SongSearchQuery } from '#services/catalog/search/port';

@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '#lib/errors';
-import type { CreateSong } from '#services/catalog/schema';
+import type { CreateSong } from '#services/catalog/contract';
 import type { SongIndex } from '#services/catalog/search/port';
 import type { ChangeMessage } from '#services/sync/changes';
 import { type ChangePublisher, publishPending } from '#services/sync/outbox';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Song } from '../schema.ts';
+import type { Song } from '../contract.ts';
 import {
   INDEX_GENERATION,
   physicalIndexName,

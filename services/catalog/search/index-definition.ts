@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { Song } from '../schema.ts';
+import type { Song } from '../contract.ts';
 
 /**
  * Bumped whenever the settings or mappings below change in a way that needs a reindex. Physical

@@ -1,4 +1,4 @@
-import type { Song } from '../schema.ts';
+import type { Song } from '../contract.ts';
 
 /**
  * A change to apply to the search index. Every change carries the song's version from the global

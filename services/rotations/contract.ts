@@ -1,5 +1,12 @@
-import { z } from '@hono/zod-openapi';
-import { StageName } from '#services/singers/schema';
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonBody, jsonResponse } from '#lib/openapi';
+import { StageName } from '#services/singers/contract';
+
+/**
+ * What callers may know of the rotations service: its internal routes, the shapes that cross
+ * them, and the events of a night that leave through the outbox.
+ */
+export const basePath = '/internal/rotations';
 
 const CONTROL = /\p{Cc}/u;
 
@@ -128,6 +135,9 @@ export const MoveSinger = z
   .openapi('MoveSinger');
 export type MoveSinger = z.infer<typeof MoveSinger>;
 
+/** What a KJ does to the rotation: start the next turn, skip it, or move a singer. */
+export type RotationAction = { type: 'advance' } | { type: 'skip' } | ({ type: 'move' } & MoveSinger);
+
 export const UpcomingTurn = z
   .object({
     eventId: z.uuid(),
@@ -138,3 +148,102 @@ export const UpcomingTurn = z
   })
   .openapi('UpcomingTurn');
 export type UpcomingTurn = z.infer<typeof UpcomingTurn>;
+
+/** A performance as the rotations service logs it (`PerformanceCompleted`), inside its outbox row. */
+export const PerformanceCompletedRow = z.object({
+  event_id: z.uuid(),
+  seq: z.number().int().positive(),
+  type: z.literal('PerformanceCompleted'),
+  data: z.object({
+    requestId: z.uuid(),
+    singerId: z.uuid(),
+    eventId: z.uuid(),
+    kjId: z.uuid(),
+    songId: z.uuid(),
+    title: z.string().min(1).max(500),
+    artist: z.string().min(1).max(500),
+    keyChange: z.number().int().min(-6).max(6),
+    startedAt: z.iso.datetime({ offset: true }),
+    at: z.iso.datetime({ offset: true }),
+  }),
+});
+export type PerformanceCompletedRow = z.infer<typeof PerformanceCompletedRow>;
+
+const EventId = z.object({ id: z.uuid({ error: 'must be an event id (uuid)' }) });
+const RequestKey = EventId.extend({ requestId: z.uuid({ error: 'must be a request id (uuid)' }) });
+const SingerId = z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) });
+const IfMatch = z.object({ 'if-match': z.string().max(100).optional() });
+/** The BFF adds the singer's stage name from their profile. */
+export const InternalSongRequest = SongRequest.extend({ stageName: StageName });
+export type InternalSongRequest = z.infer<typeof InternalSongRequest>;
+
+const KJ_ACTIONS = ['advance', 'skip'] as const;
+
+export const routes = {
+  open: createRoute({
+    method: 'post',
+    path: '/events',
+    request: { body: jsonBody(OpenEvent) },
+    responses: { 201: jsonResponse(KaraokeEvent, 'The night, open') },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/events/{id}',
+    request: { params: EventId },
+    responses: { 200: jsonResponse(KaraokeEvent, 'The night') },
+  }),
+  rotation: createRoute({
+    method: 'get',
+    path: '/events/{id}/rotation',
+    request: { params: EventId },
+    responses: { 200: jsonResponse(Rotation, 'Who sings now and next') },
+  }),
+  request: createRoute({
+    method: 'post',
+    path: '/events/{id}/requests',
+    request: { params: EventId, body: jsonBody(InternalSongRequest) },
+    responses: { 201: jsonResponse(RequestReceipt, 'The request, queued') },
+  }),
+  withdraw: createRoute({
+    method: 'delete',
+    path: '/events/{id}/requests/{requestId}',
+    request: { params: RequestKey },
+    responses: { 204: { description: 'Withdrawn (or already withdrawn)' } },
+  }),
+  turnAction: createRoute({
+    method: 'post',
+    path: '/events/{id}/rotation/{action}',
+    request: {
+      params: EventId.extend({ action: z.enum(KJ_ACTIONS) }),
+      headers: IfMatch,
+    },
+    responses: { 200: jsonResponse(Rotation, 'The rotation after the action') },
+  }),
+  move: createRoute({
+    method: 'post',
+    path: '/events/{id}/rotation/move',
+    request: { params: EventId, headers: IfMatch, body: jsonBody(MoveSinger) },
+    responses: { 200: jsonResponse(Rotation, 'The rotation after the move') },
+  }),
+  close: createRoute({
+    method: 'post',
+    path: '/events/{id}/close',
+    request: { params: EventId },
+    responses: { 200: jsonResponse(KaraokeEvent, 'The night, closed') },
+  }),
+  upcoming: createRoute({
+    method: 'get',
+    path: '/singers/{id}/turns',
+    request: { params: SingerId },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(UpcomingTurn) }), 'Turns to come, soonest first'),
+    },
+  }),
+  rebuild: createRoute({
+    method: 'post',
+    path: '/events/{id}/rebuild',
+    description: 'Folds the night’s event log again and stores the result as its read model.',
+    request: { params: EventId },
+    responses: { 200: jsonResponse(z.object({ changed: z.boolean() }), 'Whether the stored model differed') },
+  }),
+};

@@ -1,7 +1,14 @@
-import { z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonBody, jsonResponse } from '#lib/openapi';
+
+/**
+ * What callers may know of the singers service: its internal routes and the shapes that cross
+ * them. Singer ids are the users' `sub` at the identity provider.
+ */
+export const basePath = '/internal/singers';
 
 export const STAGE_NAME_MAX = 40;
-const PERSON_NAME_MAX = 100;
+export const PERSON_NAME_MAX = 100;
 
 /** C0 and C1 control characters (NUL, newlines, escape sequences…): never part of a name. */
 const CONTROL = /\p{Cc}/u;
@@ -101,36 +108,52 @@ export const FavouritesQuery = z.object({
 });
 export type FavouritesQuery = z.infer<typeof FavouritesQuery>;
 
-/** Control characters become spaces, then the text is trimmed and cut to `max` characters; null when nothing is left. */
-function usable(value: string | null | undefined, max: number): string | null {
-  const cleaned = [...(value ?? '').replace(/\p{Cc}+/gu, ' ').trim()].slice(0, max).join('').trim();
-  return cleaned.length > 0 ? cleaned : null;
-}
+const SingerId = z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) });
+const FavouriteKey = SingerId.extend({ songId: z.uuid({ error: 'must be a song id (uuid)' }) });
 
-/** A singer's row as claims seed it. */
-export interface SingerSeed {
-  stageName: string;
-  givenName: string | null;
-  familyName: string | null;
-  email: string | null;
-}
-
-/**
- * A new singer's profile from the claims. The stage name is the preferred user name, else the
- * name, the given name, or the part of the email before the `@` (`Singer` when none is usable);
- * the singer can change it. Values keep their characters, control characters aside, and are cut
- * to the column limits; an email that does not look like one is left out.
- */
-export function seedFromClaims(claims: ClaimsProfile): SingerSeed {
-  const email = usable(claims.email, 2000);
-  const stageName =
-    [claims.preferredUsername, claims.name, claims.givenName, email?.split('@')[0]]
-      .map((candidate) => usable(candidate, STAGE_NAME_MAX))
-      .find((candidate) => candidate !== null) ?? 'Singer';
-  return {
-    stageName,
-    givenName: usable(claims.givenName, PERSON_NAME_MAX),
-    familyName: usable(claims.familyName, PERSON_NAME_MAX),
-    email: email !== null && email.length <= 320 && /^[^@\s]+@[^@\s]+$/.test(email) ? email : null,
-  };
-}
+export const routes = {
+  upsert: createRoute({
+    method: 'put',
+    path: '/singers/{id}',
+    description:
+      'Creates the singer from identity-provider claims, or refreshes it; idempotent (first sign-in, post-confirmation).',
+    request: { params: SingerId, body: jsonBody(ClaimsProfile) },
+    responses: {
+      200: jsonResponse(Singer, 'The singer, already there'),
+      201: jsonResponse(Singer, 'The new singer'),
+    },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/singers/{id}',
+    request: { params: SingerId },
+    responses: { 200: jsonResponse(Singer, 'The singer') },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/singers/{id}',
+    request: { params: SingerId, body: jsonBody(UpdateSinger) },
+    responses: { 200: jsonResponse(Singer, 'The singer as changed') },
+  }),
+  favourites: createRoute({
+    method: 'get',
+    path: '/singers/{id}/favourites',
+    request: { params: SingerId, query: FavouritesQuery },
+    responses: { 200: jsonResponse(FavouritesPage, 'Favourites, newest first') },
+  }),
+  addFavourite: createRoute({
+    method: 'put',
+    path: '/singers/{id}/favourites/{songId}',
+    request: { params: FavouriteKey },
+    responses: {
+      200: jsonResponse(Favourite, 'Already a favourite'),
+      201: jsonResponse(Favourite, 'Added'),
+    },
+  }),
+  removeFavourite: createRoute({
+    method: 'delete',
+    path: '/singers/{id}/favourites/{songId}',
+    request: { params: FavouriteKey },
+    responses: { 204: { description: 'Not a favourite (any more)' } },
+  }),
+};

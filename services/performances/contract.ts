@@ -1,4 +1,8 @@
-import { z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonResponse } from '#lib/openapi';
+
+/** What callers may know of the performances service: its internal route and what it answers. */
+export const basePath = '/internal/performances';
 
 export const Performance = z
   .object({
@@ -32,24 +36,14 @@ export const PerformancesQuery = z.object({
 });
 export type PerformancesQuery = z.infer<typeof PerformancesQuery>;
 
-/** A performance as the rotations service logs it (`PerformanceCompleted`), inside its outbox row. */
-export const PerformanceCompletedRow = z.object({
-  event_id: z.uuid(),
-  seq: z.number().int().positive(),
-  type: z.literal('PerformanceCompleted'),
-  data: z.object({
-    requestId: z.uuid(),
-    singerId: z.uuid(),
-    eventId: z.uuid(),
-    kjId: z.uuid(),
-    songId: z.uuid(),
-    title: z.string().min(1).max(500),
-    artist: z.string().min(1).max(500),
-    keyChange: z.number().int().min(-6).max(6),
-    startedAt: z.iso.datetime({ offset: true }),
-    at: z.iso.datetime({ offset: true }),
+export const routes = {
+  list: createRoute({
+    method: 'get',
+    path: '/singers/{id}/performances',
+    request: {
+      params: z.object({ id: z.uuid({ error: 'must be a singer id (uuid)' }) }),
+      query: PerformancesQuery,
+    },
+    responses: { 200: jsonResponse(PerformancesPage, 'Performances, newest first') },
   }),
-});
-
-/** A performance with the KJ of its night, as stored. */
-export type PerformanceRecord = Performance & { kjId: string };
+};

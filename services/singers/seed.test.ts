@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seedFromClaims, UpdateSinger } from './schema.ts';
+import { UpdateSinger } from './contract.ts';
+import { seedFromClaims } from './seed.ts';
 
 describe('seedFromClaims', () => {
   it('starts the stage name from the preferred user name, then the name, given name and email', () => {

@@ -1,0 +1,186 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonBody, jsonResponse } from '#lib/openapi';
+
+/**
+ * What callers may know of the catalog service: its internal routes and the shapes that cross
+ * them. The service's routes and every caller's client are built from this module alone.
+ */
+export const basePath = '/internal/catalog';
+
+/** Musical keys as KJs write them: a tonic with optional accidental, `m` for minor (`C#m`, `Bb`). */
+const MUSICAL_KEY = /^[A-G](#|b)?m?$/;
+const ISRC = /^[A-Z]{2}[A-Z0-9]{3}\d{7}$/;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** Fields a curator may set on a song. Chart facts come from the imported catalog. */
+export const SongFields = z.object({
+  title: text(300).openapi({ example: "Don't Stop Believin'" }),
+  artist: text(300).openapi({ example: 'Journey' }),
+  album: text(300).nullable().optional(),
+  durationMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(60 * 60 * 1000)
+    .nullable()
+    .optional(),
+  year: z.number().int().min(1900).max(2100).nullable().optional(),
+  genre: text(60).nullable().optional(),
+  bpm: z.number().int().min(20).max(400).nullable().optional(),
+  musicalKey: z.string().regex(MUSICAL_KEY, 'a key like C, F#, Bb or Am').nullable().optional(),
+  explicit: z.boolean().optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}$/, 'an ISO 639 language code like en')
+    .nullable()
+    .optional(),
+  isrc: z.string().regex(ISRC, 'a 12-character ISRC like USSM18100116').nullable().optional(),
+  tags: z.array(text(40)).max(30).optional(),
+  firstWeek: z.iso.date().nullable().optional(),
+  peak: z.number().int().min(1).max(100).nullable().optional(),
+  weeks: z.number().int().min(0).max(1000).nullable().optional(),
+});
+
+export const CreateSong = SongFields.strict().openapi('CreateSong');
+export type CreateSong = z.infer<typeof CreateSong>;
+
+export const UpdateSong = SongFields.partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change')
+  .openapi('UpdateSong');
+export type UpdateSong = z.infer<typeof UpdateSong>;
+
+export const Song = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    artist: z.string(),
+    album: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    year: z.number().int().nullable(),
+    genre: z.string().nullable(),
+    bpm: z.number().int().nullable(),
+    musicalKey: z.string().nullable(),
+    explicit: z.boolean(),
+    language: z.string().nullable(),
+    isrc: z.string().nullable(),
+    tags: z.array(z.string()),
+    firstWeek: z.string().nullable(),
+    peak: z.number().int().nullable(),
+    weeks: z.number().int().nullable(),
+    /** From the global change sequence; orders every change to this song. */
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Song');
+export type Song = z.infer<typeof Song>;
+
+const optionalInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
+
+/** Query string of a search, as the search box sends it. Long input is cut, never refused. */
+export const SearchParams = z.object({
+  q: z
+    .string()
+    .optional()
+    .transform((q) => (q ?? '').slice(0, 200)),
+  limit: z.coerce.number().int().min(1).max(50, 'at most 50 results per page').default(20),
+  cursor: z.string().max(2000).optional(),
+  decade: z.coerce
+    .number()
+    .int()
+    .min(1900)
+    .max(2090)
+    .refine((year) => year % 10 === 0, 'a decade like 1990')
+    .optional(),
+  genre: z.string().trim().min(1).max(60).optional(),
+  minDurationMs: optionalInt(0, 3_600_000),
+  maxDurationMs: optionalInt(0, 3_600_000),
+  minBpm: optionalInt(0, 400),
+  maxBpm: optionalInt(0, 400),
+  key: z.string().max(4).optional(),
+  explicit: z.enum(['true', 'false']).optional(),
+});
+export type SearchParams = z.infer<typeof SearchParams>;
+
+const FacetCount = z.object({ value: z.string(), count: z.number().int() });
+export const SearchResult = z
+  .object({
+    items: z.array(
+      Song.pick({
+        id: true,
+        title: true,
+        artist: true,
+        year: true,
+        genre: true,
+        durationMs: true,
+        explicit: true,
+        version: true,
+      }),
+    ),
+    total: z.number().int(),
+    cursor: z.string().nullable(),
+    facets: z
+      .object({
+        decade: z.array(FacetCount),
+        genre: z.array(FacetCount),
+        explicit: z.array(FacetCount),
+      })
+      .openapi({
+        description:
+          'Song counts per value. Each facet counts under every other filter but its own, so a search ' +
+          'filtered to one decade still says how many songs the other decades would give.',
+      }),
+  })
+  .openapi('SongSearchResult');
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const ImportBatch = z.object({ songs: z.array(CreateSong).min(1).max(1000) });
+export const ImportResult = z.object({
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
+
+export const routes = {
+  search: createRoute({
+    method: 'get',
+    path: '/songs/search',
+    request: { query: SearchParams },
+    responses: { 200: jsonResponse(SearchResult, 'Matching songs') },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/songs/{id}',
+    request: { params: SongId },
+    responses: { 200: jsonResponse(Song, 'The song') },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/songs',
+    request: { body: jsonBody(CreateSong) },
+    responses: { 201: jsonResponse(Song, 'The new song') },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/songs/{id}',
+    request: { params: SongId, body: jsonBody(UpdateSong) },
+    responses: { 200: jsonResponse(Song, 'The song as changed') },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/songs/{id}',
+    request: { params: SongId },
+    responses: { 204: { description: 'Deleted' } },
+  }),
+  import: createRoute({
+    method: 'post',
+    path: '/songs/import',
+    request: { body: jsonBody(ImportBatch) },
+    responses: { 200: jsonResponse(ImportResult, 'What the batch changed') },
+  }),
+};
