@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Actor, hasRole } from '#lib/actor';
-import { ForbiddenError, ValidationError } from '#lib/errors';
-import type { PageStart, PerformanceStore } from './repo.ts';
+import { decodeCursor, encodeCursor } from '#lib/cursor';
+import { ForbiddenError } from '#lib/errors';
 import type { PerformancesPage, PerformancesQuery } from './contract.ts';
-import type { PerformanceRecord } from './repo.ts';
+import type { PageStart, PerformanceRecord, PerformanceStore } from './repo.ts';
 
 export interface PerformancesService {
   /**
@@ -15,28 +15,21 @@ export interface PerformancesService {
   record(performance: PerformanceRecord): Promise<boolean>;
 }
 
-const CursorParts = z.tuple([
-  z.iso.datetime().refine((value) => {
+/** Where a page of history starts: the last performance of the page before (newest first). */
+const PerformancesCursor = z.object({
+  endedAt: z.iso.datetime().refine((value) => {
     const year = Number(value.slice(0, 4));
     return year >= 2000 && year <= 9999;
   }),
-  z.uuid(),
-]);
+  requestId: z.uuid(),
+});
 
 export const encodePerformancesCursor = (start: PageStart) =>
-  Buffer.from(`${start.endedAt}|${start.requestId}`).toString('base64url');
+  encodeCursor({ endedAt: start.endedAt, requestId: start.requestId });
 
 /** The page start a cursor stands for; a ValidationError for anything this service did not issue. */
-export function decodePerformancesCursor(cursor: string): PageStart {
-  const parsed = CursorParts.safeParse(Buffer.from(cursor, 'base64url').toString('utf8').split('|'));
-  if (!parsed.success) {
-    throw new ValidationError('The request is not valid; see issues for each field.', [
-      { path: 'cursor', message: 'not a cursor from a previous page' },
-    ]);
-  }
-  const [endedAt, requestId] = parsed.data;
-  return { endedAt, requestId };
-}
+export const decodePerformancesCursor = (cursor: string): PageStart =>
+  decodeCursor(cursor, PerformancesCursor);
 
 export function createPerformancesService(deps: { performances: PerformanceStore }): PerformancesService {
   const { performances } = deps;

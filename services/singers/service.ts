@@ -1,5 +1,6 @@
-import { NotFoundError, ValidationError } from '#lib/errors';
-import type { SingerStore, StoredFavourite } from './repo.ts';
+import * as z from 'zod';
+import { decodeCursor, encodeCursor } from '#lib/cursor';
+import { NotFoundError } from '#lib/errors';
 import type {
   ClaimsProfile,
   Favourite,
@@ -8,6 +9,7 @@ import type {
   Singer,
   UpdateSinger,
 } from './contract.ts';
+import type { SingerStore, StoredFavourite } from './repo.ts';
 import { seedFromClaims } from './seed.ts';
 
 export interface SingersService {
@@ -22,24 +24,17 @@ export interface SingersService {
   removeFavourite(id: string, songId: string): Promise<void>;
 }
 
-const CURSOR_PREFIX = 'fav:';
+/** Where a page of favourites starts: after the favourite with this version (newest first). */
+const FavouritesCursor = z.object({ before: z.int().positive() });
 
 /** An opaque cursor for the page after the favourite with this version. */
 export function encodeFavouritesCursor(version: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${version}`).toString('base64url');
+  return encodeCursor({ before: version });
 }
 
 /** The version a cursor stands for; a ValidationError for anything this service did not issue. */
 export function decodeFavouritesCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const digits = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  const version = /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : Number.NaN;
-  if (!Number.isSafeInteger(version)) {
-    throw new ValidationError('The request is not valid; see issues for each field.', [
-      { path: 'cursor', message: 'not a cursor from a previous page' },
-    ]);
-  }
-  return version;
+  return decodeCursor(cursor, FavouritesCursor).before;
 }
 
 const withoutVersion = ({ songId, addedAt }: StoredFavourite): Favourite => ({ songId, addedAt });

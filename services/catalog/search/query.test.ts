@@ -4,8 +4,8 @@ import { ValidationError } from '#lib/errors';
 import type { SongSearchQuery } from './port.ts';
 import {
   DEFAULT_LIMIT,
-  decodeCursor,
-  encodeCursor,
+  decodeSearchCursor as decodeCursor,
+  encodeSearchCursor as encodeCursor,
   MAX_LIMIT,
   MAX_QUERY_CHARS,
   normalizeQueryText,

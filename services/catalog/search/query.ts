@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
+import * as z from 'zod';
+import { decodeCursor, encodeCursor, invalidCursor } from '#lib/cursor';
 import { ValidationError } from '#lib/errors';
 import type { FacetCount, SongSearchQuery, SongSearchResult } from './port.ts';
 
@@ -95,7 +97,7 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
   const after =
     query.cursor === undefined || query.cursor === ''
       ? undefined
-      : decodeCursor(query.cursor, mode, fingerprint);
+      : decodeSearchCursor(query.cursor, mode, fingerprint);
 
   const request: estypes.SearchRequest = {
     size: limit + 1,
@@ -277,63 +279,33 @@ function fingerprintOf(text: string, filters: estypes.QueryDslQueryContainer[]):
     .slice(0, 12);
 }
 
-interface CursorPayload {
+/** Where the next page of a search starts, tied to the search that issued it. */
+const SearchCursor = z.object({
   /** Format version. */
-  v: 1;
-  m: SearchMode;
-  f: string;
+  v: z.literal(1),
+  m: z.enum(['relevance', 'popularity']),
+  f: z.string(),
   /** The sort values of the last hit on the page: [score or weeks, id]. */
-  a: [number, string];
-}
+  a: z.tuple([z.number(), z.string().min(1).max(64)]),
+});
 
-const MAX_CURSOR_CHARS = 512;
-
-export function encodeCursor(mode: SearchMode, fingerprint: string, sortValues: [number, string]): string {
-  const payload: CursorPayload = { v: 1, m: mode, f: fingerprint, a: sortValues };
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+export function encodeSearchCursor(
+  mode: SearchMode,
+  fingerprint: string,
+  sortValues: [number, string],
+): string {
+  return encodeCursor({ v: 1, m: mode, f: fingerprint, a: sortValues } satisfies z.infer<
+    typeof SearchCursor
+  >);
 }
 
 /** The `search_after` values in a cursor, if it is well-formed and was issued for this very search. */
-export function decodeCursor(cursor: string, mode: SearchMode, fingerprint: string): [number, string] {
-  const invalid = (message: string) =>
-    new ValidationError('The cursor is not valid for this search; start again without it.', [
-      { path: 'cursor', message },
-    ]);
-  if (cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw invalid('not a cursor issued by this search');
-  }
-  let payload: unknown;
-  try {
-    const bytes = Buffer.from(cursor, 'base64url');
-    // The decoder skips stray characters; only the exact encoding of what it decoded is accepted.
-    if (bytes.toString('base64url') !== cursor) throw new Error('not canonical');
-    payload = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid('not a cursor issued by this search');
-  }
-  if (!isCursorPayload(payload)) throw invalid('not a cursor issued by this search');
+export function decodeSearchCursor(cursor: string, mode: SearchMode, fingerprint: string): [number, string] {
+  const payload = decodeCursor(cursor, SearchCursor);
   if (payload.m !== mode || payload.f !== fingerprint) {
-    throw invalid('issued for a different query or filters');
+    throw invalidCursor('issued for a different query or filters');
   }
   return payload.a;
-}
-
-function isCursorPayload(value: unknown): value is CursorPayload {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const candidate = value as Record<string, unknown>;
-  const after = candidate.a;
-  return (
-    candidate.v === 1 &&
-    (candidate.m === 'relevance' || candidate.m === 'popularity') &&
-    typeof candidate.f === 'string' &&
-    Array.isArray(after) &&
-    after.length === 2 &&
-    typeof after[0] === 'number' &&
-    Number.isFinite(after[0]) &&
-    typeof after[1] === 'string' &&
-    after[1].length > 0 &&
-    after[1].length <= 64
-  );
 }
 
 /** The displayed fields of a song as the index returns them. */
@@ -360,7 +332,7 @@ export function readSongSearch(
   if (hits.length > plan.limit && last?.sort) {
     const [first, id] = last.sort;
     if (typeof first === 'number' && typeof id === 'string') {
-      cursor = encodeCursor(plan.mode, plan.fingerprint, [first, id]);
+      cursor = encodeSearchCursor(plan.mode, plan.fingerprint, [first, id]);
     }
   }
   const total = response.hits.total;
