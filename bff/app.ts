@@ -1,13 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { PayloadTooLargeError, ValidationError } from '#lib/errors';
 import { notFound, problemResponse, requestContext } from '#lib/http';
+import { limitBody, validationHook } from '#lib/service-app';
 import { rateLimit } from './abuse/rate-limit.ts';
 import { forApiAnswers, pageSecurityHeaders } from './abuse/security-headers.ts';
 import { authenticate, bearerChallenge, csrfProtection } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
-import { hotReads } from './cache/hot-reads.ts';
+import { keptAnswers } from './cache/hot-reads.ts';
 import type { BffDeps, BffEnv } from './env.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -25,18 +24,7 @@ const DOCS_PATH = '/api/docs';
 const servesPages = (path: string) => path === DOCS_PATH || path.startsWith('/auth/');
 
 export function createApp(deps: BffDeps) {
-  const app = new OpenAPIHono<BffEnv>({
-    // Schema failures become one 400 problem with every field issue, not zod's raw error.
-    defaultHook: (result) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((issue) => ({
-          path: issue.path.join('.'),
-          message: issue.message,
-        }));
-        throw new ValidationError('The request is not valid; see issues for each field.', issues);
-      }
-    },
-  });
+  const app = new OpenAPIHono<BffEnv>({ defaultHook: validationHook });
   const { config } = deps;
   const trustedOrigins = [new URL(config.PUBLIC_BASE_URL).origin, ...config.CORS_ORIGINS];
 
@@ -49,15 +37,10 @@ export function createApp(deps: BffDeps) {
     c.set('deps', deps);
     await next();
   });
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new PayloadTooLargeError(`Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`);
-    },
-  });
+  const limitBodies = limitBody(MAX_BODY_BYTES);
   // No GET or HEAD route reads a body. Skipping the check there also spares every read the full
   // web Request object (with its AbortSignal) that looking at `c.req.raw.body` makes the adapter build.
-  app.use('*', (c, next) => (BODILESS_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
+  app.use('*', (c, next) => (BODILESS_METHODS.has(c.req.method) ? next() : limitBodies(c, next)));
   const corsForBrowsers = cors({ origin: config.CORS_ORIGINS, credentials: true, maxAge: 600 });
   // Only cross-origin browser requests carry Origin; the rest need no CORS headers. Hono's cors
   // touches the response before and after the route, which makes every response be built twice.
@@ -68,6 +51,8 @@ export function createApp(deps: BffDeps) {
   });
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
   app.use('*', rateLimit(deps));
+  // Repeated reads of the hottest routes are answered from memory, after every policy above.
+  app.use('*', keptAnswers(deps.cache, [...songHotReads, ...meHotReads]).middleware);
 
   // One line per area. Modules built as OpenAPIHono add their routes to the OpenAPI document.
   app.route('/api', healthRoutes());
@@ -92,10 +77,5 @@ export function createApp(deps: BffDeps) {
   app.onError(problemResponse);
   app.notFound(notFound);
 
-  // Repeated reads of the hottest routes are answered from memory ahead of everything above.
-  const hot = hotReads({ ...deps, ...deps.auth }, [...songHotReads, ...meHotReads]);
-  const dispatch = app.fetch;
-  app.fetch = (request, bindings, executionContext) =>
-    hot.fetch(request, bindings, () => dispatch(request, bindings, executionContext));
   return app;
 }

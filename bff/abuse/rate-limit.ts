@@ -17,10 +17,9 @@ export interface RateDecision {
 export interface RateLimiter {
   /**
    * Counts one request against `bucket`; allowed while the window's count stays within `limit`.
-   * Decides at once, without a promise, when this process can tell on its own (a caller on the
-   * hot path then answers synchronously); otherwise once the shared count has answered.
+   * Settles at once when this process can tell on its own, otherwise once the shared count has answered.
    */
-  consume(bucket: string, limit: number, windowSeconds: number): RateDecision | Promise<RateDecision>;
+  consume(bucket: string, limit: number, windowSeconds: number): Promise<RateDecision>;
 }
 
 export interface RedisRateLimiterOptions {
@@ -185,10 +184,10 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       const window = Math.floor(at / windowMs);
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - at) / 1000));
       const allowance = allowanceFor(bucket, limit, window);
-      return (
-        decideHere(allowance, limit, windowSeconds, retryAfterSeconds) ??
-        decideAfterTaking(allowance, limit, windowSeconds, retryAfterSeconds)
-      );
+      const decided = decideHere(allowance, limit, windowSeconds, retryAfterSeconds);
+      return decided
+        ? Promise.resolve(decided)
+        : decideAfterTaking(allowance, limit, windowSeconds, retryAfterSeconds);
     },
   };
 }
@@ -203,7 +202,7 @@ function dropEndedWindows(allowances: Map<string, Allowance>, current: number): 
 export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
   const counts = new Map<string, number>();
   return {
-    consume(bucket, limit, windowSeconds) {
+    async consume(bucket, limit, windowSeconds) {
       const windowMs = windowSeconds * 1000;
       const window = Math.floor(now() / windowMs);
       const key = `${bucket}:${window}`;
@@ -249,7 +248,7 @@ export function countRequest(
   deps: { rateLimiter: RateLimiter; config: LimitSettings },
   principal: Principal | null,
   bindings: unknown,
-): RateDecision | Promise<RateDecision> {
+): Promise<RateDecision> {
   const [bucket, limit] = principal
     ? [`user:${principal.id}`, deps.config.RATE_LIMIT_USER_PER_MINUTE]
     : [`ip:${addressBucket(clientAddress(bindings))}`, deps.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE];

@@ -5,8 +5,6 @@ import { type Principal, profileFromClaims } from './principal.ts';
 /** Turns a Bearer access token into a principal, or throws why it cannot. */
 export interface BearerVerifier {
   verify(token: string): Promise<Principal>;
-  /** The principal of a token this verifier verified and still remembers; undefined for any other. */
-  known(token: string): Principal | undefined;
 }
 
 export interface BearerVerifierOptions {
@@ -70,10 +68,6 @@ export function jwtBearerVerifier(options: BearerVerifierOptions): BearerVerifie
   }
 
   return {
-    known(token) {
-      const entry = remembered.get(token);
-      return entry && now() < entry.until ? entry.principal : undefined;
-    },
     async verify(token) {
       const at = now();
       const known = remembered.get(token);

@@ -1,16 +1,11 @@
-import { parse as parseCookies } from 'hono/utils/cookie';
-import { identifyRequest, logAccess, REQUEST_ID_HEADER, requestIdFor } from '#lib/http';
-import { type Logger, writesInfo } from '#lib/log';
-import { countRequest, type RateLimiter } from '../abuse/rate-limit.ts';
-import type { BearerVerifier } from '../auth/bearer.ts';
-import { SESSION_COOKIE } from '../auth/cookies.ts';
+import type { MiddlewareHandler } from 'hono';
+import { REQUEST_ID_HEADER } from '#lib/http';
+import type { AuthVariables } from '../auth/middleware.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { SessionStore } from '../auth/sessions.ts';
-import type { BffConfig } from '../config.ts';
 import { CACHE_HEADER } from './http.ts';
 import type { Cache } from './port.ts';
 
-/** A GET route whose answers {@link hotReads} may keep in process memory. */
+/** A GET route whose answers {@link keptAnswers} may keep in process memory. */
 export interface HotRead {
   /**
    * The paths it answers, each path one answer (the query is ignored, as these routes ignore it);
@@ -27,16 +22,7 @@ export interface HotRead {
   isWhole?(body: unknown): boolean;
 }
 
-export interface HotReadsDeps {
-  cache: Pick<Cache, 'keptGenerations'>;
-  bearer: Pick<BearerVerifier, 'known'>;
-  sessions: Pick<SessionStore, 'read'>;
-  rateLimiter: RateLimiter;
-  config: Pick<BffConfig, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE' | 'RATE_LIMIT_USER_PER_MINUTE'>;
-  log: Logger;
-}
-
-export interface HotReadsOptions {
+export interface KeptAnswersOptions {
   /** Bytes of answers kept at most; the oldest go first. */
   maxBytes?: number;
   now?: () => number;
@@ -47,7 +33,7 @@ interface KeptAnswer {
   bytes: number;
   headers: Record<string, string>;
   until: number;
-  /** The answer's tags, and their generations held before the app made it. */
+  /** The answer's tags, and their generations held before the route made it. */
   tags: readonly string[];
   generations: ReadonlyArray<string | null>;
 }
@@ -56,50 +42,48 @@ interface KeptAnswer {
 const NOT_REPLAYED = new Set([REQUEST_ID_HEADER, CACHE_HEADER, 'content-length', 'set-cookie']);
 
 /**
- * Answers repeated reads of a few hot routes from this process's memory, in front of the whole
- * app: a cache hit then costs no Redis read, no JSON round trip and no trip through the middleware
- * chain. What is kept is the app's own earlier answer (body and headers), so both paths answer alike.
+ * Answers repeated reads of a few hot routes from this process's memory. It is one step of the
+ * request pipeline, after authentication and the rate limit, so a kept answer goes through every
+ * policy a fresh one does (request id, access log, CORS, security headers, who the caller is, how
+ * many requests they made); what it saves is the route itself: no Redis read, no service call, no
+ * JSON round trip.
  *
  * **Never staler than the read cache.** An answer is filed under the generations of its tags that
- * this process held *before* the app produced it, the read cache's versioning rule (redis-cache.ts),
- * and is served only while the read cache still holds those same generations in process: an
- * invalidation by this process drops them at once (read-your-writes), one made elsewhere is seen
- * when they are next read from Redis (within `generationTtlMs`). When the generations are not held,
- * or Redis is off, the request takes the full path, which reads them again.
+ * this process held *before* the route produced it, the read cache's versioning rule
+ * (redis-cache.ts), and is served only while the read cache still holds those same generations in
+ * process: an invalidation by this process drops them at once (read-your-writes), one made elsewhere
+ * is seen when they are next read from Redis (within `generationTtlMs`). When the generations are
+ * not held, or Redis is off, the route answers and reads them again.
  *
- * **Same rules as the full path.** The caller must be known without any check the full path would
- * do differently: a Bearer token already verified by this process, a session read from the store,
- * or nobody (no credentials). Anything else (an unknown or bad token, an Origin header that needs
- * CORS answers, another method) takes the full path. A kept answer is served only after the rate
- * limit counted the request; a refused request takes the full path, which answers 429.
+ * What is kept is the route's own answer as it left the route (body and the route's headers), so a
+ * kept answer and a fresh one look alike once the rest of the pipeline has added its headers.
  */
-export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options: HotReadsOptions = {}) {
+export function keptAnswers(
+  cache: Pick<Cache, 'keptGenerations'>,
+  routes: readonly HotRead[],
+  options: KeptAnswersOptions = {},
+) {
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   const kept = new Map<string, KeptAnswer>();
   let keptBytes = 0;
   let served = 0;
-  // Read once, at the first answer: Powertools' level check is not free, and the level is fixed
-  // at cold start.
-  let logsRequests: boolean | undefined;
 
   const drop = (key: string, answer: KeptAnswer) => {
     kept.delete(key);
     keptBytes -= answer.bytes;
   };
 
-  /** The app's answer, kept under `key` when it may be. */
-  async function keepAnswer(
+  /** Keeps the route's answer under `key` when it may be kept. */
+  async function keep(
     key: string,
     route: HotRead,
+    answer: Response,
     filedUnder: Pick<KeptAnswer, 'tags' | 'generations'>,
-    next: () => Response | Promise<Response>,
-  ): Promise<Response> {
-    const answer = await next();
-    if (answer.status !== 200 || answer.headers.has('set-cookie')) return answer;
-    const body = await answer.text();
-    const replay = new Response(body, answer);
-    if (route.isWhole && !isWhole(route.isWhole, body)) return replay;
+  ) {
+    if (answer.status !== 200 || answer.headers.has('set-cookie')) return;
+    const body = await answer.clone().text();
+    if (route.isWhole && !isWhole(route.isWhole, body)) return;
     const headers: Record<string, string> = {};
     answer.headers.forEach((value, name) => {
       if (!NOT_REPLAYED.has(name)) headers[name] = value;
@@ -114,7 +98,13 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
       if (keptBytes <= maxBytes) break;
       drop(oldKey, oldAnswer);
     }
-    return replay;
+  }
+
+  /** Not past its lifetime, and the read cache still holds the generations it was filed under. */
+  function isCurrent(answer: KeptAnswer): boolean {
+    if (answer.until <= now()) return false;
+    const held = cache.keptGenerations(answer.tags);
+    return held?.every((generation, index) => generation === answer.generations[index]) === true;
   }
 
   // A remembered Bearer token yields the same principal object each time: describe it once.
@@ -128,122 +118,28 @@ export function hotReads(deps: HotReadsDeps, routes: readonly HotRead[], options
     return key;
   };
 
-  /**
-   * The caller, null for nobody, undefined when only the full path can tell. Known at once for a
-   * Bearer token or no credentials; a session is read from the store.
-   */
-  function callerOf(headers: Headers): Principal | null | undefined | Promise<Principal | null | undefined> {
-    const authorization = headers.get('authorization');
-    if (authorization !== null) {
-      // Only tokens the full path verified are known, so anything but `Bearer <exact token>` is not.
-      return authorization.startsWith('Bearer ') ? deps.bearer.known(authorization.slice(7)) : undefined;
-    }
-    const cookie = headers.get('cookie');
-    const sessionId = cookie === null ? undefined : parseCookies(cookie, SESSION_COOKIE)[SESSION_COOKIE];
-    if (sessionId === undefined) return null;
-    return deps.sessions.read(sessionId).then(
-      (session) => (session ? { ...session.user, via: 'session' as const } : null),
-      () => undefined,
-    );
-  }
-
-  /** One request to a hot route, from its caller on. */
-  interface HotRequest {
-    route: HotRead;
-    params: string[];
-    path: string;
-    headers: Headers;
-    bindings: unknown;
-    next: () => Response | Promise<Response>;
-    started: bigint;
-  }
-
-  /**
-   * The kept answer when it is current and the rate limit lets the request through; otherwise the
-   * app's, kept when the tags' generations were held before it ran.
-   */
-  function answerFor(
-    request: HotRequest,
-    caller: Principal | null | undefined,
-  ): Response | Promise<Response> {
-    const { route, next } = request;
-    if (caller === undefined || (route.perCaller && caller === null)) return next();
-    const key = route.perCaller ? `${callerKey(caller as Principal)}\n${request.path}` : request.path;
+  const middleware: MiddlewareHandler<{ Variables: AuthVariables }> = async (c, next) => {
+    if (c.req.method !== 'GET') return next();
+    const path = pathOf(c.req.url);
+    const route = routes.find((candidate) => candidate.path.test(path));
+    const caller = c.get('principal');
+    if (route === undefined || (route.perCaller && caller === null)) return next();
+    const key = caller !== null && route.perCaller ? `${callerKey(caller)}\n${path}` : path;
     const keptAnswer = kept.get(key);
     if (keptAnswer !== undefined && isCurrent(keptAnswer)) {
-      // Counted before serving; a refused request takes the full path, which answers 429.
-      const decision = countRequest(deps, caller, request.bindings);
-      if (decision instanceof Promise) {
-        return decision.then((counted) => (counted.allowed ? replay(request, keptAnswer) : next()));
-      }
-      return decision.allowed ? replay(request, keptAnswer) : next();
+      served++;
+      const headers: Record<string, string> = Object.assign({}, keptAnswer.headers);
+      headers[CACHE_HEADER] = 'hit';
+      return c.body(keptAnswer.body, 200, headers);
     }
-    const tags = route.tags(request.params, caller);
-    const generations = deps.cache.keptGenerations(tags);
-    if (generations === undefined) return next();
-    return keepAnswer(key, route, { tags, generations }, next);
-  }
-
-  /** Not past its lifetime, and the read cache still holds the generations it was filed under. */
-  function isCurrent(answer: KeptAnswer): boolean {
-    if (answer.until <= now()) return false;
-    const held = deps.cache.keptGenerations(answer.tags);
-    return held?.every((generation, index) => generation === answer.generations[index]) === true;
-  }
-
-  function replay({ headers, path, started }: HotRequest, answer: KeptAnswer): Response {
-    let requestId: string;
-    logsRequests ??= writesInfo(deps.log);
-    if (logsRequests) {
-      const identity = identifyRequest(deps.log, (name) => headers.get(name) ?? undefined);
-      logAccess(identity.log, { method: 'GET', path, status: 200, started, cacheOutcome: 'hit' });
-      requestId = identity.requestId;
-    } else {
-      requestId = requestIdFor(headers.get(REQUEST_ID_HEADER));
-    }
-    served++;
-    // Copied, then added to: a spread followed by computed keys makes V8 build a dictionary-mode
-    // object, measured eight times slower (2.5 µs a request).
-    const replayed: Record<string, string> = Object.assign({}, answer.headers);
-    replayed[REQUEST_ID_HEADER] = requestId;
-    replayed[CACHE_HEADER] = 'hit';
-    return new Response(answer.body, { status: 200, headers: replayed });
-  }
-
-  return {
-    /**
-     * Answers `request` from memory when it can, else through `next` (the app), keeping what it may.
-     * A kept answer to a caller known at once comes back synchronously, not as a promise: the
-     * server then writes it without a trip through the microtask queue.
-     */
-    fetch(
-      request: Request,
-      bindings: unknown,
-      next: () => Response | Promise<Response>,
-    ): Response | Promise<Response> {
-      if (request.method !== 'GET') return next();
-      // The access log's clock, read only while there is an access log.
-      const started = logsRequests === false ? 0n : process.hrtime.bigint();
-      const path = pathOf(request.url);
-      for (const route of routes) {
-        const groups = route.path.exec(path);
-        if (groups === null) continue;
-        const headers = request.headers;
-        if (headers.has('origin')) return next();
-        const hot: HotRequest = { route, params: groups.slice(1), path, headers, bindings, next, started };
-        const caller = callerOf(headers);
-        return caller instanceof Promise
-          ? caller.then((known) => answerFor(hot, known))
-          : answerFor(hot, caller);
-      }
-      return next();
-    },
-
-    stats: () => ({ served, kept: kept.size, keptBytes }),
+    const tags = route.tags((route.path.exec(path) ?? []).slice(1), caller);
+    const generations = cache.keptGenerations(tags);
+    await next();
+    if (generations !== undefined) await keep(key, route, c.res, { tags, generations });
   };
-}
 
-export type HotReads = ReturnType<typeof hotReads>;
+  return { middleware, stats: () => ({ served, kept: kept.size, keptBytes }) };
+}
 
 function isWhole(check: (body: unknown) => boolean, body: string): boolean {
   try {
@@ -253,7 +149,7 @@ function isWhole(check: (body: unknown) => boolean, body: string): boolean {
   }
 }
 
-/** The path of an absolute request URL, without query or fragment. */
+/** The path of an absolute request URL as sent, without query or fragment. */
 function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
   if (start < 0) return '/';

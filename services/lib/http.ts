@@ -10,7 +10,7 @@ import {
   toProblem,
   ValidationError,
 } from './errors.ts';
-import { type Logger, type RequestLog, withKeys } from './log.ts';
+import { type Logger, type RequestLog, withKeys, writesInfo } from './log.ts';
 import { TRACE_HEADER, traceIdFor } from './trace.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -71,8 +71,12 @@ export function logAccess(log: RequestLog, answered: AnsweredRequest): void {
  * one ECS access-log line ({@link logAccess}).
  */
 export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: RequestVariables }> {
+  // Read at the first request (an app built only to list its routes needs no logger): the level is
+  // fixed at cold start, and Powertools would read the environment on every suppressed line.
+  let logsEveryRequest: boolean | undefined;
   return async (c, next) => {
-    const started = process.hrtime.bigint();
+    logsEveryRequest ??= writesInfo(logger);
+    const started = logsEveryRequest ? process.hrtime.bigint() : 0n;
     const { requestId, traceId, log } = identifyRequest(logger, (name) => c.req.header(name));
     c.set('requestId', requestId);
     c.set('traceId', traceId);
@@ -80,6 +84,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     await next();
     // On the finished response itself: c.header() at this point would copy the whole response.
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    if (!logsEveryRequest && c.res.status < 500) return;
     logAccess(log, {
       method: c.req.method,
       path: c.req.path,

@@ -11,9 +11,8 @@ import type {
   SongRequest,
   UpcomingTurn,
 } from './contract.ts';
-import type { RotationEvent } from './domain/events.ts';
 import {
-  applyEvent,
+  appendEvents,
   decide,
   emptyRotation,
   findRequest,
@@ -111,7 +110,7 @@ export function createRotationsService(deps: RotationsDeps): RotationsService {
       }
       const events = decide(state, command(state), now(), timing);
       if (events.length === 0) return state;
-      const next = fold(state, events);
+      const next = appendEvents(state, events);
       if (await store.append(eventId, state.version, events, rowFor(next))) return next;
       if (options.ifMatch !== undefined || attempt === MAX_ATTEMPTS) {
         throw new PreconditionFailedError(
@@ -127,7 +126,7 @@ export function createRotationsService(deps: RotationsDeps): RotationsService {
       const eventId = newId();
       const state = emptyRotation();
       const events = decide(state, { type: 'open', eventId, kjId: actor.id, ...event }, now(), timing);
-      const opened = fold(state, events);
+      const opened = appendEvents(state, events);
       if (!(await store.append(eventId, 0, events, rowFor(opened)))) {
         throw new ConflictError(`A karaoke night with id ${eventId} already exists.`);
       }
@@ -227,12 +226,4 @@ export function createRotationsService(deps: RotationsDeps): RotationsService {
       return { changed };
     },
   };
-}
-
-/** The state after `events`, numbered on from `state.version`. */
-function fold(state: RotationState, events: RotationEvent[]): RotationState {
-  return events.reduce(
-    (current, event, index) => applyEvent(current, event, state.version + index + 1),
-    state,
-  );
 }

@@ -60,8 +60,6 @@ export type RotationEvent =
   | { type: 'SingerUpNext'; singerId: string; requestId: string; estimatedStartAt: string; at: string }
   | { type: 'EventClosed'; at: string };
 
-export type RotationEventType = RotationEvent['type'];
-
 /** An event as stored: its place in the log of one karaoke night. */
 export interface StoredRotationEvent {
   eventId: string;

@@ -6,7 +6,7 @@
 import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from '#lib/errors';
 import type { Fairness, RotationEvent, SongSnapshot } from './events.ts';
 import {
-  applyEvent,
+  appendEvents,
   type RotationRequest,
   type RotationState,
   requestOf,
@@ -16,6 +16,7 @@ import {
 import { rotationView, type Timing } from './view.ts';
 
 export {
+  appendEvents,
   applyEvent,
   emptyRotation,
   findRequest,
@@ -228,7 +229,7 @@ function withdraw(state: RotationState, command: Command<'withdraw'>, at: string
 
 function advance(state: RotationState, at: string): RotationEvent[] {
   const completed = completeTurn(state, at);
-  const next = upNextRequests(applyAll(state, completed))[0];
+  const next = upNextRequests(appendEvents(state, completed))[0];
   if (next) return [...completed, startTurn(next, at)];
   if (completed.length === 0) {
     throw new ConflictError(
@@ -245,7 +246,7 @@ function skip(state: RotationState, at: string): RotationEvent[] {
   const skipped: RotationEvent[] = [
     { type: 'TurnSkipped', requestId: passed.requestId, singerId: passed.singerId, at },
   ];
-  const next = upNextRequests(applyAll(state, skipped)).find(
+  const next = upNextRequests(appendEvents(state, skipped)).find(
     (waiting) => waiting.singerId !== passed.singerId,
   );
   if (next) return [...skipped, startTurn(next, at)];
@@ -316,18 +317,11 @@ function withUpNextNotice(
   at: string,
   timing: Timing,
 ): RotationEvent[] {
-  const after = applyAll(state, events);
+  const after = appendEvents(state, events);
   const next = rotationView(after, timing).upNext[0];
   if (after.closed || !next || next.singerId === after.nextUpNotified) return events;
   const { singerId, requestId, estimatedStartAt } = next;
   return [...events, { type: 'SingerUpNext', singerId, requestId, estimatedStartAt, at }];
-}
-
-function applyAll(state: RotationState, events: RotationEvent[]): RotationState {
-  return events.reduce(
-    (current, event, index) => applyEvent(current, event, state.version + index + 1),
-    state,
-  );
 }
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();

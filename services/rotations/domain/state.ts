@@ -86,6 +86,14 @@ export function applyEvent(state: RotationState, event: RotationEvent, seq: numb
   return stillNextUp ? changed : { ...changed, nextUpNotified: null };
 }
 
+/** Pure: the state after `events` are appended to the log, numbered on from `state.version`. */
+export function appendEvents(state: RotationState, events: RotationEvent[]): RotationState {
+  return events.reduce(
+    (current, event, index) => applyEvent(current, event, state.version + index + 1),
+    state,
+  );
+}
+
 export function foldEvents(events: StoredRotationEvent[]): RotationState {
   return events.reduce((state, stored) => applyEvent(state, stored.event, stored.seq), emptyRotation());
 }
