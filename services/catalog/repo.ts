@@ -1,30 +1,6 @@
 import { type Db, type Params, type Queryable, sql } from '#lib/db/port';
 import type { CreateSong, Song, UpdateSong } from './contract.ts';
-
-/** Columns of a song as the API names them. */
-const SONG_COLUMNS = `
-  id, title, artist, album, duration_ms AS "durationMs", year, genre, bpm, musical_key AS "musicalKey",
-  explicit, language, isrc, tags, to_char(first_week, 'YYYY-MM-DD') AS "firstWeek", peak, weeks, version,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
-
-/** API field → column, for the fields a curator may write. */
-const WRITABLE: Record<keyof CreateSong, string> = {
-  title: 'title',
-  artist: 'artist',
-  album: 'album',
-  durationMs: 'duration_ms',
-  year: 'year',
-  genre: 'genre',
-  bpm: 'bpm',
-  musicalKey: 'musical_key',
-  explicit: 'explicit',
-  language: 'language',
-  isrc: 'isrc',
-  tags: 'tags',
-  firstWeek: 'first_week',
-  peak: 'peak',
-  weeks: 'weeks',
-};
+import { columnOf, SONG_SELECT } from './song-row.ts';
 
 /** How a value is bound: dates and tag arrays need explicit SQL types to pass the Data API. */
 function bind(field: keyof CreateSong, value: unknown): { expression: string; param: Params[string] } {
@@ -59,7 +35,7 @@ export function pgSongStore(db: Db): SongStore {
   return {
     async get(id) {
       const [song] = await db.query<Song>(
-        `SELECT ${SONG_COLUMNS} FROM songs WHERE id = :id AND deleted_at IS NULL`,
+        `SELECT ${SONG_SELECT} FROM songs WHERE id = :id AND deleted_at IS NULL`,
         { id: sql.uuid(id) },
       );
       return song ?? null;
@@ -77,10 +53,10 @@ export function pgSongStore(db: Db): SongStore {
       const assignments = entries.map(([field, value]) => {
         const { expression, param } = bind(field, value);
         params[field] = param;
-        return `${WRITABLE[field]} = ${expression}`;
+        return `${columnOf(field)} = ${expression}`;
       });
       const [song] = await db.query<Song>(
-        `UPDATE songs SET ${assignments.join(', ')} WHERE id = :id AND deleted_at IS NULL RETURNING ${SONG_COLUMNS}`,
+        `UPDATE songs SET ${assignments.join(', ')} WHERE id = :id AND deleted_at IS NULL RETURNING ${SONG_SELECT}`,
         params,
       );
       return song ?? null;
@@ -111,7 +87,7 @@ export function pgSongStore(db: Db): SongStore {
 
     async scan(after, limit) {
       const rows = await db.query<Song & { deleted: boolean }>(
-        `SELECT ${SONG_COLUMNS}, deleted_at IS NOT NULL AS deleted FROM songs
+        `SELECT ${SONG_SELECT}, deleted_at IS NOT NULL AS deleted FROM songs
          WHERE (:after IS NULL OR id > :after) ORDER BY id LIMIT :limit`,
         { after: sql.uuid(after), limit },
       );
@@ -127,12 +103,12 @@ async function insert(db: Queryable, fields: CreateSong): Promise<Song> {
   for (const [field, value] of Object.entries(fields) as Array<[keyof CreateSong, unknown]>) {
     if (value === undefined) continue;
     const { expression, param } = bind(field, value);
-    columns.push(WRITABLE[field]);
+    columns.push(columnOf(field));
     values.push(expression);
     params[field] = param;
   }
   const [song] = await db.query<Song>(
-    `INSERT INTO songs (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING ${SONG_COLUMNS}`,
+    `INSERT INTO songs (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING ${SONG_SELECT}`,
     params,
   );
   if (!song) throw new Error('INSERT … RETURNING returned no row');

@@ -1,7 +1,7 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sqsBatchHandler } from '#lib/batch';
 import type { Logger } from '#lib/log';
-import { parseChangeBatch } from '#services/sync/changes';
 import { PerformanceCompletedRow } from '#services/rotations/contract';
+import { parseChangeMessage } from '#services/sync/changes';
 import type { PerformanceRecord } from './repo.ts';
 import type { PerformancesService } from './service.ts';
 
@@ -13,39 +13,46 @@ import type { PerformancesService } from './service.ts';
  * just the messages it hit, so SQS retries them and the rest of the batch is kept.
  */
 export function createPerformanceRecorder(deps: { performances: PerformancesService; log: Logger }) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const { messages, malformed } = parseChangeBatch(event.Records, deps.log);
-    const failed = [...malformed];
-    for (const { messageId, message } of messages) {
-      const row = PerformanceCompletedRow.safeParse(message.payload);
-      if (message.entity !== 'performance' || !row.success) {
-        deps.log.error('not a performance message', {
-          'message.id': messageId,
-          'event.entity': message.entity,
-        });
-        failed.push(messageId);
-        continue;
-      }
-      const { data } = row.data;
-      const performance: PerformanceRecord = {
-        requestId: data.requestId,
-        singerId: data.singerId,
-        eventId: data.eventId,
-        kjId: data.kjId,
-        songId: data.songId,
-        title: data.title,
-        artist: data.artist,
-        keyChange: data.keyChange,
-        startedAt: data.startedAt,
-        endedAt: data.at,
-      };
-      try {
-        await deps.performances.record(performance);
-      } catch (error) {
-        deps.log.error('performance not recorded; it will be retried', error as Error);
-        failed.push(messageId);
-      }
-    }
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+  return sqsBatchHandler<PerformanceRecord>(
+    {
+      parse(record) {
+        const parsed = parseChangeMessage(record.body);
+        if (!parsed.ok) return parsed;
+        const { entity, payload } = parsed.value;
+        const row = PerformanceCompletedRow.safeParse(payload);
+        if (entity !== 'performance' || !row.success) {
+          return { ok: false, reason: `not a performance message (entity ${entity})` };
+        }
+        const { data } = row.data;
+        return {
+          ok: true,
+          value: {
+            requestId: data.requestId,
+            singerId: data.singerId,
+            eventId: data.eventId,
+            kjId: data.kjId,
+            songId: data.songId,
+            title: data.title,
+            artist: data.artist,
+            keyChange: data.keyChange,
+            startedAt: data.startedAt,
+            endedAt: data.at,
+          },
+        };
+      },
+      async apply(items) {
+        const failed: string[] = [];
+        for (const { messageId, value } of items) {
+          try {
+            await deps.performances.record(value);
+          } catch (error) {
+            deps.log.error('performance not recorded; it will be retried', error as Error);
+            failed.push(messageId);
+          }
+        }
+        return failed;
+      },
+    },
+    deps.log,
+  );
 }

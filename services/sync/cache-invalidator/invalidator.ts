@@ -1,7 +1,7 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sqsBatchHandler } from '#lib/batch';
 import { cacheTags, type TagInvalidator } from '#lib/cache-tags';
 import type { Logger } from '#lib/log';
-import { type ChangeMessage, parseChangeBatch } from '../changes.ts';
+import { type ChangeMessage, parseChangeMessage } from '../changes.ts';
 
 /**
  * The cache tags a change makes stale. A song changes its own reads and may change any search
@@ -26,19 +26,15 @@ export function tagsForChange(change: Pick<ChangeMessage, 'entity' | 'key' | 'pa
  * queue's maxReceiveCount); if Redis does not answer, the whole batch is reported and retried.
  */
 export function createCacheInvalidator(deps: { cache: TagInvalidator; log: Logger }) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const { messages, malformed } = parseChangeBatch(event.Records, deps.log);
-    const failed = [...malformed];
-    const understood = messages.map((item) => item.messageId);
-    const tags = new Set(messages.flatMap((item) => tagsForChange(item.message)));
-    if (tags.size > 0) {
-      try {
+  return sqsBatchHandler(
+    {
+      parse: (record) => parseChangeMessage(record.body),
+      async apply(items) {
+        const tags = new Set(items.flatMap((item) => tagsForChange(item.value)));
         await deps.cache.invalidateTags([...tags]);
-      } catch (error) {
-        deps.log.error('cache unavailable; the batch will be retried', error as Error);
-        failed.push(...understood);
-      }
-    }
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+        return [];
+      },
+    },
+    deps.log,
+  );
 }
