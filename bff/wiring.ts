@@ -2,7 +2,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
 import { createDb } from '#lib/db/create';
-import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
 import { type Tracer, xrayTracer } from '#lib/trace';
 import { redisRateLimiter } from './abuse/rate-limit.ts';
@@ -44,7 +43,6 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
   redis.on('error', (error: Error) =>
     log.debug('redis connection error', { 'error.message': error.message }),
   );
-  const elasticsearch = createElasticsearchClient(config);
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
   const oidc = openidClient({
     issuer: config.OIDC_ISSUER,
@@ -69,7 +67,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     probes: {
       postgres: postgresProbe(db),
       redis: redisProbe(redis),
-      elasticsearch: elasticsearchProbe(elasticsearch),
+      elasticsearch: elasticsearchProbe(config),
       queues: queuesProbe(sqs, config.MONITORED_QUEUE_URLS),
     },
     auth: {
@@ -101,7 +99,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     async close() {
       redis.disconnect();
       sqs.destroy();
-      await Promise.allSettled([db.close(), elasticsearch.close()]);
+      await db.close();
     },
   };
 }

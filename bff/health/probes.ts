@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Db } from '#lib/db/port';
+import type { ElasticsearchSettings } from '#lib/elasticsearch';
 
 export const DEPENDENCIES = ['postgres', 'redis', 'elasticsearch', 'queues'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
@@ -28,10 +28,21 @@ export const redisProbe =
     if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
   };
 
+/**
+ * Asks the cluster's health over plain HTTP: the BFF never searches (the catalog service does), so it
+ * does not carry the Elasticsearch client for one GET.
+ */
 export const elasticsearchProbe =
-  (client: ElasticsearchClient): Probe =>
+  (settings: ElasticsearchSettings, fetchFn: typeof fetch = fetch): Probe =>
   async (signal) => {
-    const health = await client.cluster.health({}, { signal });
+    const answer = await fetchFn(new URL('/_cluster/health', settings.ELASTICSEARCH_URL), {
+      signal,
+      headers: settings.ELASTICSEARCH_API_KEY
+        ? { authorization: `ApiKey ${settings.ELASTICSEARCH_API_KEY}` }
+        : {},
+    });
+    if (!answer.ok) throw new Error(`cluster health answered ${answer.status}`);
+    const health = (await answer.json()) as { status?: string };
     if (health.status === 'red') throw new Error('cluster status red');
   };
 
