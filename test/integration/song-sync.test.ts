@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '#lib/errors';
 import type { CreateSong } from '#services/catalog/contract';
@@ -32,18 +32,52 @@ afterAll(async () => {
   await fx.close();
 });
 
-/** Index wrapper that can be switched off, as Elasticsearch being down looks to the indexer. */
+/**
+ * Index wrapper that can be switched off, as Elasticsearch being down looks to the indexer. It
+ * counts, per song, the changes it turned away while down, so a test can see the outage was met.
+ */
 function switchableIndex(index: SongIndex) {
   let down = false;
+  const refusals = new Map<string, number>();
   const wrapped: SongIndex = {
     ...index,
     apply: async (changes) => {
-      if (down) throw new DependencyError('connect ECONNREFUSED (injected)');
+      if (down) {
+        for (const change of changes) {
+          const id = change.op === 'upsert' ? change.song.id : change.id;
+          refusals.set(id, (refusals.get(id) ?? 0) + 1);
+        }
+        throw new DependencyError('connect ECONNREFUSED (injected)');
+      }
       return index.apply(changes);
     },
   };
-  return { index: wrapped, setDown: (value: boolean) => (down = value) };
+  return { index: wrapped, setDown: (value: boolean) => (down = value), refusals };
 }
+
+const outboxIdOf = (body: string) => Number((JSON.parse(body) as Partial<ChangeMessage>).outboxId);
+
+/**
+ * Wraps the indexer to note the outbox id of every change it handled without reporting a failure,
+ * in order, so a test can see which deliveries (first, repeated) really reached it.
+ */
+function handledChanges() {
+  const handled: number[] = [];
+  const wrapper: NonNullable<ChainOptions['handlerWrapper']> = (handler) => async (event) => {
+    const result = (await handler(event)) as SQSBatchResponse | undefined;
+    const failed = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    for (const record of event.Records) {
+      if (!failed.has(record.messageId)) handled.push(outboxIdOf(record.body));
+    }
+    return result as never;
+  };
+  return { handled, wrapper };
+}
+
+const outboxIdsOf = async (keys: string[]) =>
+  (await fx.db.query<{ id: number; key: string }>('SELECT id::int AS id, key FROM outbox ORDER BY id'))
+    .filter((row) => keys.includes(row.key))
+    .map((row) => row.id);
 
 /** Starts the chain for this file's fixture; stopped after each test. */
 const startChain = async (options: ChainOptions = {}) => {
@@ -94,15 +128,26 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
   });
 
   it('ends equal to PostgreSQL when every change is delivered twice', async () => {
-    await startChain({});
+    const deliveries = handledChanges();
+    await startChain({ handlerWrapper: deliveries.wrapper });
     const ids = [];
     for (let n = 0; n < 5; n++) ids.push((await fx.songs.create(song(`Twice Told ${n}`))).id);
     await fx.songs.update(ids[0] as string, { genre: 'pop' });
     await fx.songs.softDelete(ids[1] as string);
     await inSync();
+    const changes = await outboxIdsOf(ids);
+    expect(changes).toHaveLength(7);
+    const firstRound = deliveries.handled.length;
     // Mark everything unpublished and drain again: every change reaches the indexer a second time.
-    await fx.db.execute('UPDATE outbox SET published_at = NULL');
-    await publishPending(fx.db, fx.publisher, { batchSize: 100 });
+    const reset = await fx.db.execute('UPDATE outbox SET published_at = NULL');
+    const republished = await publishPending(fx.db, fx.publisher, { batchSize: 100 });
+    expect(republished).toBe(reset);
+    expect(republished).toBeGreaterThanOrEqual(changes.length);
+    // The second deliveries must have reached the indexer before the comparison means anything.
+    await eventually(async () => {
+      const again = new Set(deliveries.handled.slice(firstRound));
+      expect(changes.filter((change) => !again.has(change))).toEqual([]);
+    }, 20_000);
     await inSync();
   });
 
@@ -138,17 +183,26 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
 
   it('recovers when the indexer crashes in the middle of a batch', async () => {
     let crashes = 2;
+    /** The messages of each batch the indexer died on, and every message it later got through. */
+    const diedOn: string[][] = [];
+    const handledLater = new Set<string>();
     await startChain({
       handlerWrapper: (handler) => async (event) => {
         if (crashes-- > 0) {
           await handler({ Records: event.Records.slice(0, 1) });
+          diedOn.push(event.Records.map((record) => record.messageId));
           throw new Error('indexer process died (injected)');
         }
-        return (await handler(event)) as never;
+        const result = (await handler(event)) as never;
+        for (const record of event.Records) handledLater.add(record.messageId);
+        return result;
       },
     });
     for (let n = 0; n < 6; n++) await fx.songs.create(song(`Crash Course ${n}`));
     await inSync();
+    expect(diedOn).toHaveLength(2);
+    // Nothing of a batch it died on was acknowledged: SQS delivered all of it again.
+    await eventually(async () => expect(diedOn.flat().filter((id) => !handledLater.has(id))).toEqual([]));
   });
 
   it('loses nothing while Elasticsearch is down for 30 s and catches up when it is back', async () => {
@@ -161,6 +215,8 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
     for (let n = 0; n < 4; n++) created.push(await fx.songs.create(song(`Outage Survivor ${n}`)));
     await new Promise((resolve) => setTimeout(resolve, 30_000));
     expect(await fx.index.versionOf(created[0]?.id as string)).toBeNull();
+    // The outage was met: every song's change was turned away, and delivered again while it lasted.
+    expect(created.filter((one) => (faulty.refusals.get(one.id) ?? 0) < 2).map((one) => one.id)).toEqual([]);
     faulty.setDown(false);
     await inSync(30_000);
     const { Attributes } = await fx.sqs.send(
@@ -179,7 +235,8 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
         throw new Error('crashed before marking the rows (injected)');
       },
     };
-    await startChain({ listen: false });
+    const deliveries = handledChanges();
+    await startChain({ listen: false, handlerWrapper: deliveries.wrapper });
     const created = await fx.songs.create(song('Published Twice'));
     await expect(publishPending(fx.db, crashAfterSend, { batchSize: 100 })).rejects.toThrow(/injected/);
     const [pending] = await fx.db.query<{ n: number }>(
@@ -189,6 +246,14 @@ describe('Aurora → SNS → SQS → Elasticsearch chain', () => {
     expect(pending?.n).toBe(1);
     // The sweeper's pass: whatever is still pending goes out again, and the duplicate is harmless.
     expect(await publishPending(fx.db, fx.publisher, { batchSize: 100 })).toBeGreaterThanOrEqual(1);
+    // Both publications reached the indexer: the duplicate was really delivered, and was harmless.
+    // (A receive the previous test's poller left in flight may hide one for its 10 s visibility.)
+    const [change] = await outboxIdsOf([created.id]);
+    await eventually(
+      async () =>
+        expect(deliveries.handled.filter((handled) => handled === change).length).toBeGreaterThanOrEqual(2),
+      20_000,
+    );
     await inSync();
   });
 
