@@ -176,7 +176,14 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
   });
 
   describe('with Redis down', () => {
+    /** What the degraded server reports about its Redis, checked live: the outage these tests need. */
+    const redisAsSeenBy = async (target: LocalServer) => {
+      const health = await fetch(`${target.url}/api/health`);
+      return ((await health.json()) as { deps: { redis: string } }).deps.redis;
+    };
+
     it('treats cookie requests as anonymous instead of failing', async () => {
+      expect(await redisAsSeenBy(degraded)).toBe('down');
       const browser = new HeadlessBrowser();
       browser.cookies.set(new URL(degraded.url), 'sid', 'A'.repeat(43));
       expect(await sessionOf(degraded, browser)).toEqual({ status: 401, body: { authenticated: false } });
@@ -184,6 +191,7 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     });
 
     it('keeps Bearer tokens working', async () => {
+      expect(await redisAsSeenBy(degraded)).toBe('down');
       const token = await issueLocalAccessToken(degraded.oidcIssuer, 'curator');
       const response = await fetch(`${degraded.url}/api/me`, {
         headers: { authorization: `Bearer ${token}` },

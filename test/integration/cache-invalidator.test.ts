@@ -33,19 +33,31 @@ afterAll(async () => {
   await fx.close();
 });
 
-/** The cache-invalidator Lambda on this file's queue, writing to a private namespace of the test Redis. */
+/**
+ * The cache-invalidator Lambda on this file's queue, writing to a private namespace of the test Redis.
+ * Returns the bodies of the messages it was handed, in order of arrival.
+ */
 function startInvalidator(namespace: string) {
   const queue = fx.resources.queues['cache-invalidator'];
+  const invalidator = createCacheInvalidator({
+    cache: redisTagInvalidator(redis, { namespace }),
+    log: quietLog,
+  });
+  const received: string[] = [];
   running.push(
     startSqsPoller({
       sqs: fx.sqs,
       queueUrl: queue.url,
       queueArn: queue.arn,
       region: LOCAL_REGION,
-      handler: createCacheInvalidator({ cache: redisTagInvalidator(redis, { namespace }), log: quietLog }),
+      handler: (event) => {
+        received.push(...event.Records.map((record) => record.body));
+        return invalidator(event);
+      },
       visibilityTimeoutSeconds: 1,
     }),
   );
+  return received;
 }
 
 const generation = async (namespace: string, tag: string) =>
@@ -113,7 +125,7 @@ describe('cache-invalidator: PostgreSQL → outbox → SNS → SQS → Redis', (
       cache.getOrLoad('me:s-42', ['singer:s-42'], async () => ({ stageName: 'Ace' }), { ttlSeconds: 60 });
     expect((await read()).outcome).toBe('miss');
     expect((await read()).outcome).toBe('hit');
-    startInvalidator(namespace);
+    const received = startInvalidator(namespace);
     const queue = fx.resources.queues['cache-invalidator'];
     await fx.sqs.send(
       new SendMessageBatchCommand({
@@ -126,6 +138,12 @@ describe('cache-invalidator: PostgreSQL → outbox → SNS → SQS → Redis', (
       }),
     );
     await eventually(async () => expect(await queueDepth(queue.url)).toBe(0));
+    // All three reached the invalidator: the duplicate and the older version were really delivered.
+    const versions = received
+      .map((body) => JSON.parse(body) as { key: string; version: number })
+      .filter((message) => message.key === 's-42')
+      .map((message) => message.version);
+    expect(versions.sort()).toEqual([11, 12, 12]);
     // One batch may carry all three: its tags are invalidated once. Either way, never a failure.
     expect(await generation(namespace, 'singer:s-42')).toBeGreaterThanOrEqual(1);
     expect(await queueDepth(queue.deadLetterUrl)).toBe(0);

@@ -222,15 +222,21 @@ describe('performance recorder: duplicates, reordering, bad messages, faults', (
   });
 
   it('reports every message when the database fails, so SQS retries them all', async () => {
+    let writesRefused = 0;
     const failing = createPerformanceRecorder({
       performances: {
         list: () => Promise.reject(new Error('not used')),
-        record: () => Promise.reject(new DatabaseError('connection refused')),
+        record: () => {
+          writesRefused++;
+          return Promise.reject(new DatabaseError('connection refused'));
+        },
       },
       log: quietLog,
     });
     const records = [record(performanceMessage(), 'a'), record(performanceMessage(), 'b')];
     const result = await failing({ Records: records } as SQSEvent);
+    // Both messages were good and met the failing database; that, not their content, failed them.
+    expect(writesRefused).toBe(2);
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['a', 'b']);
   });
 });

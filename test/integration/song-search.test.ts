@@ -568,6 +568,10 @@ describe('reindex', () => {
     // like SQS would: shuffled, some twice, some old ones again much later.
     let running = true;
     let writes = 0;
+    /** Deliveries beyond the first of a change (in its own batch, or much later), and what they met. */
+    let repeatedDeliveries = 0;
+    let lateDeliveries = 0;
+    let staleOutcomes = 0;
     const delivered: SongChange[] = [];
     let nextNew = 3_000;
     const writer = (async () => {
@@ -592,6 +596,9 @@ describe('reindex', () => {
         const delivery = [...changes, ...changes.filter(() => rnd() < 0.2), ...late].sort(() => rnd() - 0.5);
         const outcomes = await index.apply(delivery);
         expect(outcomes.filter((outcome) => outcome.result === 'failed')).toEqual([]);
+        repeatedDeliveries += delivery.length - changes.length - late.length;
+        lateDeliveries += late.length;
+        staleOutcomes += outcomes.filter((outcome) => outcome.result === 'stale').length;
         delivered.push(...changes);
         writes += changes.length;
         await sleep(2);
@@ -627,6 +634,10 @@ describe('reindex', () => {
     );
 
     expect(writes - writesAtStart).toBeGreaterThan(100);
+    // The index did meet duplicates and old changes arriving again, and kept the newer versions.
+    expect(repeatedDeliveries).toBeGreaterThan(0);
+    expect(lateDeliveries).toBeGreaterThan(0);
+    expect(staleOutcomes).toBeGreaterThanOrEqual(repeatedDeliveries);
     expect(progressCalls).toBeGreaterThan(1);
     expect(result.previous).toEqual(before[0]);
     expect(result.index).toMatch(new RegExp(`^${aliases.readAlias}-v${INDEX_GENERATION}-`));
