@@ -2,6 +2,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
+import { wireCacheInvalidator } from '#services/sync/cache-invalidator/wiring';
+import { PUBLISH_BATCH_SIZE, wireChangePublisher } from '#services/sync/change-publisher/wiring';
 import {
   loadDlqMonitorConfig,
   loadIndexerConfig,
@@ -9,13 +11,8 @@ import {
   loadPublisherConfig,
 } from '#services/sync/config';
 import { sqsQueueDepth } from '#services/sync/dlq-monitor/monitor';
-import {
-  PUBLISH_BATCH_SIZE,
-  wireCacheInvalidator,
-  wireDlqMonitor,
-  wirePublisher,
-  wireSearchIndexer,
-} from '#services/sync/wiring';
+import { wireDlqMonitor } from '#services/sync/dlq-monitor/wiring';
+import { wireSearchIndexer } from '#services/sync/search-indexer/wiring';
 import { startOutboxListener } from './outbox-listener.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 
@@ -38,7 +35,7 @@ export interface LocalSyncOptions {
  */
 export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(): Promise<void> }> {
   const publisherConfig = loadPublisherConfig(options.env);
-  const publisher = wirePublisher(publisherConfig);
+  const publisher = wireChangePublisher(publisherConfig);
   const indexer = wireSearchIndexer(loadIndexerConfig(options.env));
   const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env));
   const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env));

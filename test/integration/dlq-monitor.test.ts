@@ -10,7 +10,7 @@ import { awsClientConfig } from '#lib/aws';
 import { LOCAL_REGION } from '../../scripts/local/bootstrap.ts';
 import { loadDlqMonitorConfig } from '../../services/sync/config.ts';
 import { sampleDeadLetterQueues, sqsQueueDepth } from '../../services/sync/dlq-monitor/monitor.ts';
-import { wireDlqMonitor } from '../../services/sync/wiring.ts';
+import { wireDlqMonitor } from '../../services/sync/dlq-monitor/wiring.ts';
 
 const prefix = `it-dlq-${randomBytes(4).toString('hex')}`;
 let sqs: SQSClient;

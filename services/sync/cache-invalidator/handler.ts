@@ -1,4 +1,4 @@
 import { loadInvalidatorConfig } from '../config.ts';
-import { wireCacheInvalidator } from '../wiring.ts';
+import { wireCacheInvalidator } from './wiring.ts';
 
 export const handler = wireCacheInvalidator(loadInvalidatorConfig(process.env)).handle;

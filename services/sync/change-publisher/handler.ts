@@ -1,7 +1,7 @@
 import { loadPublisherConfig } from '../config.ts';
-import { wirePublisher } from '../wiring.ts';
+import { wireChangePublisher } from './wiring.ts';
 
-const publisher = wirePublisher(loadPublisherConfig(process.env));
+const publisher = wireChangePublisher(loadPublisherConfig(process.env));
 
 /**
  * Invoked asynchronously by the outbox trigger with `{outbox_id}`. It drains every pending row,

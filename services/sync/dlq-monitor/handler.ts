@@ -1,5 +1,5 @@
 import { loadDlqMonitorConfig } from '../config.ts';
-import { wireDlqMonitor } from '../wiring.ts';
+import { wireDlqMonitor } from './wiring.ts';
 
 const monitor = wireDlqMonitor(loadDlqMonitorConfig(process.env));
 

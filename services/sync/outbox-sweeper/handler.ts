@@ -1,12 +1,12 @@
 import { loadPublisherConfig } from '../config.ts';
-import { wirePublisher } from '../wiring.ts';
+import { wireOutboxSweeper } from './wiring.ts';
 
-const publisher = wirePublisher(loadPublisherConfig(process.env));
+const sweeper = wireOutboxSweeper(loadPublisherConfig(process.env));
 
 /** Scheduled: republishes outbox rows still pending after OUTBOX_SWEEP_MIN_AGE_MS. */
 export const handler = async (): Promise<{ published: number }> => {
-  const published = await publisher.sweep();
+  const published = await sweeper.sweep();
   if (published > 0)
-    publisher.log.warn('outbox rows published by the sweeper', { 'outbox.published': published });
+    sweeper.log.warn('outbox rows published by the sweeper', { 'outbox.published': published });
   return { published };
 };
