@@ -1,8 +1,9 @@
 /**
  * Bundles every Lambda function declared in serverless.yml with esbuild.
  *
- *   npm run build            # all functions
- *   npm run build -- bff     # only the named functions
+ *   npm run build                # all functions
+ *   npm run build -- bff         # only the named functions
+ *   npm run build -- --analyze   # and the heaviest packages in each bundle
  *
  * serverless.yml is the single source of truth:
  *   - `functions.<name>.handler` must be `dist/<name>/<file>.<export>`; the bundle is
@@ -19,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import yaml from 'js-yaml';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +35,99 @@ const NATIVE_EXTERNALS = ['pg-native'];
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __bundleCreateRequire } from 'node:module'; " +
   'const require = __bundleCreateRequire(import.meta.url);';
+
+/**
+ * Zod's namespace (`import { z } from 'zod'`, as @hono/zod-openapi and our schemas import it)
+ * re-exports every locale, about 370 kB of messages in some forty languages that esbuild cannot
+ * drop. We only ship English messages (zod registers `en` itself, from its own module), so the
+ * locales index resolves to a module that offers `en` alone.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer)
+        ? { path: 'zod/v4/locales', namespace: 'zod-english-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: ROOT,
+    }));
+  },
+};
+
+/** The error an Arrow call would raise, naming why the library is missing. */
+export const APACHE_ARROW_STUB_MESSAGE =
+  'apache-arrow is not bundled (scripts/build.ts): the Elasticsearch client needs it only for ES|QL Arrow results';
+
+/**
+ * The Elasticsearch client requires apache-arrow (about 330 kB) for its ES|QL Arrow helpers, which
+ * we never call. It is replaced by a stub that throws a clear error if anything ever uses it.
+ */
+const apacheArrowStub: Plugin = {
+  name: 'apache-arrow-stub',
+  setup(build) {
+    build.onResolve({ filter: /^apache-arrow(\/.*)?$/ }, (args) => ({
+      path: args.path,
+      namespace: 'apache-arrow-stub',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'apache-arrow-stub' }, () => ({
+      contents: `const fail = () => { throw new Error(${JSON.stringify(APACHE_ARROW_STUB_MESSAGE)}); };
+const stub = new Proxy(fail, { get: (_, key) => (key === '__esModule' ? undefined : stub), construct: fail });
+module.exports = stub;`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * API namespaces of the Elasticsearch client that no function of ours calls (we use the document
+ * and search APIs, `indices` and `cluster`). The client loads every namespace's module, about
+ * 150 kB of these alone; each namespace is only built when first accessed, so a stub that throws
+ * on construction costs nothing until someone reaches for one. Add a namespace back here by
+ * deleting it from the list.
+ */
+const UNUSED_ELASTICSEARCH_APIS = [
+  'ml',
+  'security',
+  'inference',
+  'connector',
+  'cat',
+  'snapshot',
+  'ccr',
+  'transform',
+  'watcher',
+  'search_application',
+  'query_rules',
+  'rollup',
+  'slm',
+  'fleet',
+  'synonyms',
+  'sql',
+  'license',
+];
+
+const unusedElasticsearchApis: Plugin = {
+  name: 'unused-elasticsearch-apis',
+  setup(build) {
+    const filter = new RegExp(`^\\./api/(${UNUSED_ELASTICSEARCH_APIS.join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      /[\\/]@elastic[\\/]elasticsearch[\\/]lib[\\/]api[\\/]index\.js$/.test(args.importer)
+        ? { path: args.path.slice('./api/'.length), namespace: 'unused-elasticsearch-api' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'unused-elasticsearch-api' }, (args) => ({
+      contents: `exports.__esModule = true;
+exports.default = class {
+  constructor() {
+    throw new Error(${JSON.stringify(`the Elasticsearch client's "${args.path}" API is not bundled (see UNUSED_ELASTICSEARCH_APIS in scripts/build.ts)`)});
+  }
+};`,
+      loader: 'js',
+    }));
+  },
+};
 
 export interface FunctionBundle {
   /** Function key in serverless.yml. */
@@ -120,10 +214,40 @@ export interface BuiltBundle extends FunctionBundle {
   bytes: number;
   mapBytes: number;
   ms: number;
+  /** Bytes each package (`@scope/name`, or `(ours)` for the repository's code) adds to the bundle. */
+  packages: Record<string, number>;
 }
 
-/** Bundles the given functions in parallel; each `dist/<name>` directory is recreated from scratch. */
-export async function buildFunctions(bundles: FunctionBundle[], root: string = ROOT): Promise<BuiltBundle[]> {
+/** Packages some functions must not carry; the build reports which bundles do. */
+export const WATCHED_PACKAGES = ['@elastic/elasticsearch', 'ioredis'] as const;
+
+/** The package an input of the bundle belongs to: the innermost `node_modules/<name>` of its path. */
+function packageOf(input: string): string {
+  const parts = input.split('node_modules/');
+  if (parts.length === 1) return '(ours)';
+  const [first = '', second = ''] = (parts.at(-1) ?? '').split('/');
+  return first.startsWith('@') ? `${first}/${second}` : first;
+}
+
+function packageSizes(metafile: Metafile, outFile: string): Record<string, number> {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(outFile))?.[1];
+  const sizes: Record<string, number> = {};
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const name = packageOf(input);
+    sizes[name] = (sizes[name] ?? 0) + bytesInOutput;
+  }
+  return sizes;
+}
+
+/**
+ * Bundles the given functions in parallel; each `dist/<name>` directory (under `outRoot`, the
+ * repository by default) is recreated from scratch.
+ */
+export async function buildFunctions(
+  bundles: FunctionBundle[],
+  root: string = ROOT,
+  outRoot: string = root,
+): Promise<BuiltBundle[]> {
   const missing = bundles.filter((b) => !existsSync(path.join(root, b.entry)));
   if (missing.length > 0) {
     throw new Error(missing.map((b) => `function "${b.name}": entry ${b.entry} does not exist`).join('\n'));
@@ -132,9 +256,9 @@ export async function buildFunctions(bundles: FunctionBundle[], root: string = R
   return Promise.all(
     bundles.map(async (bundle) => {
       const started = performance.now();
-      const outDir = path.join(root, bundle.outDir);
+      const outDir = path.join(outRoot, bundle.outDir);
       await rm(outDir, { recursive: true, force: true });
-      await build({
+      const { metafile } = await build({
         absWorkingDir: root,
         entryPoints: { [path.basename(bundle.outFile, '.mjs')]: bundle.entry },
         outdir: outDir,
@@ -154,13 +278,21 @@ export async function buildFunctions(bundles: FunctionBundle[], root: string = R
         legalComments: 'none',
         external: NATIVE_EXTERNALS,
         banner: { js: ESM_REQUIRE_BANNER },
+        plugins: [zodEnglishOnly, apacheArrowStub, unusedElasticsearchApis],
+        metafile: true,
         logLevel: 'warning',
       });
       const [code, map] = await Promise.all([
-        stat(path.join(root, bundle.outFile)),
-        stat(path.join(root, `${bundle.outFile}.map`)),
+        stat(path.join(outRoot, bundle.outFile)),
+        stat(path.join(outRoot, `${bundle.outFile}.map`)),
       ]);
-      return { ...bundle, bytes: code.size, mapBytes: map.size, ms: performance.now() - started };
+      return {
+        ...bundle,
+        bytes: code.size,
+        mapBytes: map.size,
+        ms: performance.now() - started,
+        packages: packageSizes(metafile, bundle.outFile),
+      };
     }),
   );
 }
@@ -168,23 +300,35 @@ export async function buildFunctions(bundles: FunctionBundle[], root: string = R
 const formatBytes = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
 
+/** How many of the heaviest packages `--analyze` lists per bundle. */
+const ANALYZE_TOP = 8;
+
 async function main(args: string[]): Promise<void> {
   const started = performance.now();
+  const analyze = args.includes('--analyze');
+  const names = args.filter((arg) => !arg.startsWith('--'));
   const all = readFunctionBundles();
-  const unknown = args.filter((name) => !all.some((b) => b.name === name));
+  const unknown = names.filter((name) => !all.some((b) => b.name === name));
   if (unknown.length > 0) {
     throw new Error(
       `unknown function(s): ${unknown.join(', ')} (declared: ${all.map((b) => b.name).join(', ')})`,
     );
   }
-  const selected = args.length > 0 ? all.filter((b) => args.includes(b.name)) : all;
+  const selected = names.length > 0 ? all.filter((b) => names.includes(b.name)) : all;
 
   const built = await buildFunctions(selected);
   const width = Math.max(...built.map((b) => b.outFile.length));
   for (const b of built) {
+    const carried = WATCHED_PACKAGES.filter((name) => b.packages[name] !== undefined);
     console.log(
-      `${b.outFile.padEnd(width)}  ${formatBytes(b.bytes).padStart(9)}  (map ${formatBytes(b.mapBytes)})  ${Math.round(b.ms)} ms`,
+      `${b.outFile.padEnd(width)}  ${formatBytes(b.bytes).padStart(9)}  (map ${formatBytes(b.mapBytes)})  ${Math.round(b.ms)} ms  contains: ${carried.length > 0 ? carried.join(', ') : '-'}`,
     );
+    if (analyze) {
+      const heaviest = Object.entries(b.packages)
+        .sort(([, a], [, z]) => z - a)
+        .slice(0, ANALYZE_TOP);
+      for (const [name, bytes] of heaviest) console.log(`    ${formatBytes(bytes).padStart(9)}  ${name}`);
+    }
   }
   console.log(`built ${built.length} function(s) in ${Math.round(performance.now() - started)} ms`);
 }

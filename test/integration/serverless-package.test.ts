@@ -5,13 +5,21 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBffConfig } from '#bff/config';
-import { type FunctionBundle, ROOT, readFunctionBundles } from '../../scripts/build.ts';
+import {
+  type BuiltBundle,
+  buildFunctions,
+  type FunctionBundle,
+  ROOT,
+  readFunctionBundles,
+  WATCHED_PACKAGES,
+} from '../../scripts/build.ts';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = path.join(ROOT, '.serverless');
@@ -260,5 +268,60 @@ describe('serverless package', () => {
       (id) => !known.has(id) && !id.startsWith('AWS::'),
     );
     expect(dangling).toEqual([]);
+  });
+});
+
+describe('function bundles', () => {
+  /** Functions that neither search nor touch the read cache. */
+  const LEAN = ['dlq-monitor', 'outbox-sweeper', 'change-publisher', 'singers-post-confirmation'];
+  let outRoot: string;
+  let built: BuiltBundle[];
+
+  beforeAll(async () => {
+    outRoot = await mkdtemp(path.join(tmpdir(), 'karaoke-bundles-'));
+    built = await buildFunctions(
+      functions.filter((fn) => LEAN.includes(fn.name)),
+      ROOT,
+      outRoot,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await rm(outRoot, { recursive: true, force: true });
+  });
+
+  it('keep the Elasticsearch client and ioredis out of functions that use neither', () => {
+    const carried = Object.fromEntries(
+      built.map((bundle) => [
+        bundle.name,
+        WATCHED_PACKAGES.filter((name) => bundle.packages[name] !== undefined),
+      ]),
+    );
+    expect(carried).toEqual(Object.fromEntries(LEAN.map((name) => [name, []])));
+  });
+
+  it('still word configuration errors in English after the other zod locales are left out', async () => {
+    const bundle = built.find((fn) => fn.name === 'dlq-monitor') as BuiltBundle;
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        'await import(process.argv[1]).catch((error) => console.log(error.message));',
+        pathToFileURL(path.join(outRoot, bundle.outFile)).href,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          STAGE: 'test',
+          AWS_REGION: 'eu-west-1',
+          LOG_LEVEL: 'LOUD',
+          DLQ_URLS: 'https://sqs.eu-west-1.amazonaws.com/123456789012/a-dlq',
+        },
+      },
+    );
+    expect(stdout).toContain(
+      'LOG_LEVEL: Invalid option: expected one of "DEBUG"|"INFO"|"WARN"|"ERROR"|"SILENT"',
+    );
   });
 });
