@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { songFromFields } from '#services/catalog/schema';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
+import { measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { readCatalog } from './catalog/rows.ts';
@@ -12,13 +15,20 @@ import { startLocalServer } from './local/server.ts';
 import { startLocalSync } from './local/sync.ts';
 import { issueLocalAccessToken } from './token.ts';
 
-/** `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all. */
-const SECTIONS = ['lag', 'search', 'bff', 'import'] as const;
+/**
+ * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
+ * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
+ */
+const SECTIONS = ['init', 'lag', 'search', 'bff', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
-const chosen = process.argv
-  .slice(2)
-  .filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
+const args = process.argv.slice(2);
+const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
 const wants = (section: Section) => chosen.length === 0 || chosen.includes(section);
+/** The sections that run servers under load; `init` needs none of them. */
+const SERVER_SECTIONS = SECTIONS.filter((section) => section !== 'init');
+const distFlag = args.indexOf('--dist');
+const DIST = path.resolve(distFlag >= 0 ? (args[distFlag + 1] ?? 'dist') : 'dist');
+const INIT_RUNS = 5;
 
 const CATALOG = new URL('../../shared/data/catalog/hot100-songs.csv', import.meta.url).pathname;
 const REPLICAS = 8;
@@ -63,6 +73,53 @@ async function main(): Promise<void> {
   log('Starting a throwaway stack for the benchmarks…');
   const stack = await startStack({ persistent: false, progress: log });
   const { env } = await bootstrapLocal(stack.urls, () => {});
+  try {
+    // First, on a quiet machine: nothing else of the bench runs yet.
+    if (wants('init')) await initSection(env);
+    if (SERVER_SECTIONS.some(wants)) await serverSections(env, log);
+  } finally {
+    await stack.stop();
+  }
+  printTable();
+}
+
+/** Cold start of each built function: a fresh process imports its bundle, with the env it needs. */
+async function initSection(env: Record<string, string>): Promise<void> {
+  if (!existsSync(DIST)) {
+    record({
+      bench: 'cold-start init (import + wiring)',
+      value: 'skipped',
+      note: `run npm run build first (no ${DIST})`,
+    });
+    return;
+  }
+  console.log(`cold-start init of each bundle in ${DIST}, median of ${INIT_RUNS} fresh processes…`);
+  const unused = 'http://127.0.0.1:9';
+  const functionEnv = {
+    PATH: process.env.PATH,
+    ...env,
+    LOG_LEVEL: 'WARN',
+    // What the BFF and the logs-shipper need besides the local stack; nothing is called at import.
+    OIDC_ISSUER: `${unused}/oidc`,
+    PUBLIC_BASE_URL: unused,
+    SERVICES_BASE_URL: unused,
+    SERVICE_AUTH: 'none',
+    LOGS_DEAD_LETTER_QUEUE_URL: env.DLQ_URLS?.split(',')[0],
+  };
+  for (const timing of await measureInit(DIST, functionEnv, INIT_RUNS)) {
+    const sorted = [...timing.runs].sort((a, b) => a - b);
+    const bundle = `bundle ${(timing.bytes / 1024).toFixed(0)} kB`;
+    record({
+      bench: `cold-start init (import + wiring): ${timing.name}`,
+      value: timing.error ? 'failed' : `median ${ms(percentile(sorted, 50))}`,
+      note: timing.error
+        ? `${bundle}; ${timing.error}`
+        : `${bundle}; runs ${ms(sorted[0] ?? 0)}–${ms(sorted.at(-1) ?? 0)}`,
+    });
+  }
+}
+
+async function serverSections(env: Record<string, string>, log: (line: string) => void): Promise<void> {
   // One access-log line per request would measure the terminal, not the system.
   // Rate limits are lifted: the load comes from one address, as no real crowd does.
   Object.assign(process.env, env, {
@@ -226,9 +283,7 @@ async function main(): Promise<void> {
     await sync.stop();
     await Promise.all([cachedServer.stop(), uncachedServer.stop(), servicesServer.stop()]);
     await server.close();
-    await stack.stop();
   }
-  printTable();
 }
 
 async function importCatalog(baseUrl: string): Promise<number> {
