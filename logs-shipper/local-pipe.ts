@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
-import { runningLocalStack, type StackFile } from '../scripts/local/stack-file.ts';
+import { runningLocalStack, type StackFile } from '#scripts/local/stack-file';
 import { loadShipperConfig } from './config.ts';
 import type { CloudWatchLogEvent } from './decode.ts';
 import { encodeSubscriptionEvent } from './decode.ts';

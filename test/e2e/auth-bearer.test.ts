@@ -1,8 +1,8 @@
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_USERS, generateSigningKey } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { DEMO_USERS, generateSigningKey } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { issueLocalAccessToken } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { HeadlessBrowser, issueLocalAccessToken, signInAtLocalProvider } from '../../scripts/token.ts';
+import { DEMO_USERS } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { HeadlessBrowser, issueLocalAccessToken, signInAtLocalProvider } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 
 const backToBff = (location: URL) => location.pathname === '/auth/callback';

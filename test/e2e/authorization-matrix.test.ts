@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '#bff/app';
-import type { BffDeps } from '#bff/env';
 import { loadBffConfig } from '#bff/config';
-import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { startLocalSync } from '../../scripts/local/sync.ts';
-import { HeadlessBrowser, issueLocalAccessToken, signInAtLocalProvider } from '../../scripts/token.ts';
+import type { BffDeps } from '#bff/env';
+import { DEMO_USERS } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { startLocalSync } from '#scripts/local/sync';
+import { HeadlessBrowser, issueLocalAccessToken, signInAtLocalProvider } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 import {
   CALLERS,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { startLocalSync } from '../../scripts/local/sync.ts';
-import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { startLocalSync } from '#scripts/local/sync';
+import { issueLocalAccessToken } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 import { eventually } from '../support/sync-fixture.ts';
 

@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pgDb } from '#lib/db/pg';
 import { type Db, sql } from '#lib/db/port';
-import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { DEMO_USERS } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { issueLocalAccessToken } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 
 /**

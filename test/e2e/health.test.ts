@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { freePort } from '../support/child.ts';
 
 describe('GET /api/health over HTTP on the local stack', () => {

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsClientConfig } from '#lib/aws';
 import { pgDb } from '#lib/db/pg';
 import { type Db, sql } from '#lib/db/port';
-import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { startLocalSync } from '../../scripts/local/sync.ts';
-import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { DEMO_USERS } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { startLocalSync } from '#scripts/local/sync';
+import { issueLocalAccessToken } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 import { eventually } from '../support/sync-fixture.ts';
 

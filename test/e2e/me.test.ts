@@ -7,9 +7,9 @@ import { httpServiceClient } from '#bff/clients/service-client';
 import { singersClient } from '#bff/clients/singers';
 import { loadBffConfig } from '#bff/config';
 import { type BffResources, wireBff } from '#bff/wiring';
-import { DEMO_USERS } from '../../scripts/local/oidc-provider.ts';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server.ts';
-import { issueLocalAccessToken } from '../../scripts/token.ts';
+import { DEMO_USERS } from '#scripts/local/oidc-provider';
+import { type LocalServer, startLocalServer } from '#scripts/local/server';
+import { issueLocalAccessToken } from '#scripts/token';
 import { freePort } from '../support/child.ts';
 
 type Part<T> = { status: 'ok'; data: T } | { status: 'unavailable' };

@@ -3,10 +3,10 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand 
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { redisTagInvalidator, tagGenerationKey } from '#lib/cache-tags';
+import { LOCAL_REGION } from '#scripts/local/bootstrap';
+import { startSqsPoller } from '#scripts/local/sqs-poller';
 import { createCacheInvalidator } from '#services/sync/cache-invalidator/invalidator';
 import { redisCache } from '../../bff/cache/redis-cache.ts';
-import { LOCAL_REGION } from '../../scripts/local/bootstrap.ts';
-import { startSqsPoller } from '../../scripts/local/sqs-poller.ts';
 import {
   createSyncFixture,
   eventually,

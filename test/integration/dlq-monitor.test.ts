@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsClientConfig } from '#lib/aws';
-import { LOCAL_REGION } from '../../scripts/local/bootstrap.ts';
+import { LOCAL_REGION } from '#scripts/local/bootstrap';
 import { loadDlqMonitorConfig } from '../../services/sync/config.ts';
 import { sampleDeadLetterQueues, sqsQueueDepth } from '../../services/sync/dlq-monitor/monitor.ts';
 import { wireDlqMonitor } from '../../services/sync/dlq-monitor/wiring.ts';

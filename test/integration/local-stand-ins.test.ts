@@ -4,8 +4,8 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ensureLocalAwsResources, localCredentials } from '../../scripts/local/aws-resources.ts';
-import { LOCAL_REGION } from '../../scripts/local/bootstrap.ts';
+import { ensureLocalAwsResources, localCredentials } from '#scripts/local/aws-resources';
+import { LOCAL_REGION } from '#scripts/local/bootstrap';
 
 const aws = { endpoint: inject('awsEndpointUrl'), region: LOCAL_REGION, credentials: localCredentials };
 

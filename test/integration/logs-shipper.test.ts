@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } fro
 import { awsClientConfig } from '#lib/aws';
 import { notFound, problemResponse, type RequestVariables, requestContext } from '#lib/http';
 import { createLogger } from '#lib/log';
+import { LOCAL_REGION } from '#scripts/local/bootstrap';
 import { type CloudWatchLogEvent, encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
 import { esLogIndex } from '../../logs-shipper/es-log-index.ts';
 import { installIndexTemplate, LOG_FIELDS, templateName } from '../../logs-shipper/index-template.ts';
@@ -20,7 +21,6 @@ import { PANELS, withFixedInterval } from '../../logs-shipper/kibana/panels.ts';
 import type { DeadLetter, IndexOutcome, LogIndex } from '../../logs-shipper/ports.ts';
 import { createLogsShipper } from '../../logs-shipper/shipper.ts';
 import { sqsDeadLetters } from '../../logs-shipper/sqs-dead-letters.ts';
-import { LOCAL_REGION } from '../../scripts/local/bootstrap.ts';
 
 const prefix = `it-logs-${randomBytes(4).toString('hex')}`;
 const indices = `${prefix}-*`;

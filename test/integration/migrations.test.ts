@@ -3,7 +3,7 @@ import { pgDb } from '#lib/db/pg';
 import type { Db } from '#lib/db/port';
 import { DatabaseError } from '#lib/errors';
 import { readMigrations, runMigrations } from '#lib/migrate';
-import { MIGRATIONS_DIR } from '../../scripts/local/bootstrap.ts';
+import { MIGRATIONS_DIR } from '#scripts/local/bootstrap';
 import { createScratchDatabase } from '../support/scratch-db.ts';
 
 let db: Db;

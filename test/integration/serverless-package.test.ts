@@ -19,7 +19,7 @@ import {
   ROOT,
   readFunctionBundles,
   WATCHED_PACKAGES,
-} from '../../scripts/build.ts';
+} from '#scripts/build';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = path.join(ROOT, '.serverless');

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { bootstrapLocal } from '../../scripts/local/bootstrap.ts';
+import { bootstrapLocal } from '#scripts/local/bootstrap';
 import { type RunningStack, startStack } from './stack.ts';
 
 interface SharedStack {

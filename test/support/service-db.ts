@@ -4,7 +4,7 @@ import { dataApiDb } from '#lib/db/data-api';
 import { pgDb } from '#lib/db/pg';
 import type { Db } from '#lib/db/port';
 import { readMigrations, runMigrations } from '#lib/migrate';
-import { MIGRATIONS_DIR } from '../../scripts/local/bootstrap.ts';
+import { MIGRATIONS_DIR } from '#scripts/local/bootstrap';
 import { startDataApiServer } from './data-api-server.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 
