@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createElasticsearchClient } from '#lib/elasticsearch';
-import { songFromFields } from '#services/catalog/schema';
+import { songFromFields } from '#services/catalog/song-row';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
 import { freePort } from '#test/support/child';

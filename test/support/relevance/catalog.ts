@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Song } from '#services/catalog/contract';
-import { songFromFields } from '#services/catalog/schema';
+import { songFromFields } from '#services/catalog/song-row';
 import { REPO_ROOT } from '../stack.ts';
 
 /** The Billboard Hot 100 sample (see `shared/data/catalog/README.md`), next to the repository. */
