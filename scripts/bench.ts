@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createElasticsearchClient } from '#lib/elasticsearch';
-import { songFromFields } from '#services/catalog/song-row';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
+import { songFromFields } from '#services/catalog/song-row';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { measureInit } from './bench/init.ts';

@@ -1,6 +1,6 @@
 import { ConflictError, DatabaseError, NotFoundError } from '#lib/errors';
-import type { SongStore } from './repo.ts';
 import type { CreateSong, Song, UpdateSong } from './contract.ts';
+import type { SongStore } from './repo.ts';
 import type { SongIndex, SongSearchQuery, SongSearchResult } from './search/port.ts';
 
 const UNIQUE_VIOLATION = '23505';
