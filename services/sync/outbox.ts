@@ -52,13 +52,3 @@ export async function publishPending(
     if (count < options.batchSize || batch === options.maxBatches) return published;
   }
 }
-
-/** Pending rows and the age of the oldest: what the sync-lag dashboard and tests watch. */
-export async function outboxBacklog(db: Db): Promise<{ pending: number; oldestAgeMs: number | null }> {
-  const [row] = await db.query<{ pending: number; oldestAgeMs: number | null }>(
-    `SELECT count(*)::int AS pending,
-            (EXTRACT(EPOCH FROM clock_timestamp() - min(occurred_at)) * 1000)::float8 AS "oldestAgeMs"
-     FROM outbox WHERE published_at IS NULL`,
-  );
-  return row ?? { pending: 0, oldestAgeMs: null };
-}
