@@ -6,7 +6,7 @@ import { rateLimit } from './abuse/rate-limit.ts';
 import { forApiAnswers, pageSecurityHeaders } from './abuse/security-headers.ts';
 import { authenticate, bearerChallenge, csrfProtection } from './auth/middleware.ts';
 import { registerSecuritySchemes } from './auth/openapi.ts';
-import { keptAnswers } from './cache/hot-reads.ts';
+import { keptAnswers } from './cache/kept-answers.ts';
 import type { BffDeps, BffEnv } from './env.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';

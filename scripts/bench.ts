@@ -6,7 +6,7 @@ import type { SongChange } from '#services/catalog/search/port';
 import { songFromFields } from '#services/catalog/song-row';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
-import { measureInit } from './bench/init.ts';
+import { deployedEnv, measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { readCatalog } from './catalog/rows.ts';
@@ -94,19 +94,7 @@ async function initSection(env: Record<string, string>): Promise<void> {
     return;
   }
   console.log(`cold-start init of each bundle in ${DIST}, median of ${INIT_RUNS} fresh processes…`);
-  const unused = 'http://127.0.0.1:9';
-  const functionEnv = {
-    PATH: process.env.PATH,
-    ...env,
-    LOG_LEVEL: 'WARN',
-    // What the BFF and the logs-shipper need besides the local stack; nothing is called at import.
-    OIDC_ISSUER: `${unused}/oidc`,
-    PUBLIC_BASE_URL: unused,
-    SERVICES_BASE_URL: unused,
-    SERVICE_AUTH: 'none',
-    LOGS_DEAD_LETTER_QUEUE_URL: env.DLQ_URLS?.split(',')[0],
-  };
-  for (const timing of await measureInit(DIST, functionEnv, INIT_RUNS)) {
+  for (const timing of await measureInit(DIST, deployedEnv(env), INIT_RUNS)) {
     const sorted = [...timing.runs].sort((a, b) => a - b);
     const bundle = `bundle ${(timing.bytes / 1024).toFixed(0)} kB`;
     record({

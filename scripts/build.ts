@@ -57,29 +57,70 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
-/** The error an Arrow call would raise, naming why the library is missing. */
-export const APACHE_ARROW_STUB_MESSAGE =
-  'apache-arrow is not bundled (scripts/build.ts): the Elasticsearch client needs it only for ES|QL Arrow results';
+/**
+ * A package the bundles leave out, replaced by a stub that throws `why` the moment anything uses
+ * it (calls, constructs or reads from it); requiring it costs nothing. `exports` names what its
+ * importers take by name, so they get the same clear error rather than "not a function".
+ */
+function packageStub(name: string, why: string, exports: readonly string[] = []): Plugin {
+  const message = `${name} is not bundled (scripts/build.ts): ${why}`;
+  const pattern = name.replace(/[/.]/g, (character) => `\\${character}`);
+  return {
+    name: `${name}-stub`,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${pattern}(/.*)?$`) }, (args) => ({
+        path: args.path,
+        namespace: `${name}-stub`,
+      }));
+      build.onLoad({ filter: /.*/, namespace: `${name}-stub` }, () => ({
+        contents: [
+          `const fail = () => { throw new Error(${JSON.stringify(message)}); };`,
+          "const stub = new Proxy(fail, { get: (_, key) => (key === '__esModule' ? undefined : stub), construct: fail });",
+          'module.exports = stub;',
+          ...exports.map((exported) => `module.exports.${exported} = fail;`),
+        ].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
- * The Elasticsearch client requires apache-arrow (about 330 kB) for its ES|QL Arrow helpers, which
- * we never call. It is replaced by a stub that throws a clear error if anything ever uses it.
+ * The AWS SDK's default credential chain reads the environment first, which is where Lambda puts a
+ * function's credentials, so the providers after it (SSO, shared files, processes, web identity:
+ * each loaded on demand, together ~85 kB with the nested STS and SSO clients they use) never run in
+ * a function. Locally and in tests the code runs from source, with the whole chain.
  */
-const apacheArrowStub: Plugin = {
-  name: 'apache-arrow-stub',
-  setup(build) {
-    build.onResolve({ filter: /^apache-arrow(\/.*)?$/ }, (args) => ({
-      path: args.path,
-      namespace: 'apache-arrow-stub',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'apache-arrow-stub' }, () => ({
-      contents: `const fail = () => { throw new Error(${JSON.stringify(APACHE_ARROW_STUB_MESSAGE)}); };
-const stub = new Proxy(fail, { get: (_, key) => (key === '__esModule' ? undefined : stub), construct: fail });
-module.exports = stub;`,
-      loader: 'js',
-    }));
-  },
-};
+const LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS = (
+  [
+    ['@aws-sdk/credential-provider-sso', ['fromSSO']],
+    ['@aws-sdk/credential-provider-ini', ['fromIni']],
+    ['@aws-sdk/credential-provider-process', ['fromProcess']],
+    ['@aws-sdk/credential-provider-web-identity', ['fromTokenFile', 'fromWebToken']],
+  ] as const
+).map(([name, exported]) =>
+  packageStub(name, "a function's credentials come from Lambda's environment (fromEnv)", exported),
+);
+
+/**
+ * Left out of every bundle: the Elasticsearch client requires apache-arrow (about 330 kB) only for
+ * ES|QL Arrow results, which we never ask for, and undici (about 420 kB) only for its default
+ * connection, which `#lib/elasticsearch` replaces with `HttpConnection`. `pg` serves `DB_DRIVER=pg`,
+ * the local stack and the tests, which run from source; deployed functions reach Aurora through
+ * the Data API (`DB_DRIVER: data-api` in serverless.yml).
+ */
+const UNBUNDLED_PACKAGES = [
+  packageStub('apache-arrow', 'the Elasticsearch client needs it only for ES|QL Arrow results'),
+  packageStub(
+    'undici',
+    'the Elasticsearch client is built with HttpConnection (services/lib/elasticsearch.ts)',
+  ),
+  packageStub(
+    'pg',
+    'deployed functions use DB_DRIVER=data-api; DB_DRIVER=pg is for the local stack and tests',
+  ),
+  ...LAMBDA_UNREACHED_CREDENTIAL_PROVIDERS,
+];
 
 /**
  * API namespaces of the Elasticsearch client that no function of ours calls (we use the document
@@ -278,7 +319,7 @@ export async function buildFunctions(
         legalComments: 'none',
         external: NATIVE_EXTERNALS,
         banner: { js: ESM_REQUIRE_BANNER },
-        plugins: [zodEnglishOnly, apacheArrowStub, unusedElasticsearchApis],
+        plugins: [zodEnglishOnly, ...UNBUNDLED_PACKAGES, unusedElasticsearchApis],
         metafile: true,
         logLevel: 'warning',
       });

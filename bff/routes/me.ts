@@ -6,8 +6,8 @@ import { jsonResponse } from '#lib/openapi';
 import { requireAuth, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn, UserSchema } from '../auth/openapi.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { HotRead } from '../cache/hot-reads.ts';
 import { cachedRead } from '../cache/http.ts';
+import type { HotRead } from '../cache/kept-answers.ts';
 import type { BffEnv } from '../env.ts';
 import {
   afterSingerWrite,

@@ -4,8 +4,8 @@ import { cacheTags } from '#lib/cache-tags';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { requireRole } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
-import type { HotRead } from '../cache/hot-reads.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
+import type { HotRead } from '../cache/kept-answers.ts';
 import type { BffEnv } from '../env.ts';
 import { CreateSong, SearchParams, Song, SongSearchResult, UpdateSong } from './shapes.ts';
 

@@ -6,6 +6,32 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/**
+ * The environment a function gets on AWS, built around the local stack's (`localEnv`): Aurora
+ * through the Data API (bundles leave pg out), and what the BFF and the logs-shipper need besides.
+ * Nothing is called at import, so the addresses that are not the stack's need not answer.
+ */
+export function deployedEnv(
+  localEnv: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const unused = 'http://127.0.0.1:9';
+  return {
+    PATH: process.env.PATH,
+    ...localEnv,
+    LOG_LEVEL: 'WARN',
+    OIDC_ISSUER: `${unused}/oidc`,
+    PUBLIC_BASE_URL: unused,
+    SERVICES_BASE_URL: unused,
+    SERVICE_AUTH: 'none',
+    LOGS_DEAD_LETTER_QUEUE_URL: localEnv.DLQ_URLS?.split(',')[0],
+    DB_DRIVER: 'data-api',
+    DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:karaoke',
+    DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:karaoke',
+    DB_NAME: 'karaoke',
+    DATA_API_ENDPOINT: unused,
+  };
+}
+
 /** One bundle's cold start as a fresh Node process sees it. */
 export interface InitTiming {
   name: string;

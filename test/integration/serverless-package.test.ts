@@ -4,14 +4,18 @@
  * against what serverless.yml declares.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadBffConfig } from '#bff/config';
+import { awsClientConfig } from '#lib/aws';
+import { deployedEnv, measureInit } from '#scripts/bench/init';
 import {
   type BuiltBundle,
   buildFunctions,
@@ -20,6 +24,8 @@ import {
   readFunctionBundles,
   WATCHED_PACKAGES,
 } from '#scripts/build';
+import { LOCAL_REGION } from '#scripts/local/bootstrap';
+import { encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = path.join(ROOT, '.serverless');
@@ -276,15 +282,55 @@ describe('function bundles', () => {
   const LEAN = ['dlq-monitor', 'outbox-sweeper', 'change-publisher', 'singers-post-confirmation'];
   let outRoot: string;
   let built: BuiltBundle[];
+  const bundleOf = (name: string) => built.find((fn) => fn.name === name) as BuiltBundle;
+
+  /**
+   * Runs a built function in a fresh process as Lambda would: `env` is all it gets (AWS endpoints
+   * through the SDK's own AWS_ENDPOINT_URL_<SERVICE>, credentials from the environment), `event`
+   * goes to its handler, and what the handler returns comes back.
+   */
+  async function invoke(name: string, env: Record<string, string>, event: unknown): Promise<unknown> {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        'const { handler } = await import(process.argv[1]); ' +
+          'console.log(JSON.stringify(await handler(JSON.parse(process.argv[2])))); process.exit(0);',
+        pathToFileURL(path.join(outRoot, bundleOf(name).outFile)).href,
+        JSON.stringify(event),
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          STAGE: 'test',
+          LOG_LEVEL: 'SILENT',
+          AWS_REGION: LOCAL_REGION,
+          AWS_ENDPOINT_URL_SQS: inject('awsEndpointUrl'),
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          ...env,
+        },
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null');
+  }
 
   beforeAll(async () => {
     outRoot = await mkdtemp(path.join(tmpdir(), 'karaoke-bundles-'));
-    built = await buildFunctions(
-      functions.filter((fn) => LEAN.includes(fn.name)),
-      ROOT,
-      outRoot,
-    );
+    built = await buildFunctions(functions, ROOT, outRoot);
   }, 120_000);
+
+  it('each start with the environment their function gets on AWS, whatever they leave out', async () => {
+    const started = await measureInit(path.join(outRoot, 'dist'), deployedEnv(inject('localEnv')), 1);
+    expect(started.filter((timing) => timing.error !== undefined)).toEqual([]);
+    expect(started.map((timing) => timing.name).sort()).toEqual(functions.map((fn) => fn.name).sort());
+  });
+
+  it('are each at most 1 MiB', () => {
+    const over = built.filter((bundle) => bundle.bytes > 1024 * 1024).map((bundle) => bundle.name);
+    expect(over).toEqual([]);
+  });
 
   afterAll(async () => {
     await rm(outRoot, { recursive: true, force: true });
@@ -292,10 +338,12 @@ describe('function bundles', () => {
 
   it('keep the Elasticsearch client and ioredis out of functions that use neither', () => {
     const carried = Object.fromEntries(
-      built.map((bundle) => [
-        bundle.name,
-        WATCHED_PACKAGES.filter((name) => bundle.packages[name] !== undefined),
-      ]),
+      built
+        .filter((bundle) => LEAN.includes(bundle.name))
+        .map((bundle) => [
+          bundle.name,
+          WATCHED_PACKAGES.filter((name) => bundle.packages[name] !== undefined),
+        ]),
     );
     expect(carried).toEqual(Object.fromEntries(LEAN.map((name) => [name, []])));
   });
@@ -323,5 +371,52 @@ describe('function bundles', () => {
     expect(stdout).toContain(
       'LOG_LEVEL: Invalid option: expected one of "DEBUG"|"INFO"|"WARN"|"ERROR"|"SILENT"',
     );
+  });
+
+  it('call AWS with the credentials Lambda puts in the environment: the dlq-monitor reads a real queue', async () => {
+    const sqs = new SQSClient(
+      awsClientConfig({ AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: inject('awsEndpointUrl') }),
+    );
+    const queue = (
+      await sqs.send(new CreateQueueCommand({ QueueName: `bundle-dlq-${randomBytes(4).toString('hex')}` }))
+    ).QueueUrl as string;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: '{}' }));
+    sqs.destroy();
+    expect(await invoke('dlq-monitor', { DLQ_URLS: queue }, {})).toEqual({
+      sampled: [{ queue: queue.split('/').at(-1), depth: 1 }],
+      failed: [],
+    });
+  });
+
+  it('reach Elasticsearch without undici: the logs-shipper bundle indexes a CloudWatch delivery', async () => {
+    const prefix = `bundle-logs-${randomBytes(4).toString('hex')}`;
+    const logGroup = `/aws/lambda/${prefix}`;
+    const message = JSON.stringify({
+      '@timestamp': new Date().toISOString(),
+      message: 'shipped by the bundle',
+    });
+    const delivery = encodeSubscriptionEvent({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup,
+      logStream: 'bundle',
+      subscriptionFilters: ['karaoke-suite-logs'],
+      logEvents: [{ id: `${Date.now()}0000000000000000000001`, timestamp: Date.now(), message }],
+    });
+    await invoke(
+      'logs-shipper',
+      {
+        ELASTICSEARCH_URL: inject('elasticsearchUrl'),
+        LOGS_INDEX_PREFIX: prefix,
+        LOGS_DEAD_LETTER_QUEUE_URL: `${inject('awsEndpointUrl')}/123456789012/unused`,
+      },
+      delivery,
+    );
+    const elasticsearch = inject('elasticsearchUrl');
+    await fetch(`${elasticsearch}/${prefix}-*/_refresh`, { method: 'POST' });
+    const found = (await (await fetch(`${elasticsearch}/${prefix}-*/_search`)).json()) as {
+      hits: { hits: Array<{ _source: { message: string } }> };
+    };
+    expect(found.hits.hits.map((hit) => hit._source.message)).toEqual(['shipped by the bundle']);
   });
 });

@@ -17,8 +17,13 @@ const TIMESTAMP_ARRAY = 1115;
 const TIMESTAMPTZ_ARRAY = 1185;
 const TEXT_ARRAY = 1009;
 
-/** pg's own text[] parser: splits any one-dimensional array literal into its element texts. */
-const textArray = (types.getTypeParser as (oid: number) => (text: string) => (string | null)[])(TEXT_ARRAY);
+/**
+ * pg's own text[] parser: splits any one-dimensional array literal into its element texts. Looked
+ * up per call, so that importing this module runs nothing of pg: function bundles leave pg out
+ * (scripts/build.ts) and only ever build the Data API adapter.
+ */
+const textArray = (text: string): (string | null)[] =>
+  (types.getTypeParser as (oid: number) => (text: string) => (string | null)[])(TEXT_ARRAY)(text);
 const mapArray =
   (item: (text: string) => unknown) =>
   (text: string): unknown[] =>

@@ -132,6 +132,7 @@ export function keptAnswers(
       headers[CACHE_HEADER] = 'hit';
       return c.body(keptAnswer.body, 200, headers);
     }
+    // The groups are needed only to file a new answer, not on the hit path above.
     const tags = route.tags((route.path.exec(path) ?? []).slice(1), caller);
     const generations = cache.keptGenerations(tags);
     await next();

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { AuthVariables } from '../auth/middleware.ts';
-import { type HotRead, keptAnswers } from './hot-reads.ts';
+import { type HotRead, keptAnswers } from './kept-answers.ts';
 
 const route: HotRead = {
   path: /^\/things\/(\d+)$/,
