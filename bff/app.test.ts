@@ -10,6 +10,7 @@ import { noCache } from './cache/port.ts';
 import { memoryCatalog, memorySingers, quietNights } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
+import { DOCS_CSP } from './routes/docs.ts';
 import { probesUp, silentLog, testConfig } from './testing.ts';
 
 interface AppOptions {
@@ -154,7 +155,28 @@ describe('BFF app', () => {
     const response = await app.request('/api/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await response.text()).toContain('/api/openapi.json');
+    const page = await response.text();
+    // Every script and style of the page comes from this origin, none from a CDN.
+    const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((match) => match[1] as string)
+      .filter((source) => source !== 'data:,');
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.filter((source) => !source.startsWith('/api/docs/assets/'))).toEqual([]);
+    const init = await app.request('/api/docs/assets/init.js');
+    expect(await init.text()).toContain('/api/openapi.json');
+  });
+
+  it("serves the docs viewer's files from the pinned package, and nothing else from its folder", async () => {
+    const { app } = await appWith();
+    const script = await app.request('/api/docs/assets/swagger-ui-bundle.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('SwaggerUIBundle');
+    const styles = await app.request('/api/docs/assets/swagger-ui.css');
+    expect(styles.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    for (const name of ['package.json', 'index.html', '..%2F..%2Fpackage.json', 'swagger-ui-bundle.js.map']) {
+      expect((await app.request(`/api/docs/assets/${name}`)).status, name).toBe(404);
+    }
   });
 
   it("sends an API's security headers on JSON answers, and a page's on pages", async () => {
@@ -172,8 +194,8 @@ describe('BFF app', () => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
-    // Swagger UI's scripts and styles must still load.
-    expect(page.headers.get('content-security-policy')).toBeNull();
+    // Swagger UI's own scripts and styles load, from this origin only.
+    expect(page.headers.get('content-security-policy')).toBe(DOCS_CSP);
     expect((await app.request('/auth/login')).headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.headers.get('strict-transport-security')).toBeNull();
   });

@@ -17,16 +17,37 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import yaml from 'js-yaml';
+import { API_DOCS_DIR } from '#bff/routes/docs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Optional native add-ons that are never present on Lambda; their importers guard the require. */
 const NATIVE_EXTERNALS = ['pg-native'];
+
+/**
+ * Files a function reads at run time rather than runs, copied from installed packages into its
+ * bundle directory (and so into its zip): the BFF serves the API docs viewer from its own origin.
+ */
+const FUNCTION_FILES: Record<string, ReadonlyArray<{ from: string; to: string }>> = {
+  bff: ['swagger-ui-bundle.js', 'swagger-ui.css'].map((file) => ({
+    from: `swagger-ui-dist/${file}`,
+    to: `${API_DOCS_DIR}/${file}`,
+  })),
+};
+
+async function copyFunctionFiles(name: string, root: string, outDir: string): Promise<void> {
+  const require = createRequire(path.join(root, 'package.json'));
+  for (const { from, to } of FUNCTION_FILES[name] ?? []) {
+    await mkdir(path.dirname(path.join(outDir, to)), { recursive: true });
+    await copyFile(require.resolve(from), path.join(outDir, to));
+  }
+}
 
 /**
  * ESM bundles have no `require`; CommonJS dependencies bundled into them still call it for
@@ -323,6 +344,7 @@ export async function buildFunctions(
         metafile: true,
         logLevel: 'warning',
       });
+      await copyFunctionFiles(bundle.name, root, outDir);
       const [code, map] = await Promise.all([
         stat(path.join(outRoot, bundle.outFile)),
         stat(path.join(outRoot, `${bundle.outFile}.map`)),
