@@ -1,24 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { actorOf } from '#lib/actor';
-import { ValidationError } from '#lib/errors';
+import { parseIfMatch } from '#lib/if-match';
 import type { ServiceEnv } from '#lib/service-app';
 import { routes } from './contract.ts';
 import type { RotationsService } from './service.ts';
-
-/**
- * The rotation version an `If-Match` header pins: `"12"` (an ETag the BFF handed out), `W/"12"` or
- * `12`; undefined for none or `*`.
- */
-export function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match?.[1]) {
-    throw new ValidationError('If-Match must be the rotation ETag from a previous read, e.g. "12".', [
-      { path: 'If-Match', message: 'not a rotation version' },
-    ]);
-  }
-  return Number(match[1]);
-}
 
 export function rotationRoutes(app: OpenAPIHono<ServiceEnv>, rotations: RotationsService) {
   return app
@@ -34,13 +19,13 @@ export function rotationRoutes(app: OpenAPIHono<ServiceEnv>, rotations: Rotation
       return c.body(null, 204);
     })
     .openapi(routes.move, async (c) => {
-      const ifMatch = versionFromIfMatch(c.req.valid('header')['if-match']);
+      const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
       const move = { type: 'move' as const, ...c.req.valid('json') };
       return c.json(await rotations.act(c.req.valid('param').id, actorOf(c), move, ifMatch), 200);
     })
     .openapi(routes.turnAction, async (c) => {
       const { id, action } = c.req.valid('param');
-      const ifMatch = versionFromIfMatch(c.req.valid('header')['if-match']);
+      const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
       return c.json(await rotations.act(id, actorOf(c), { type: action }, ifMatch), 200);
     })
     .openapi(routes.close, async (c) =>

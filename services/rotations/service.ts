@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { type Actor, hasRole } from '#lib/actor';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '#lib/errors';
+import { type EntityTag, ifMatchAllows } from '#lib/if-match';
 import type {
   KaraokeEvent,
   OpenEvent,
@@ -24,6 +25,9 @@ import {
 } from './domain/rotation.ts';
 import type { RotationRow, RotationStore } from './repo.ts';
 
+/** An `If-Match` as `#lib/if-match` reads it. */
+type IfMatch = '*' | readonly EntityTag[];
+
 export interface RotationsService {
   open(actor: Actor, event: OpenEvent): Promise<KaraokeEvent>;
   get(eventId: string): Promise<KaraokeEvent>;
@@ -35,8 +39,11 @@ export interface RotationsService {
   ): Promise<RequestReceipt>;
   /** Idempotent: withdrawing a withdrawn request succeeds. */
   withdraw(eventId: string, actor: Actor, requestId: string): Promise<void>;
-  /** `ifMatch`: the rotation version the KJ saw; a 412 when the rotation has moved on since. */
-  act(eventId: string, actor: Actor, action: RotationAction, ifMatch?: number): Promise<Rotation>;
+  /**
+   * `ifMatch`: the caller's `If-Match`, whose tags are rotation versions (the ETag is `"<version>"`);
+   * a 412 when none names the rotation's current version.
+   */
+  act(eventId: string, actor: Actor, action: RotationAction, ifMatch?: IfMatch): Promise<Rotation>;
   close(eventId: string, actor: Actor): Promise<KaraokeEvent>;
   /** The caller's turns to come at open nights, soonest first. */
   upcomingTurns(singerId: string): Promise<UpcomingTurn[]>;
@@ -93,26 +100,27 @@ export function createRotationsService(deps: RotationsDeps): RotationsService {
   /**
    * Decides `command` on the night's latest state and appends what it decides. When another write
    * got in between (the append sees a newer version), the command is decided again on the newer
-   * state, unless the caller pinned the version it saw (`ifMatch`): then it is a 412.
+   * state, unless the caller pinned the versions it accepts (`ifMatch` other than `*`): then it is a 412.
    */
   async function execute(
     eventId: string,
     command: (state: RotationState) => RotationCommand,
-    options: { authorize: (state: RotationState) => void; ifMatch?: number | undefined },
+    options: { authorize: (state: RotationState) => void; ifMatch?: IfMatch | undefined },
   ): Promise<RotationState> {
     for (let attempt = 1; ; attempt++) {
       const state = await load(eventId);
       options.authorize(state);
-      if (options.ifMatch !== undefined && options.ifMatch !== state.version) {
+      if (!ifMatchAllows(options.ifMatch, String(state.version))) {
         throw new PreconditionFailedError(
-          `The rotation changed since version ${options.ifMatch} (now ${state.version}); reload it and try again.`,
+          `The rotation is at version ${state.version}, which If-Match does not name; reload it and try again.`,
         );
       }
       const events = decide(state, command(state), now(), timing);
       if (events.length === 0) return state;
       const next = appendEvents(state, events);
       if (await store.append(eventId, state.version, events, rowFor(next))) return next;
-      if (options.ifMatch !== undefined || attempt === MAX_ATTEMPTS) {
+      const pinned = options.ifMatch !== undefined && options.ifMatch !== '*';
+      if (pinned || attempt === MAX_ATTEMPTS) {
         throw new PreconditionFailedError(
           'The rotation changed while this was being done; reload it and try again.',
         );

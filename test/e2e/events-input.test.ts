@@ -144,16 +144,22 @@ const NOT_IDS: Array<[string, string]> = [
   ['an id of 2,000 characters', 'a'.repeat(2000)],
 ];
 
-/** If-Match values that are not a rotation ETag. */
+/** If-Match values that are not an entity-tag list (RFC 9110): a 400. */
 const NOT_ETAGS: Array<[string, string]> = [
   ['a word', 'garbage'],
-  ['a quoted word', '"abc"'],
+  ['an unquoted version', '12'],
   ['an ETag with junk after it', '"12"junk'],
-  ['a negative version', 'W/"-1"'],
+  ['two ETags without a comma', '"1" "2"'],
+  ['101 characters', `"${'1'.repeat(99)}"`],
+];
+
+/** Well-formed If-Match values that name no version a night has: a 412, as RFC 9110 §13.1.1 says. */
+const UNMATCHED_ETAGS: Array<[string, string]> = [
+  ['a quoted word', '"abc"'],
+  ['a negative weak version', 'W/"-1"'],
   ['a fractional version', '"1.5"'],
   ['a version of ten digits', '"9999999999"'],
-  ['a list of ETags', '"1", "2"'],
-  ['101 characters', `"${'1'.repeat(99)}"`],
+  ['a list of versions the night never had', '"999999998", "999999999"'],
 ];
 
 /** base64url, as the performances cursor is encoded. */
@@ -690,6 +696,18 @@ const actionCases: RefusalCase[] = (['advance', 'skip', 'move'] as const).flatMa
         ...body,
       }),
     },
+    ...UNMATCHED_ETAGS.map(
+      ([what, ifMatch]): RefusalCase => ({
+        name: `an If-Match that is ${what}`,
+        status: 412,
+        call: (fx) => ({
+          method: 'POST',
+          path: `/api/events/${fx.night}/rotation/${action}`,
+          headers: { 'if-match': ifMatch },
+          ...body,
+        }),
+      }),
+    ),
     {
       name: 'a closed night',
       status: 409,

@@ -361,6 +361,28 @@ describe('a karaoke night over HTTP, step by step against the model', () => {
     await closeEvent(event.id);
   });
 
+  it('reads If-Match as RFC 9110 says: *, a list naming the current ETag; never its weak form', async () => {
+    const event = await busyEvent();
+    const move = (ifMatch: string) =>
+      api(`/events/${event.id}/rotation/move`, 'kj', {
+        method: 'POST',
+        headers: { 'if-match': ifMatch },
+        body: JSON.stringify({ singerId: subOf('singer3'), position: 0 }),
+      });
+    const answered = async (ifMatch: string) => {
+      const response = await move(ifMatch);
+      await response.body?.cancel();
+      return response.status;
+    };
+    const { version } = await readRotation(event.id);
+    expect(await answered(`W/"${version}"`)).toBe(412);
+    expect(await answered(`"abc", W/"${version}"`)).toBe(412);
+    expect((await readRotation(event.id)).version).toBe(version);
+    expect(await answered(`"abc", "${version}"`)).toBe(200);
+    expect(await answered('*')).toBe(200);
+    await closeEvent(event.id);
+  });
+
   it('answers a read with the current ETag in If-None-Match with 304, and a changed one with 200', async () => {
     const event = await busyEvent();
     const first = await api(`/events/${event.id}/rotation`, 'kj');

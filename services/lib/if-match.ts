@@ -1,0 +1,50 @@
+import { ValidationError } from './errors.ts';
+
+/** One entity-tag of a conditional request header (RFC 9110 §8.8.3): `"abc"` or weak `W/"abc"`. */
+export interface EntityTag {
+  weak: boolean;
+  /** What is between the quotes. */
+  opaque: string;
+}
+
+/**
+ * One list element of `If-Match`: optional whitespace, an entity-tag or nothing (the list syntax
+ * of RFC 9110 §5.6.1 allows empty elements), optional whitespace, then a comma or the end.
+ * `etagc` is any visible character but the double quote, so a comma may sit inside a tag.
+ */
+const ELEMENT = /[\t ]*(?:(W\/)?"([\x21\x23-\x7E\x80-\xFF]*)")?[\t ]*(?:,|$)/y;
+
+/**
+ * The `If-Match` header as RFC 9110 §13.1.1 reads it: `*` (any current representation), or the
+ * list of entity-tags the client will accept; undefined when there is no header. A value that is
+ * neither is a 400 that says what a valid one looks like.
+ */
+export function parseIfMatch(header: string | undefined): '*' | EntityTag[] | undefined {
+  if (header === undefined) return undefined;
+  if (header.trim() === '*') return '*';
+  const tags: EntityTag[] = [];
+  ELEMENT.lastIndex = 0;
+  while (ELEMENT.lastIndex < header.length) {
+    const start = ELEMENT.lastIndex;
+    const element = ELEMENT.exec(header);
+    if (element === null || ELEMENT.lastIndex === start) throw malformed();
+    if (element[2] !== undefined) tags.push({ weak: element[1] !== undefined, opaque: element[2] });
+  }
+  if (tags.length === 0) throw malformed();
+  return tags;
+}
+
+/**
+ * Whether an `If-Match` lets a write proceed on a resource whose current entity-tag is
+ * `"<current>"`: `*` and no header always do; a list does when one of its tags matches by the
+ * strong comparison (neither weak, same opaque text), since If-Match never compares weakly.
+ */
+export function ifMatchAllows(condition: '*' | readonly EntityTag[] | undefined, current: string): boolean {
+  if (condition === undefined || condition === '*') return true;
+  return condition.some((tag) => !tag.weak && tag.opaque === current);
+}
+
+const malformed = () =>
+  new ValidationError('If-Match must be * or a list of quoted ETags from a previous read, e.g. "12".', [
+    { path: 'If-Match', message: 'not an entity-tag list' },
+  ]);
