@@ -327,7 +327,7 @@ export async function buildFunctions(
         outExtension: { '.js': '.mjs' },
         bundle: true,
         platform: 'node',
-        target: 'node20',
+        target: 'node22',
         format: 'esm',
         // Prefer ESM builds of dependencies: better tree shaking than their CJS builds.
         mainFields: ['module', 'main'],
