@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
+import { captureRedis } from '#lib/trace-capture';
 import { redisRateLimiter } from './abuse/rate-limit.ts';
 import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
 import { redisKeyValueStore } from './auth/kv.ts';
@@ -28,18 +29,25 @@ export interface BffResources extends BffDeps {
 
 /** Builds the BFF's adapters from validated config: the one place concrete clients are chosen. */
 export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffResources {
-  const log = createLogger({ serviceName: 'bff', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = traceRequests(
+    createLogger({ serviceName: 'bff', level: config.LOG_LEVEL, environment: config.STAGE }),
+    tracer,
+    'bff',
+  );
   const db = createDb(config, tracer, config.AWS_REGION);
-  const redis = new Redis(config.REDIS_URL, {
-    lazyConnect: false,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    // Commands issued in the same tick by concurrent requests go out in one write.
-    enableAutoPipelining: true,
-    // Keep retrying in the background so the BFF recovers by itself when Redis returns.
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = captureRedis(
+    new Redis(config.REDIS_URL, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+      // Commands issued in the same tick by concurrent requests go out in one write.
+      enableAutoPipelining: true,
+      // Keep retrying in the background so the BFF recovers by itself when Redis returns.
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    }),
+    tracer,
+  );
   redis.on('error', (error: Error) =>
     log.debug('redis connection error', { 'error.message': error.message }),
   );
@@ -59,6 +67,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
       baseUrl: config.SERVICES_BASE_URL,
       timeoutMs: config.SERVICE_TIMEOUT_MS,
       retries: 2,
+      tracer,
       ...(sign ? { sign } : {}),
     });
   return {

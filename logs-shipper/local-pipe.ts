@@ -4,12 +4,14 @@
  *
  *   npm start 2>&1 | npx tsx logs-shipper/local-pipe.ts
  *
+ * `npm start` ships its own output this way by default; this command is for another process's.
  * Every line is passed through to stdout unchanged. ELASTICSEARCH_URL and AWS_ENDPOINT_URL, when
  * set, point it at another Elasticsearch and moto instead of the running `npm start`. The shipper writes to the stack's
  * Elasticsearch (index template installed on the first batch) and dead-letters to a moto queue.
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
 import { runningLocalStack, type StackFile } from '#scripts/local/stack-file';
@@ -41,23 +43,24 @@ async function waitForStack(): Promise<StackFile['env']> {
   }
 }
 
-async function main(): Promise<void> {
-  // Ctrl-C reaches both ends of the pipe; this end keeps reading until the stack has stopped and
-  // closed its output, so its last lines are shipped too.
-  process.on('SIGINT', () => {});
+export interface LocalLogShipping {
+  /** Queues one line of output (blank lines are ignored). */
+  push(line: string): void;
+  /** Ships what is queued, stops the timer and closes the shipper's clients. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Ships lines to the local Elasticsearch through the logs-shipper, as the CloudWatch Logs
+ * subscription does on AWS: every 2 s, in deliveries of at most 500 events (`npm start` does this
+ * with its own output; this file's command does it with a pipe's).
+ */
+export async function startLocalLogShipping(
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<LocalLogShipping> {
   const pending: CloudWatchLogEvent[] = [];
   let sequence = 0;
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  lines.on('line', (line) => {
-    process.stdout.write(`${line}\n`);
-    if (line.trim().length === 0) return;
-    // CloudWatch event ids are 56-digit strings, unique per event.
-    const id = `${Date.now()}${String(++sequence).padStart(12, '0')}`.padEnd(56, '0');
-    pending.push({ id, timestamp: Date.now(), message: line });
-  });
-  const closed = new Promise<void>((resolve) => lines.once('close', resolve));
-
-  const env = await waitForStack();
   const sqs = new SQSClient(
     awsClientConfig({ AWS_REGION: env.AWS_REGION ?? '', AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL }),
   );
@@ -85,27 +88,56 @@ async function main(): Promise<void> {
         throw error;
       });
       if (report.deadLettered > 0) {
-        process.stderr.write(`logs-shipper: ${report.deadLettered} event(s) dead-lettered to ${QueueUrl}\n`);
+        warn(`logs-shipper: ${report.deadLettered} event(s) dead-lettered to ${QueueUrl}`);
       }
     }
   };
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      await new Promise((resolve) => setTimeout(resolve, FLUSH_EVERY_MS));
-      await flush().catch((error: unknown) => {
-        process.stderr.write(`logs-shipper: ${(error as Error).message}; will retry\n`);
-      });
-    }
-  })();
-  await closed;
-  stopped = true;
-  await loop;
-  await flush();
-  await shipper.close();
+  let flushing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    flushing = flushing.then(() =>
+      flush().catch((error: unknown) => warn(`logs-shipper: ${(error as Error).message}; will retry`)),
+    );
+  }, FLUSH_EVERY_MS);
+  timer.unref();
+  return {
+    push(line) {
+      if (line.trim().length === 0) return;
+      // CloudWatch event ids are 56-digit strings, unique per event.
+      const id = `${Date.now()}${String(++sequence).padStart(12, '0')}`.padEnd(56, '0');
+      pending.push({ id, timestamp: Date.now(), message: line });
+    },
+    async stop() {
+      clearInterval(timer);
+      await flushing;
+      await flush().catch((error: unknown) => warn(`logs-shipper: ${(error as Error).message}`));
+      await shipper.close();
+    },
+  };
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  // Ctrl-C reaches both ends of the pipe; this end keeps reading until the stack has stopped and
+  // closed its output, so its last lines are shipped too.
+  process.on('SIGINT', () => {});
+  const early: string[] = [];
+  let shipping: LocalLogShipping | undefined;
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    process.stdout.write(`${line}\n`);
+    if (shipping) shipping.push(line);
+    else early.push(line);
+  });
+  const closed = new Promise<void>((resolve) => lines.once('close', resolve));
+  shipping = await startLocalLogShipping(await waitForStack());
+  for (const line of early.splice(0)) shipping.push(line);
+  await closed;
+  await shipping.stop();
+}
+
+const invokedPath = process.argv[1];
+if (invokedPath && import.meta.url === pathToFileURL(invokedPath).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import { assertPortFree } from '#test/support/child';
 import { startStack } from '#test/support/stack';
+import { startXrayCollector, type XrayCollector } from '#test/support/xray-daemon';
+import { startLocalLogShipping } from '../logs-shipper/local-pipe.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { DEMO_USERNAMES } from './local/oidc-provider.ts';
 import { rebuildSearchIndex } from './local/search-index.ts';
@@ -22,12 +24,16 @@ async function main(): Promise<void> {
   const stack = await startStack({ persistent: true });
   let stopping = false;
   let sync: { stop(): Promise<void> } | undefined;
+  let collector: XrayCollector | undefined;
+  let shipping: { stop(): Promise<void> } | undefined;
   const stopAll = async (server?: { close(): Promise<void> }) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
     await sync?.stop().catch(() => {});
     await server?.close().catch(() => {});
+    await collector?.close().catch(() => {});
+    await shipping?.stop().catch(() => {});
     rmSync(STACK_FILE, { force: true });
     await stack.stop();
     console.log('Stopped: no local process is left running.');
@@ -35,6 +41,12 @@ async function main(): Promise<void> {
   try {
     const { env } = await bootstrapLocal(stack.urls, (line) => console.log(`  ${line}`));
     Object.assign(process.env, env);
+    // The X-Ray daemon's stand-in: every request is traced and kept for `npm run trace -- <id>`.
+    collector = await startXrayCollector({ elasticsearchUrl: stack.urls.elasticsearchUrl });
+    Object.assign(process.env, { AWS_XRAY_DAEMON_ADDRESS: collector.address, XRAY_SAMPLE_RATE: '1' });
+    // Our own log lines into the local Elasticsearch through the logs-shipper, as the CloudWatch
+    // subscription does on AWS (SHIP_LOGS=off to only print them).
+    if (process.env.SHIP_LOGS !== 'off') shipping = shipOwnOutput(await startLocalLogShipping(process.env));
     const server = await startLocalServer(process.env, port);
     // The change chain: outbox → SNS → SQS → search index, as the sync Lambdas run it on AWS.
     sync = await startLocalSync({ env: process.env });
@@ -70,6 +82,26 @@ async function main(): Promise<void> {
     await stopAll();
     throw error;
   }
+}
+
+/** Tees this process's stdout into `shipping`, line by line, still printing everything. */
+function shipOwnOutput(shipping: { push(line: string): void; stop(): Promise<void> }) {
+  const write = process.stdout.write.bind(process.stdout);
+  let partial = '';
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = partial + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    // Only the functions' JSON lines: the stack's own progress lines are for the terminal.
+    for (const line of lines) if (line.startsWith('{')) shipping.push(line);
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return {
+    async stop() {
+      process.stdout.write = write;
+      await shipping.stop();
+    },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '#lib/errors';
 import { REQUEST_ID_HEADER } from '#lib/http';
-import { TRACE_HEADER } from '#lib/trace';
+import { noTracer, type Span, TRACE_HEADER, type Tracer } from '#lib/trace';
 
 /** Signs a request for the internal routes (SigV4 on AWS); locally requests go unsigned. */
 export type RequestSigner = (request: Request) => Promise<Request>;
@@ -69,6 +69,8 @@ export interface ServiceClientOptions {
   retries: number;
   sign?: RequestSigner;
   fetch?: typeof fetch;
+  /** Each call becomes a subsegment named for the service; the callee's segment hangs under it. */
+  tracer?: Tracer;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -80,52 +82,71 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
  */
 export function httpServiceClient(options: ServiceClientOptions): ServiceClient {
   const doFetch = options.fetch ?? fetch;
+  const tracer = options.tracer ?? noTracer;
   return {
-    async call<T>(context: CallContext, call: ServiceCall): Promise<T> {
-      const url = new URL(options.baseUrl.replace(/\/$/, '') + call.path);
-      for (const [key, value] of Object.entries(call.query ?? {})) {
-        if (value !== undefined) url.searchParams.set(key, String(value));
-      }
-      const attempts = call.method === 'GET' ? options.retries + 1 : 1;
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        let response: Response | undefined;
-        try {
-          let request = new Request(url, {
-            method: call.method,
-            headers: {
-              accept: 'application/json',
-              [REQUEST_ID_HEADER]: context.requestId,
-              [TRACE_HEADER]: `Root=${context.traceId}`,
-              ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-              ...(call.actor ? actorHeaders(call.actor) : {}),
-              ...(call.ifMatch === undefined ? {} : { 'if-match': call.ifMatch }),
-            },
-            ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-            signal: AbortSignal.timeout(options.timeoutMs),
-          });
-          if (options.sign) request = await options.sign(request);
-          response = await doFetch(request);
-          if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
-        } catch (error) {
-          // No answer (or an unreadable one): worth another attempt.
-          lastError = error;
-        }
-        if (response && !response.ok) {
-          // Only a gateway's "try again" is retried; any other answer is the service's last word.
-          if (!RETRYABLE_STATUS.has(response.status) || attempt === attempts) {
-            throw await toAppError(options.name, response);
-          }
-          lastError = new DependencyError(`${options.name} answered ${response.status}`);
-        }
-        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
-      }
-      if (lastError instanceof DependencyError) throw lastError;
-      throw new DependencyError(`${options.name} did not answer: ${describe(lastError)}`, {
-        cause: lastError,
-      });
+    call<T>(context: CallContext, call: ServiceCall): Promise<T> {
+      if (tracer === noTracer) return send<T>(context, call, `Root=${context.traceId}`);
+      return tracer.span(
+        options.name,
+        (span) => send<T>(context, call, tracer.headerFor(context.traceId), span),
+        {
+          namespace: 'remote',
+          http: { method: call.method, url: options.baseUrl.replace(/\/$/, '') + call.path },
+        },
+      );
     },
   };
+
+  async function send<T>(
+    context: CallContext,
+    call: ServiceCall,
+    traceHeader: string,
+    span?: Span,
+  ): Promise<T> {
+    const url = new URL(options.baseUrl.replace(/\/$/, '') + call.path);
+    for (const [key, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const attempts = call.method === 'GET' ? options.retries + 1 : 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      let response: Response | undefined;
+      try {
+        let request = new Request(url, {
+          method: call.method,
+          headers: {
+            accept: 'application/json',
+            [REQUEST_ID_HEADER]: context.requestId,
+            [TRACE_HEADER]: traceHeader,
+            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(call.actor ? actorHeaders(call.actor) : {}),
+            ...(call.ifMatch === undefined ? {} : { 'if-match': call.ifMatch }),
+          },
+          ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        if (options.sign) request = await options.sign(request);
+        response = await doFetch(request);
+        span?.status(response.status);
+        if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;
+      } catch (error) {
+        // No answer (or an unreadable one): worth another attempt.
+        lastError = error;
+      }
+      if (response && !response.ok) {
+        // Only a gateway's "try again" is retried; any other answer is the service's last word.
+        if (!RETRYABLE_STATUS.has(response.status) || attempt === attempts) {
+          throw await toAppError(options.name, response);
+        }
+        lastError = new DependencyError(`${options.name} answered ${response.status}`);
+      }
+      if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+    }
+    if (lastError instanceof DependencyError) throw lastError;
+    throw new DependencyError(`${options.name} did not answer: ${describe(lastError)}`, {
+      cause: lastError,
+    });
+  }
 }
 
 const backoffMs = (attempt: number) => 25 * 2 ** attempt + Math.random() * 25;

@@ -21,6 +21,7 @@ import { loadSingersConfig } from '#services/singers/config';
 import * as singersContract from '#services/singers/contract';
 import { wireSingers } from '#services/singers/wiring';
 import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
+import { localTracer } from './xray.ts';
 
 const isUnder = (path: string, prefix: string) =>
   path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
@@ -61,10 +62,12 @@ export async function startLocalServer(
     SERVICES_BASE_URL: url,
     SERVICE_AUTH: 'none',
   });
-  const catalog = wireCatalog(loadCatalogConfig(env));
-  const singers = wireSingers(loadSingersConfig(env));
-  const rotations = wireRotations(loadRotationsConfig(env));
-  const performances = wirePerformances(loadPerformancesConfig(env));
+  // One tracer for every function this process serves: each request is a segment of its own hop.
+  const tracer = localTracer(env);
+  const catalog = wireCatalog(loadCatalogConfig(env), tracer);
+  const singers = wireSingers(loadSingersConfig(env), tracer);
+  const rotations = wireRotations(loadRotationsConfig(env), tracer);
+  const performances = wirePerformances(loadPerformancesConfig(env), tracer);
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,
@@ -78,7 +81,7 @@ export async function startLocalServer(
         ...(options.oidcSigningKey ? { signingKey: options.oidcSigningKey } : {}),
       })
     : undefined;
-  const bff = wireBff(config);
+  const bff = wireBff(config, tracer);
   // Each app gets only its own paths, as API Gateway routes them to separate Lambdas: the BFF's
   // middleware (sessions, rate limits) never sees a service's internal call.
   const serviceListeners: Array<[string, ReturnType<typeof getRequestListener>]> = [

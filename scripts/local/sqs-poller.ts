@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { LOCAL_TRACE_ATTRIBUTE } from './xray.ts';
 
 export interface SqsPollerOptions {
   sqs: SQSClient;
@@ -84,6 +85,9 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
 
 function toRecord(message: Message, options: SqsPollerOptions): SQSRecord {
   const system = message.Attributes ?? {};
+  // SNS's trace, as the local SNS tracing stand-in carried it (scripts/local/xray.ts).
+  const { [LOCAL_TRACE_ATTRIBUTE]: snsTrace, ...messageAttributes } = message.MessageAttributes ?? {};
+  const traceHeader = system.AWSTraceHeader ?? snsTrace?.StringValue;
   return {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
@@ -93,8 +97,9 @@ function toRecord(message: Message, options: SqsPollerOptions): SQSRecord {
       SentTimestamp: system.SentTimestamp ?? String(Date.now()),
       SenderId: system.SenderId ?? 'local',
       ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(traceHeader ? { AWSTraceHeader: traceHeader } : {}),
     },
-    messageAttributes: toLambdaAttributes(message.MessageAttributes ?? {}),
+    messageAttributes: toLambdaAttributes(messageAttributes),
     md5OfBody: message.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
     eventSourceARN: options.queueArn,

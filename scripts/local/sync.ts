@@ -15,6 +15,7 @@ import { wireDlqMonitor } from '#services/sync/dlq-monitor/wiring';
 import { wireSearchIndexer } from '#services/sync/search-indexer/wiring';
 import { startOutboxListener } from './outbox-listener.ts';
 import { startSqsPoller } from './sqs-poller.ts';
+import { localTracer } from './xray.ts';
 
 export interface LocalSyncOptions {
   /**
@@ -35,11 +36,12 @@ export interface LocalSyncOptions {
  */
 export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(): Promise<void> }> {
   const publisherConfig = loadPublisherConfig(options.env);
-  const publisher = wireChangePublisher(publisherConfig);
-  const indexer = wireSearchIndexer(loadIndexerConfig(options.env));
-  const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env));
-  const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env));
-  const performances = wirePerformances(loadPerformancesConfig(options.env));
+  const tracer = localTracer(options.env);
+  const publisher = wireChangePublisher(publisherConfig, tracer);
+  const indexer = wireSearchIndexer(loadIndexerConfig(options.env), tracer);
+  const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env), tracer);
+  const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env), tracer);
+  const performances = wirePerformances(loadPerformancesConfig(options.env), tracer);
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));

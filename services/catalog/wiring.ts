@@ -1,7 +1,8 @@
 import { createDb } from '#lib/db/create';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
+import { captureElasticsearch } from '#lib/trace-capture';
 import type { CatalogDeps } from './app.ts';
 import type { CatalogConfig } from './config.ts';
 import { pgSongStore } from './repo.ts';
@@ -13,9 +14,13 @@ export interface CatalogResources extends CatalogDeps {
 }
 
 export function wireCatalog(config: CatalogConfig, tracer: Tracer = xrayTracer()): CatalogResources {
-  const log = createLogger({ serviceName: 'catalog', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = traceRequests(
+    createLogger({ serviceName: 'catalog', level: config.LOG_LEVEL, environment: config.STAGE }),
+    tracer,
+    'catalog',
+  );
   const db = createDb(config, tracer, config.AWS_REGION);
-  const elasticsearch = createElasticsearchClient(config);
+  const elasticsearch = captureElasticsearch(createElasticsearchClient(config), tracer);
   const index = songIndexFor(elasticsearch, config.SEARCH_INDEX_PREFIX);
   return {
     log,

@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from './errors.ts';
 import { type Logger, type RequestLog, withKeys, writesInfo } from './log.ts';
-import { TRACE_HEADER, traceIdFor } from './trace.ts';
+import { noTracer, requestTracerOf, TRACE_HEADER, traceIdFor } from './trace.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -74,6 +74,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
   // Read at the first request (an app built only to list its routes needs no logger): the level is
   // fixed at cold start, and Powertools would read the environment on every suppressed line.
   let logsEveryRequest: boolean | undefined;
+  const traced = requestTracerOf(logger);
+  const tracer = traced?.tracer ?? noTracer;
   return async (c, next) => {
     logsEveryRequest ??= writesInfo(logger);
     const started = logsEveryRequest ? process.hrtime.bigint() : 0n;
@@ -81,9 +83,23 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     c.set('requestId', requestId);
     c.set('traceId', traceId);
     c.set('log', log);
-    await next();
+    if (tracer === noTracer) await next();
+    else {
+      // The segment of this hop: X-Ray's trace id is the request's trace id, the one in its log lines.
+      const request = { method: c.req.method, url: c.req.url };
+      await tracer.hop(
+        { name: traced?.name ?? 'app', traceId, header: c.req.header(TRACE_HEADER), http: request },
+        async (segment) => {
+          await next();
+          if (c.error && c.res.status >= 500) segment.fail(c.error);
+          segment.status(c.res.status);
+        },
+      );
+    }
     // On the finished response itself: c.header() at this point would copy the whole response.
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    // The id a user's bug report quotes, and the one to look up in X-Ray and in the logs.
+    c.res.headers.set(TRACE_HEADER, `Root=${traceId}`);
     if (!logsEveryRequest && c.res.status < 500) return;
     logAccess(log, {
       method: c.req.method,

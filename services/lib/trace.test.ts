@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { newTraceId, rootTraceId, traceIdFor, xrayTracer } from './trace.ts';
+import {
+  newTraceId,
+  rootTraceId,
+  type SegmentDocument,
+  samplingRule,
+  segmentTracer,
+  traceIdFor,
+  xrayTracer,
+} from './trace.ts';
 
 describe('trace ids', () => {
   it('creates ids in the X-Ray format with the current epoch second', () => {
@@ -36,5 +44,95 @@ describe('xrayTracer', () => {
         throw new Error('failed');
       }),
     ).rejects.toThrow('failed');
+  });
+});
+
+describe('segmentTracer', () => {
+  const collect = (sample = true) => {
+    const sent: SegmentDocument[] = [];
+    const tracer = segmentTracer({
+      emit: (document) => sent.push(document),
+      sample: () => sample,
+      onLambda: false,
+    });
+    return { sent, tracer };
+  };
+  const traceId = '1-5759e988-bd862e3fe1be46a994272793';
+
+  it('sends one segment per hop, under the caller’s subsegment, with its subsegments, status and flags', async () => {
+    const { sent, tracer } = collect();
+    let outgoing = '';
+    await tracer.hop(
+      {
+        name: 'bff',
+        traceId,
+        header: `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`,
+        http: { method: 'GET', url: '/x' },
+      },
+      async (segment) => {
+        await tracer.span('catalog', async (span) => {
+          outgoing = tracer.headerFor(traceId);
+          span.status(404);
+        });
+        await tracer
+          .span('Redis', async () => {
+            throw new Error('down');
+          })
+          .catch(() => {});
+        segment.status(200);
+      },
+    );
+    expect(sent).toHaveLength(1);
+    const [segment] = sent as [SegmentDocument];
+    expect(segment).toMatchObject({
+      name: 'bff',
+      trace_id: traceId,
+      parent_id: '53995c3f42cd8ad8',
+      http: { response: { status: 200 } },
+    });
+    const [call, redis] = segment.subsegments as [SegmentDocument, SegmentDocument];
+    expect(call).toMatchObject({ name: 'catalog', error: true, http: { response: { status: 404 } } });
+    expect(call.fault).toBeUndefined();
+    expect(outgoing).toBe(`Root=${traceId};Parent=${call.id};Sampled=1`);
+    expect(redis).toMatchObject({ name: 'Redis', fault: true, cause: { exceptions: [{ message: 'down' }] } });
+    expect(segment.end_time).toBeGreaterThanOrEqual(segment.start_time);
+  });
+
+  it('honours the caller’s decision not to sample and passes it on', async () => {
+    const { sent, tracer } = collect(true);
+    let outgoing = '';
+    await tracer.hop({ name: 'catalog', traceId, header: `Root=${traceId};Sampled=0` }, async () => {
+      outgoing = tracer.headerFor(traceId);
+    });
+    expect(sent).toEqual([]);
+    expect(outgoing).toBe(`Root=${traceId};Sampled=0`);
+  });
+
+  it('continues each message’s trace in a batch, recording shared work in every one', async () => {
+    const { sent, tracer } = collect(false);
+    const other = '1-5759e988-000000000000000000000001';
+    await tracer.continueTraces(
+      'search-indexer',
+      [
+        `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`,
+        `Root=${other};Parent=0000000000000001;Sampled=1`,
+        undefined,
+      ],
+      () => tracer.span('Elasticsearch', async () => {}),
+    );
+    expect(
+      sent.map((document) => [document.trace_id, document.parent_id, document.subsegments?.[0]?.name]),
+    ).toEqual([
+      [traceId, '53995c3f42cd8ad8', 'Elasticsearch'],
+      [other, '0000000000000001', 'Elasticsearch'],
+    ]);
+  });
+
+  it('samples the first request of each second, then the configured share', () => {
+    let now = 1_000;
+    const rule = samplingRule(0, () => now);
+    expect([rule(), rule(), rule()]).toEqual([true, false, false]);
+    now = 2_000;
+    expect(rule()).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceQueueConsumer, traceRequests, xrayTracer } from '#lib/trace';
 import type { PerformancesAppDeps } from './app.ts';
 import type { PerformancesConfig } from './config.ts';
 import { createPerformanceRecorder } from './recorder.ts';
@@ -8,17 +8,21 @@ import { pgPerformanceStore } from './repo.ts';
 import { createPerformancesService } from './service.ts';
 
 export function wirePerformances(config: PerformancesConfig, tracer: Tracer = xrayTracer()) {
-  const log = createLogger({
-    serviceName: 'performances',
-    level: config.LOG_LEVEL,
-    environment: config.STAGE,
-  });
+  const log = traceRequests(
+    createLogger({ serviceName: 'performances', level: config.LOG_LEVEL, environment: config.STAGE }),
+    tracer,
+    'performances',
+  );
   const db = createDb(config, tracer, config.AWS_REGION);
   const performances = createPerformancesService({ performances: pgPerformanceStore(db) });
   return {
     log,
     performances,
-    recorder: createPerformanceRecorder({ performances, log }),
+    recorder: traceQueueConsumer(
+      tracer,
+      'performances-recorder',
+      createPerformanceRecorder({ performances, log }),
+    ),
     close: () => db.close(),
   } satisfies PerformancesAppDeps & Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
 import type { RotationsAppDeps } from './app.ts';
 import type { RotationsConfig } from './config.ts';
 import { pgRotationStore } from './repo.ts';
@@ -11,7 +11,11 @@ export interface RotationsResources extends RotationsAppDeps {
 }
 
 export function wireRotations(config: RotationsConfig, tracer: Tracer = xrayTracer()): RotationsResources {
-  const log = createLogger({ serviceName: 'rotations', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = traceRequests(
+    createLogger({ serviceName: 'rotations', level: config.LOG_LEVEL, environment: config.STAGE }),
+    tracer,
+    'rotations',
+  );
   const db = createDb(config, tracer, config.AWS_REGION);
   return {
     log,

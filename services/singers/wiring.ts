@@ -1,6 +1,6 @@
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
 import type { SingersDeps } from './app.ts';
 import type { SingersConfig } from './config.ts';
 import { pgSingerStore } from './repo.ts';
@@ -11,7 +11,11 @@ export interface SingersResources extends SingersDeps {
 }
 
 export function wireSingers(config: SingersConfig, tracer: Tracer = xrayTracer()): SingersResources {
-  const log = createLogger({ serviceName: 'singers', level: config.LOG_LEVEL, environment: config.STAGE });
+  const log = traceRequests(
+    createLogger({ serviceName: 'singers', level: config.LOG_LEVEL, environment: config.STAGE }),
+    tracer,
+    'singers',
+  );
   const db = createDb(config, tracer, config.AWS_REGION);
   return {
     log,
