@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonBody, jsonResponse } from '#lib/openapi';
+import { storable } from '#lib/text';
 import { StageName } from '#services/singers/contract';
 
 /**
@@ -7,8 +8,6 @@ import { StageName } from '#services/singers/contract';
  * them, and the events of a night that leave through the outbox.
  */
 export const basePath = '/internal/rotations';
-
-const CONTROL = /\p{Cc}/u;
 
 export const Fairness = z.enum(['fair', 'newcomers-first', 'bottom']).openapi({
   description:
@@ -21,12 +20,7 @@ export const MAX_QUEUED_LIMIT = 20;
 
 export const OpenEvent = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(80, 'at most 80 characters')
-      .refine((value) => !CONTROL.test(value), 'must not contain control characters'),
+    name: storable(z.string().trim().min(1, 'must not be empty').max(80, 'at most 80 characters')),
     fairness: Fairness.default('fair'),
     maxQueuedPerSinger: z
       .number()
@@ -70,8 +64,8 @@ export const KeyChange = z
 export const SongRequest = z
   .object({
     songId: z.uuid(),
-    title: z.string().min(1).max(500),
-    artist: z.string().min(1).max(500),
+    title: storable(z.string().min(1).max(500)),
+    artist: storable(z.string().min(1).max(500)),
     durationMs: z.number().int().positive().max(86_400_000).nullable(),
     keyChange: KeyChange.default(0),
     /** Only the KJ: a walk-in guest without an account (the same name again is the same guest). */
@@ -160,8 +154,8 @@ export const PerformanceCompletedRow = z.object({
     eventId: z.uuid(),
     kjId: z.uuid(),
     songId: z.uuid(),
-    title: z.string().min(1).max(500),
-    artist: z.string().min(1).max(500),
+    title: storable(z.string().min(1).max(500)),
+    artist: storable(z.string().min(1).max(500)),
     keyChange: z.number().int().min(-6).max(6),
     startedAt: z.iso.datetime({ offset: true }),
     at: z.iso.datetime({ offset: true }),

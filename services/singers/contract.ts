@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonBody, jsonResponse } from '#lib/openapi';
+import { storable } from '#lib/text';
 
 /**
  * What callers may know of the singers service: its internal routes and the shapes that cross
@@ -10,20 +11,18 @@ export const basePath = '/internal/singers';
 export const STAGE_NAME_MAX = 40;
 export const PERSON_NAME_MAX = 100;
 
-/** C0 and C1 control characters (NUL, newlines, escape sequences…): never part of a name. */
-const CONTROL = /\p{Cc}/u;
-
 /** Length in characters as a reader counts them (code points, so an emoji is one), as PostgreSQL's char_length. */
 const characters = (value: string) => [...value].length;
 
-/** Trimmed text of 1–`max` characters without control characters; anything else is kept verbatim. */
+/** Trimmed text of 1–`max` characters that storage can hold (`#lib/text`); anything else is kept verbatim. */
 const name = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .refine((value) => characters(value) <= max, `at most ${max} characters`)
-    .refine((value) => !CONTROL.test(value), 'must not contain control characters');
+  storable(
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .refine((value) => characters(value) <= max, `at most ${max} characters`),
+  );
 
 export const StageName = name(STAGE_NAME_MAX).openapi({
   description: `How the KJ calls the singer up: 1–${STAGE_NAME_MAX} characters, trimmed, no control characters`,

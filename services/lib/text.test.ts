@@ -1,0 +1,37 @@
+import { z } from '@hono/zod-openapi';
+import { describe, expect, it } from 'vitest';
+import { isStorableText, storable, UNSTORABLE_TEXT } from './text.ts';
+
+describe('storable text', () => {
+  it('refuses NUL, other control characters and unpaired surrogates; keeps emoji, RTL and combining marks', () => {
+    for (const bad of [
+      'a\u0000b',
+      'a\u0007',
+      '\u001b[31m',
+      'a\u0085b',
+      'x\uD800',
+      '\uDC00y',
+      'a\tb',
+      'a\nb',
+    ]) {
+      expect(isStorableText(bad), JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ['Don’t Stop Believin’', '🎤 Karaoke', 'שלום', 'é', 'Sigur Rós', '\uD83C\uDFA4']) {
+      expect(isStorableText(good), good).toBe(true);
+    }
+  });
+
+  it('lets line breaks and tabs through only where a field allows them', () => {
+    expect(isStorableText('line one\r\nline two\tend', { lineBreaks: true })).toBe(true);
+    expect(isStorableText('line one\u0000', { lineBreaks: true })).toBe(false);
+  });
+
+  it('refuses with a field-level message and keeps the field schema’s own rules', () => {
+    const title = storable(z.string().trim().min(1).max(5));
+    expect(title.parse('  abc ')).toBe('abc');
+    const refused = title.safeParse('a\u0000');
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues.map((issue) => issue.message)).toEqual([UNSTORABLE_TEXT]);
+    expect(title.safeParse('abcdef').success).toBe(false);
+  });
+});
