@@ -251,4 +251,38 @@ export const PANELS: Panel[] = [
       },
     },
   },
+  {
+    id: 'karaoke-logs-rotation-advances',
+    title: 'Rotation advances per night',
+    description:
+      "KJ advances of a night's rotation that succeeded, per day (the rotations service's access lines for POST …/rotation/advance).",
+    body: {
+      size: 0,
+      aggs: {
+        advances: {
+          filter: {
+            bool: {
+              filter: [
+                { term: { 'http.request.method': 'POST' } },
+                { wildcard: { 'url.path': '*/rotation/advance' } },
+                { range: { 'http.response.status_code': { gte: 200, lt: 300 } } },
+                { term: { 'service.name': 'rotations' } },
+              ],
+            },
+          },
+          aggs: {
+            nights: { date_histogram: { field: '@timestamp', calendar_interval: '1d', min_doc_count: 1 } },
+          },
+        },
+      },
+    },
+    rows: 'aggregations.advances.nights.buckets',
+    view: {
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'key', type: 'ordinal', timeUnit: 'yearmonthdate', title: 'night' },
+        y: { field: 'doc_count', type: 'quantitative', title: 'advances' },
+      },
+    },
+  },
 ];

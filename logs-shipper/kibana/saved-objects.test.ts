@@ -68,6 +68,7 @@ describe('Kibana saved objects', () => {
       'Cache hit ratio',
       'Sync lag',
       'DLQ depth',
+      'Rotation advances per night',
     ]);
   });
 
