@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
 import { performanceRoutes } from './routes/performances.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', healthRoutes());
   app.route('/api', meRoutes());
   app.route('/api', songRoutes());
+  app.route('/api', mediaRoutes());
   app.route('/api', eventRoutes());
   app.route('/api', performanceRoutes());
   app.route('/api', docsRoutes());

@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DependencyError, UnauthorizedError } from '#lib/errors';
-import { type BearerVerifier, jwtBearerVerifier } from './bearer.ts';
+import { type BearerVerifier, jwtBearerVerifier, KEY_WITHDRAWAL_SECONDS, remoteJwks } from './bearer.ts';
 
 const ISSUER = 'https://idp.example/oidc';
 const AUDIENCE = 'karaoke-api';
@@ -169,5 +171,47 @@ describe('Bearer tokens remembered once verified', () => {
     await none.verify(token);
     await none.verify(token);
     expect(noneLookups.count).toBe(2);
+  });
+});
+
+describe('a signing key withdrawn from the issuer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it(`stops being accepted within ${KEY_WITHDRAWAL_SECONDS} s, remembered tokens and the cached key set included`, async () => {
+    const publicJwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'issuer-key', alg: 'RS256' };
+    let published: unknown[] = [publicJwk];
+    let fetched = 0;
+    const server = createServer((_, response) => {
+      fetched++;
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const withdrawable = jwtBearerVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: remoteJwks(async () => new URL(`http://127.0.0.1:${port}/jwks`)),
+      });
+      const token = await sign({ ...base(), exp: now() + 3600 });
+      await withdrawable.verify(token);
+      published = [];
+      vi.advanceTimersByTime(60_000);
+      // Within the budget it may still count: the remembered token answers without a fetch.
+      await withdrawable.verify(token);
+      expect(fetched).toBe(1);
+      vi.advanceTimersByTime(KEY_WITHDRAWAL_SECONDS * 1000 - 60_000 + 1000);
+      await expect(withdrawable.verify(token)).rejects.toBeInstanceOf(UnauthorizedError);
+      const fresh = await sign({ ...base(), exp: now() + 3600, sub: 'user-2' });
+      await expect(withdrawable.verify(fresh)).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(fetched).toBeGreaterThan(1);
+    } finally {
+      server.close();
+    }
   });
 });

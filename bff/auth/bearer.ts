@@ -35,11 +35,18 @@ const ALLOWED_ALGORITHMS = ['RS256'];
  * withdrawn from the issuer's key set may still be honoured), whichever comes first. Any other text
  * (a tampered token) is verified in full; refusals are never remembered.
  */
+/**
+ * The longest a signing key withdrawn from the issuer's key set may still be honoured: half of it
+ * is the most the cached key set may be old ({@link remoteJwks}), half the most a verified token is
+ * remembered, so the two together never exceed it.
+ */
+export const KEY_WITHDRAWAL_SECONDS = 300;
+
 export function jwtBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
   const now = options.now ?? Date.now;
   const remembered = new Map<string, { principal: Principal; until: number }>();
   const capacity = options.rememberTokens ?? 10_000;
-  const maxAgeMs = (options.rememberSeconds ?? 300) * 1000;
+  const maxAgeMs = (options.rememberSeconds ?? KEY_WITHDRAWAL_SECONDS / 2) * 1000;
 
   async function verifyInFull(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     let payload: JWTPayload;
@@ -109,12 +116,18 @@ function asVerificationFailure(error: unknown): Error {
 
 /**
  * The issuer's key set, fetched from the `jwks_uri` its discovery document names (it differs between
- * Cognito and other providers), once, then cached and refreshed by jose as keys rotate.
+ * Cognito and other providers), once, then cached and refreshed by jose as keys rotate, and fetched
+ * again once the cached copy is half of {@link KEY_WITHDRAWAL_SECONDS} old (jose keeps it 10 minutes
+ * by default), so a withdrawn key stops counting in time.
  */
 export function remoteJwks(jwksUri: () => Promise<URL>): JWTVerifyGetKey {
   let keySet: ReturnType<typeof createRemoteJWKSet> | undefined;
   return async (header, token) => {
-    keySet ??= createRemoteJWKSet(await jwksUri(), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    keySet ??= createRemoteJWKSet(await jwksUri(), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: (KEY_WITHDRAWAL_SECONDS / 2) * 1000,
+    });
     return keySet(header, token);
   };
 }

@@ -16,6 +16,7 @@ export function testSong(fields: CreateSong, id: string, version = 1): Song {
     ...fields,
     explicit: fields.explicit ?? false,
     tags: fields.tags ?? [],
+    hasAudio: false,
     ...{ id, version, createdAt: at, updatedAt: at },
   };
 }
@@ -51,6 +52,12 @@ export function memoryCatalog(): CatalogClient & { readonly reads: number } {
     remove: async (_, id) => {
       if (!songs.delete(id)) await notFound(id);
     },
+    // Media needs the bucket: the in-memory catalog has none, as if no song had audio.
+    mediaUpload: (_, id) => notFound(id),
+    mediaList: async (_, id) => (songs.has(id) ? { items: [] } : notFound(id)),
+    mediaRemove: (_, id) => notFound(id),
+    mediaStream: (_, id) => notFound(id),
+    mediaDownload: (_, id) => notFound(id),
     get reads() {
       return reads;
     },

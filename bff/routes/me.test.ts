@@ -25,6 +25,11 @@ const catalog: CatalogClient = {
   create: () => Promise.reject(new Error('not used')),
   update: () => Promise.reject(new Error('not used')),
   remove: () => Promise.reject(new Error('not used')),
+  mediaUpload: () => Promise.reject(new Error('not used')),
+  mediaList: () => Promise.reject(new Error('not used')),
+  mediaRemove: () => Promise.reject(new Error('not used')),
+  mediaStream: () => Promise.reject(new Error('not used')),
+  mediaDownload: () => Promise.reject(new Error('not used')),
 };
 
 /** A singers service that is down: every call fails as the HTTP client reports it. */

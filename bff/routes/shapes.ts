@@ -14,7 +14,7 @@ import * as singers from '#services/singers/contract';
 const only = <K extends string>(...names: K[]) =>
   Object.fromEntries(names.map((name) => [name, true])) as { [P in K]: true };
 
-export const { CreateSong, UpdateSong, SearchParams } = catalog;
+export const { CreateSong, UpdateSong, SearchParams, MediaUploadRequest } = catalog;
 export const { OpenEvent, MoveSinger, KeyChange } = rotations;
 export const { StageName, UpdateSinger, FavouritesQuery } = singers;
 export const { PerformancesQuery } = performances;
@@ -37,6 +37,7 @@ export const Song = catalog.Song.pick(
     'firstWeek',
     'peak',
     'weeks',
+    'hasAudio',
     'version',
     'createdAt',
     'updatedAt',
@@ -46,10 +47,35 @@ export const Song = catalog.Song.pick(
 export const SongSearchResult = catalog.SearchResult.pick(only('total', 'cursor', 'facets'))
   .extend({
     items: z.array(
-      Song.pick(only('id', 'title', 'artist', 'year', 'genre', 'durationMs', 'explicit', 'version')),
+      Song.pick(
+        only('id', 'title', 'artist', 'year', 'genre', 'durationMs', 'explicit', 'hasAudio', 'version'),
+      ),
     ),
   })
   .openapi('SongSearchResult');
+
+export const MediaUpload = catalog.MediaUpload.pick(only('mediaId', 'upload', 'expiresAt')).openapi(
+  'MediaUpload',
+);
+
+export const Media = catalog.Media.pick(
+  only(
+    'mediaId',
+    'status',
+    'reason',
+    'format',
+    'codec',
+    'durationMs',
+    'bitrate',
+    'sampleRate',
+    'channels',
+    'sizeBytes',
+    'sha256',
+    'createdAt',
+  ),
+).openapi('Media');
+
+export const MediaList = z.object({ items: z.array(Media) }).openapi('MediaList');
 
 export const KaraokeEvent = rotations.KaraokeEvent.pick(
   only('id', 'name', 'kjId', 'fairness', 'maxQueuedPerSinger', 'publicDisplay', 'closed', 'version'),

@@ -19,6 +19,7 @@ locals {
     "performances",
     "performances-recorder",
     "dlq-monitor",
+    "media-inspector",
   ]
 }
 

@@ -106,3 +106,53 @@ resource "aws_sqs_queue" "logs_dead_letter" {
   message_retention_seconds = local.fourteen_days
   sqs_managed_sse_enabled   = true
 }
+
+# The media bucket's ObjectCreated events, for the media-inspector function. Its visibility
+# timeout is six times the function's (120 s: a 200 MB file is read twice, once in ranges and once
+# for its SHA-256).
+resource "aws_sqs_queue" "media_inspector_dead_letter" {
+  name                      = "${local.prefix}-media-inspector-dlq"
+  message_retention_seconds = local.fourteen_days
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "media_inspector" {
+  name                       = "${local.prefix}-media-inspector"
+  visibility_timeout_seconds = 720
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.media_inspector_dead_letter.arn
+    maxReceiveCount     = local.max_receive_count
+  })
+}
+
+data "aws_iam_policy_document" "media_inspector_queue" {
+  statement {
+    sid       = "MediaBucketDelivers"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.media_inspector.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_s3_bucket.media.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "media_inspector" {
+  queue_url = aws_sqs_queue.media_inspector.id
+  policy    = data.aws_iam_policy_document.media_inspector_queue.json
+}

@@ -1,5 +1,7 @@
-# Media (tracks, artwork). Browsers upload and stream through short-lived presigned URLs, so the
-# bucket stays private and only needs CORS for the front-end origins.
+# Media (tracks, artwork). Browsers upload (presigned POST) and stream through short-lived
+# presigned URLs, so the bucket stays private and only needs CORS for the front-end origins.
+# Objects live under media/<song id>/<media id>; every new one is inspected by the
+# media-inspector function (ObjectCreated → SQS), which deletes what it rejects.
 
 resource "aws_s3_bucket" "media" {
   # Bucket names are global: the account id keeps stages of different accounts from colliding.
@@ -62,6 +64,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
+  # What the inspector deletes (rejected files, strays) leaves a noncurrent version and a delete
+  # marker; both go after a day instead of the 30 days that guard curators' deletes.
+  rule {
+    id     = "expire-deleted-uploads"
+    status = "Enabled"
+
+    filter {
+      prefix = "media/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.media]
 }
 
@@ -69,7 +90,8 @@ resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
 
   cors_rule {
-    allowed_methods = ["GET", "HEAD", "PUT"]
+    # POST: the curator's upload form (a presigned POST); GET and HEAD: the <audio> element.
+    allowed_methods = ["GET", "HEAD", "PUT", "POST"]
     allowed_origins = local.browser_origins
     # The presigned signature already fixes what may be uploaded where; the SDK adds checksum
     # and content headers that vary by version, so the header list is left open.
@@ -97,6 +119,21 @@ data "aws_iam_policy_document" "media" {
       values   = ["false"]
     }
   }
+}
+
+# Every new object under media/ is reported to the media-inspector queue.
+resource "aws_s3_bucket_notification" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  queue {
+    id            = "media-inspector"
+    queue_arn     = aws_sqs_queue.media_inspector.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "media/"
+  }
+
+  # S3 checks, when the notification is set, that it may send to the queue.
+  depends_on = [aws_sqs_queue_policy.media_inspector]
 }
 
 resource "aws_s3_bucket_policy" "media" {

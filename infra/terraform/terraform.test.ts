@@ -241,6 +241,42 @@ describe('infra/terraform against serverless.yml', () => {
     }
   });
 
+  it("sends the media bucket's new objects to the queue the media-inspector consumes, as the local stack does", async () => {
+    const inspector = (serverless.functions as Record<string, Json>)['media-inspector'];
+    expect(inspector, 'serverless.yml declares media-inspector').toBeDefined();
+    const [event] = (inspector?.events ?? []) as Json[];
+    const consumedArn = /^\$\{self:custom\.(\w+)\}$/.exec(String((event?.sqs as Json | undefined)?.arn))?.[1];
+    const consumed = builtQueueArns().get(consumedArn ?? '');
+    expect(consumed).toBe(`${PREFIX}-media-inspector`);
+
+    const notifications = instances('aws_s3_bucket_notification');
+    expect(notifications).toHaveLength(1);
+    const [notification] = notifications;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL reference, as written in the module
+    expect(notification?.block.bucket).toBe('${aws_s3_bucket.media.id}');
+    const [queue] = (notification?.block.queue ?? []) as Json[];
+    expect(queue).toMatchObject({ events: ['s3:ObjectCreated:*'], filter_prefix: 'media/' });
+    const target = referencedQueue(queue?.queue_arn, undefined);
+    expect(await target?.get('name')).toBe(consumed);
+    // Lambda wants the visibility timeout at six times the function's timeout.
+    expect(await target?.get('visibility_timeout_seconds')).toBeGreaterThanOrEqual(
+      6 * Number(inspector?.timeout),
+    );
+
+    // S3 may send to the queue (checked when the notification is created, hence the order).
+    const queuePolicy = instances('aws_sqs_queue_policy').find((policy) =>
+      String(policy.block.queue_url).includes('aws_sqs_queue.media_inspector.'),
+    );
+    expect(queuePolicy, 'a queue policy on the media-inspector queue').toBeDefined();
+    expect(notification?.block.depends_on).toEqual([
+      expect.stringContaining('aws_sqs_queue_policy.media_inspector'),
+    ]);
+    // Browsers post uploads straight to the bucket.
+    const [cors] = instances('aws_s3_bucket_cors_configuration');
+    const [rule] = (cors?.block.cors_rule ?? []) as Json[];
+    expect(rule?.allowed_methods).toEqual(expect.arrayContaining(['POST', 'GET']));
+  });
+
   it('subscribes the logs-shipper to the log group of every other function, never its own', async () => {
     const filters = instances('aws_cloudwatch_log_subscription_filter');
     const logGroups = await Promise.all(filters.map((filter) => filter.get('log_group_name')));

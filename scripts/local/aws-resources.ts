@@ -1,4 +1,9 @@
-import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
@@ -34,7 +39,12 @@ export interface LocalAwsResources {
   notificationsOutbox: QueueResource;
   queues: Record<ChangeQueue, QueueResource>;
   mediaBucket: string;
+  /** Receives the media bucket's ObjectCreated events under `media/`, as on AWS. */
+  mediaInspectorQueue: QueueResource;
 }
+
+/** How long the media inspector may take over one batch before its messages come back. */
+export const MEDIA_INSPECTOR_VISIBILITY_SECONDS = 120;
 
 export interface AwsTarget {
   endpoint: string;
@@ -97,12 +107,37 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
     await s3.send(new CreateBucketCommand({ Bucket: mediaBucket })).catch((error: unknown) => {
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
     });
+    const inspectorDeadLetter = await createQueue(sqs, name('media-inspector-dlq'), {});
+    const inspectorQueue = await createQueue(sqs, name('media-inspector'), {
+      VisibilityTimeout: String(MEDIA_INSPECTOR_VISIBILITY_SECONDS),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: inspectorDeadLetter.arn,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      }),
+    });
+    // moto sends the same S3 event notification to the queue as S3 does (and a test event now).
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: mediaBucket,
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              Id: 'media-inspector',
+              QueueArn: inspectorQueue.arn,
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'media/' }] } },
+            },
+          ],
+        },
+      }),
+    );
     return {
       changesTopicArn: TopicArn,
       notificationsTopicArn,
       notificationsOutbox: { ...notificationsQueue, deadLetterUrl: notificationsDeadLetter.url },
       queues,
       mediaBucket,
+      mediaInspectorQueue: { ...inspectorQueue, deadLetterUrl: inspectorDeadLetter.url },
     };
   } finally {
     sns.destroy();

@@ -38,6 +38,8 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       CHANGES_TOPIC_ARN: resources.changesTopicArn,
       NOTIFICATIONS_TOPIC_ARN: resources.notificationsTopicArn,
       MEDIA_BUCKET: resources.mediaBucket,
+      MEDIA_INSPECTOR_QUEUE_URL: resources.mediaInspectorQueue.url,
+      MEDIA_INSPECTOR_QUEUE_ARN: resources.mediaInspectorQueue.arn,
       SEARCH_INDEXER_QUEUE_URL: resources.queues['search-indexer'].url,
       SEARCH_INDEXER_QUEUE_ARN: resources.queues['search-indexer'].arn,
       CACHE_INVALIDATOR_QUEUE_URL: resources.queues['cache-invalidator'].url,
@@ -48,10 +50,10 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       // Every local client (browser, tests, the bench) comes from 127.0.0.1 and shares one bucket.
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
       RATE_LIMIT_USER_PER_MINUTE: '10000000',
-      DLQ_URLS: Object.values(resources.queues)
+      DLQ_URLS: [...Object.values(resources.queues), resources.mediaInspectorQueue]
         .map((queue) => queue.deadLetterUrl)
         .join(','),
-      MONITORED_QUEUE_URLS: Object.values(resources.queues)
+      MONITORED_QUEUE_URLS: [...Object.values(resources.queues), resources.mediaInspectorQueue]
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),
       // The BFF's client at the local OpenID provider, which the local server starts with these

@@ -1,5 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
+import { loadMediaInspectorConfig } from '#services/catalog/media-inspector/config';
+import { wireMediaInspector } from '#services/catalog/media-inspector/wiring';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
 import { wireCacheInvalidator } from '#services/sync/cache-invalidator/wiring';
@@ -13,6 +15,7 @@ import {
 import { sqsQueueDepth } from '#services/sync/dlq-monitor/monitor';
 import { wireDlqMonitor } from '#services/sync/dlq-monitor/wiring';
 import { wireSearchIndexer } from '#services/sync/search-indexer/wiring';
+import { MEDIA_INSPECTOR_VISIBILITY_SECONDS } from './aws-resources.ts';
 import { startOutboxListener } from './outbox-listener.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { localTracer } from './xray.ts';
@@ -20,7 +23,8 @@ import { localTracer } from './xray.ts';
 export interface LocalSyncOptions {
   /**
    * The local deployables' environment, with the URL and ARN of each consumed queue
-   * (SEARCH_INDEXER_QUEUE_URL, …_ARN; CACHE_INVALIDATOR_QUEUE_…; PERFORMANCES_QUEUE_…), as
+   * (SEARCH_INDEXER_QUEUE_URL, …_ARN; CACHE_INVALIDATOR_QUEUE_…; PERFORMANCES_QUEUE_…;
+   * MEDIA_INSPECTOR_QUEUE_…), as
    * scripts/local/bootstrap.ts sets them.
    */
   env: Record<string, string | undefined>;
@@ -42,6 +46,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const invalidator = wireCacheInvalidator(loadInvalidatorConfig(options.env), tracer);
   const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env), tracer);
   const performances = wirePerformances(loadPerformancesConfig(options.env), tracer);
+  const mediaInspector = wireMediaInspector(loadMediaInspectorConfig(options.env), tracer);
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
@@ -83,20 +88,32 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const dlqSampler = setInterval(() => {
     dlqMonitor.sample().catch(report('dlq-monitor'));
   }, 60_000);
-  const poll = (queue: string, handler: Parameters<typeof startSqsPoller>[0]['handler'], name: string) =>
+  const poll = (
+    queue: string,
+    handler: Parameters<typeof startSqsPoller>[0]['handler'],
+    name: string,
+    visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30,
+  ) =>
     startSqsPoller({
       sqs,
       queueUrl: queueSetting(options.env, `${queue}_URL`),
       queueArn: queueSetting(options.env, `${queue}_ARN`),
       region: publisherConfig.AWS_REGION,
       handler,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      visibilityTimeoutSeconds,
       onError: report(`${name} poller`),
     });
   const pollers = [
     poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer'),
     poll('CACHE_INVALIDATOR_QUEUE', invalidator.handle, 'cache-invalidator'),
     poll('PERFORMANCES_QUEUE', performances.recorder, 'performances'),
+    // Fed by the media bucket's ObjectCreated events, not by the change chain.
+    poll(
+      'MEDIA_INSPECTOR_QUEUE',
+      mediaInspector.handle,
+      'media-inspector',
+      MEDIA_INSPECTOR_VISIBILITY_SECONDS,
+    ),
   ];
   return {
     async stop() {
@@ -111,6 +128,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         indexer.close(),
         invalidator.close(),
         performances.close(),
+        mediaInspector.close(),
         dlqMonitor.close(),
       ]);
     },

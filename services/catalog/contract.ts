@@ -69,6 +69,8 @@ export const Song = z
     firstWeek: z.string().nullable(),
     peak: z.number().int().nullable(),
     weeks: z.number().int().nullable(),
+    /** Whether the song has media ready to stream (set by the media inspector). */
+    hasAudio: z.boolean(),
     /** From the global change sequence; orders every change to this song. */
     version: z.number().int(),
     createdAt: z.string(),
@@ -101,6 +103,7 @@ export const SearchParams = z.object({
   maxBpm: optionalInt(0, 400),
   key: z.string().max(4).optional(),
   explicit: z.enum(['true', 'false']).optional(),
+  hasAudio: z.enum(['true', 'false']).optional(),
 });
 export type SearchParams = z.infer<typeof SearchParams>;
 
@@ -116,6 +119,7 @@ export const SearchResult = z
         genre: true,
         durationMs: true,
         explicit: true,
+        hasAudio: true,
         version: true,
       }),
     ),
@@ -145,6 +149,104 @@ export const ImportResult = z.object({
 export type ImportResult = z.infer<typeof ImportResult>;
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
+
+/** The audio a curator may upload, by the content type the browser declares for the file. */
+export const MEDIA_CONTENT_TYPES = [
+  'audio/mpeg',
+  'audio/mp3',
+  'audio/aac',
+  'audio/x-aac',
+  'audio/mp4',
+  'audio/x-m4a',
+  'audio/m4a',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/wave',
+  'audio/vnd.wave',
+  'audio/flac',
+  'audio/x-flac',
+  'audio/ogg',
+  'audio/opus',
+] as const;
+export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
+
+/**
+ * A file name as the curator's machine named it. It is kept for display only (object keys carry no
+ * user text): directories are dropped and quotes removed; control characters are refused.
+ */
+const FileName = z
+  .string()
+  .max(255, 'at most 255 characters')
+  .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'must not contain control characters')
+  .transform((name) => (name.split(/[\\/]/).pop() ?? '').replace(/["'`]/g, '').trim())
+  .refine((name) => name !== '' && name !== '.' && name !== '..', 'must name a file');
+
+export const MediaUploadRequest = z
+  .object({
+    fileName: FileName.openapi({ example: 'Journey - Dont Stop Believin.mp3' }),
+    contentType: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(MEDIA_CONTENT_TYPES, { error: `one of ${MEDIA_CONTENT_TYPES.join(', ')}` })),
+    sizeBytes: z.number().int().min(1, 'an empty file is no audio'),
+  })
+  .strict()
+  .openapi('MediaUploadRequest');
+export type MediaUploadRequest = z.infer<typeof MediaUploadRequest>;
+
+export const MediaUpload = z
+  .object({
+    mediaId: z.uuid(),
+    upload: z.object({ url: z.url(), fields: z.record(z.string(), z.string()) }).openapi({
+      description: 'An S3 presigned POST: send the fields, then the file, as multipart/form-data',
+    }),
+    expiresAt: z.string(),
+  })
+  .openapi('MediaUpload');
+export type MediaUpload = z.infer<typeof MediaUpload>;
+
+export const MediaStatus = z.enum(['pending', 'ready', 'rejected']);
+export type MediaStatus = z.infer<typeof MediaStatus>;
+
+/** One uploaded file of a song and what the inspector found in it. */
+export const Media = z
+  .object({
+    mediaId: z.uuid(),
+    songId: z.uuid(),
+    status: MediaStatus,
+    /** Why the file was rejected, for the curator. */
+    reason: z.string().optional(),
+    fileName: z.string(),
+    contentType: z.string(),
+    /** `mp3`, `aac`, `m4a`, `wav`, `flac` or `ogg`, once inspected. */
+    format: z.string().nullable(),
+    codec: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    bitrate: z.number().int().nullable(),
+    sampleRate: z.number().int().nullable(),
+    channels: z.number().int().nullable(),
+    /** The declared size until inspected, then the object's. */
+    sizeBytes: z.number().int(),
+    sha256: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Media');
+export type Media = z.infer<typeof Media>;
+
+export const MediaList = z.object({ items: z.array(Media) }).openapi('MediaList');
+export type MediaList = z.infer<typeof MediaList>;
+
+/** `ready`: what everyone may see; `all`: every status, for curators. */
+export const MediaListQuery = z.object({ status: z.enum(['ready', 'all']).default('ready') });
+
+/** A short-lived presigned GET of a song's newest ready media. */
+export const MediaLink = z
+  .object({ url: z.url(), expiresAt: z.string(), mediaId: z.uuid(), fileName: z.string() })
+  .openapi('MediaLink');
+export type MediaLink = z.infer<typeof MediaLink>;
+
+const MediaOfSong = SongId.extend({ mediaId: z.uuid({ error: 'must be a media id (uuid)' }) });
 
 export const routes = {
   search: createRoute({
@@ -176,6 +278,36 @@ export const routes = {
     path: '/songs/{id}',
     request: { params: SongId },
     responses: { 204: { description: 'Deleted' } },
+  }),
+  mediaUpload: createRoute({
+    method: 'post',
+    path: '/songs/{id}/media/uploads',
+    request: { params: SongId, body: jsonBody(MediaUploadRequest) },
+    responses: { 201: jsonResponse(MediaUpload, 'Where to upload the file, until expiresAt') },
+  }),
+  mediaList: createRoute({
+    method: 'get',
+    path: '/songs/{id}/media',
+    request: { params: SongId, query: MediaListQuery },
+    responses: { 200: jsonResponse(MediaList, "The song's media, newest first") },
+  }),
+  mediaRemove: createRoute({
+    method: 'delete',
+    path: '/songs/{id}/media/{mediaId}',
+    request: { params: MediaOfSong },
+    responses: { 204: { description: 'The object and its record are gone' } },
+  }),
+  mediaStream: createRoute({
+    method: 'get',
+    path: '/songs/{id}/media/stream',
+    request: { params: SongId },
+    responses: { 200: jsonResponse(MediaLink, 'A link to play the newest ready media') },
+  }),
+  mediaDownload: createRoute({
+    method: 'get',
+    path: '/songs/{id}/media/download',
+    request: { params: SongId },
+    responses: { 200: jsonResponse(MediaLink, 'A link that saves the newest ready media as a file') },
   }),
   import: createRoute({
     method: 'post',

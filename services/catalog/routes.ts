@@ -19,6 +19,7 @@ export function catalogRoutes(app: OpenAPIHono<ServiceEnv>, catalog: CatalogServ
         bpmMax: query.maxBpm,
         musicalKey: query.key,
         explicit: query.explicit === undefined ? undefined : query.explicit === 'true',
+        hasAudio: query.hasAudio === undefined ? undefined : query.hasAudio === 'true',
       });
       return c.json(result, 200);
     })

@@ -78,6 +78,7 @@ describe('song row mapping', () => {
       firstWeek: null,
       peak: null,
       weeks: null,
+      hasAudio: false,
       version: 3,
       createdAt: at,
       updatedAt: at,

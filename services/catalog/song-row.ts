@@ -28,6 +28,8 @@ const SONG_COLUMNS = {
   firstWeek: { column: 'first_week', json: nullableText, unset: null },
   peak: { column: 'peak', json: nullableInt, unset: null },
   weeks: { column: 'weeks', json: nullableInt, unset: null },
+  /** Set by the media inspector; absent in messages written before media existed. */
+  hasAudio: { column: 'has_audio', json: z.boolean().optional(), unset: false },
   version: { column: 'version', json: z.number().int().positive() },
   createdAt: { column: 'created_at', json: z.string() },
   updatedAt: { column: 'updated_at', json: z.string() },
@@ -57,8 +59,14 @@ export const SongRowJson = z.object(
 /** The song a row serialised with `to_jsonb` stands for; absent nullable columns read as null. */
 export function songFromRowJson(row: Record<string, unknown>): Song {
   return Object.fromEntries(
-    FIELDS.map((field) => [field, row[SONG_COLUMNS[field].column] ?? null]),
+    FIELDS.map((field) => [field, row[SONG_COLUMNS[field].column] ?? absent(field)]),
   ) as unknown as Song;
+}
+
+/** What a column missing from a serialised row reads as: its unset value when it has one, else null. */
+function absent(field: SongField): unknown {
+  const spec = SONG_COLUMNS[field];
+  return 'unset' in spec ? structuredClone(spec.unset) : null;
 }
 
 /**

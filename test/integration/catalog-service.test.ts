@@ -10,6 +10,7 @@ beforeAll(async () => {
   fx = await createSyncFixture();
   app = createCatalogApp({
     catalog: createCatalogService({ songs: fx.songs, index: fx.index }),
+    media: fx.media,
     log: quietLog,
   });
 });

@@ -9,13 +9,19 @@ import { pgDb } from '#lib/db/pg';
 import type { Db } from '#lib/db/port';
 import { createLogger } from '#lib/log';
 import { readMigrations, runMigrations } from '#lib/migrate';
+import { noTracer } from '#lib/trace';
 import { ensureLocalAwsResources, type LocalAwsResources } from '#scripts/local/aws-resources';
 import { LOCAL_REGION, MIGRATIONS_DIR } from '#scripts/local/bootstrap';
 import { startOutboxListener } from '#scripts/local/outbox-listener';
 import { startSqsPoller } from '#scripts/local/sqs-poller';
+import { s3MediaObjects } from '#services/catalog/media/objects';
+import { pgMediaStore } from '#services/catalog/media/repo';
+import { mediaS3Client } from '#services/catalog/media/s3';
+import { createMediaService, type MediaService } from '#services/catalog/media/service';
 import { pgSongStore, type SongStore } from '#services/catalog/repo';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongIndex } from '#services/catalog/search/port';
+import { MEDIA_LINK_TTL_SECONDS, MEDIA_UPLOAD_TTL_SECONDS } from '#services/catalog/wiring';
 import { type ChangePublisher, publishPending } from '#services/sync/outbox';
 import { createSearchIndexer } from '#services/sync/search-indexer/indexer';
 import { snsChangePublisher } from '#services/sync/sns-publisher';
@@ -38,8 +44,13 @@ export interface SyncFixture {
   sqs: SQSClient;
   es: ElasticsearchClient;
   publisher: ReturnType<typeof snsChangePublisher>;
+  /** The catalog's media over this fixture's database and its own bucket. */
+  media: MediaService;
   close(): Promise<void>;
 }
+
+/** The upload limit of fixtures: small, so a test can exceed it. */
+export const FIXTURE_MAX_UPLOAD_BYTES = 1024 * 1024;
 
 export async function createSyncFixture(
   urls: { databaseUrl: string; awsEndpointUrl: string; elasticsearchUrl: string } = {
@@ -63,11 +74,23 @@ export async function createSyncFixture(
   const es = new ElasticsearchClient({ node: urls.elasticsearchUrl });
   const index = esSongIndex(es, { readAlias: `${prefix}songs`, writeAlias: `${prefix}songs-write` });
   await index.ensureReady();
+  const s3 = mediaS3Client({ AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: urls.awsEndpointUrl }, noTracer);
+  const songs = pgSongStore(db);
   return {
     prefix,
     db,
     databaseUrl: scratch.url,
-    songs: pgSongStore(db),
+    songs,
+    media: createMediaService({
+      media: pgMediaStore(db),
+      songs,
+      objects: s3MediaObjects(s3, resources.mediaBucket),
+      settings: {
+        maxUploadBytes: FIXTURE_MAX_UPLOAD_BYTES,
+        uploadTtlSeconds: MEDIA_UPLOAD_TTL_SECONDS,
+        linkTtlSeconds: MEDIA_LINK_TTL_SECONDS,
+      },
+    }),
     index,
     resources,
     sqs,
@@ -79,6 +102,7 @@ export async function createSyncFixture(
     async close() {
       sqs.destroy();
       sns.destroy();
+      s3.destroy();
       await es.close();
       await db.close();
       await scratch.drop();

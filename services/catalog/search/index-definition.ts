@@ -4,9 +4,13 @@ import type { Song } from '../contract.ts';
 /**
  * Bumped whenever the settings or mappings below change in a way that needs a reindex. Physical
  * indices are named `<read alias>-v<generation>-<suffix>`, so a reindex can build the next one next
- * to the live one.
+ * to the live one. The mapping is strict, so an index of an older generation refuses documents with
+ * a field it lacks: roll a new generation out by reindexing with the new code first (`npm run
+ * reindex`; `npm start` does it at every start), then deploying the functions that write the field.
+ *
+ * 2: `hasAudio`.
  */
-export const INDEX_GENERATION = 1;
+export const INDEX_GENERATION = 2;
 
 /** The alias every search reads through. */
 export const READ_ALIAS = 'songs';
@@ -49,6 +53,8 @@ export interface SongDocument {
   bpm: number | null;
   musicalKey: string | null;
   explicit: boolean;
+  /** Whether the song has media ready to stream. */
+  hasAudio: boolean;
   peak: number | null;
   /** Weeks on the chart; 0 when unknown, so popularity sorts and cursors never meet a missing value. */
   weeks: number;
@@ -80,6 +86,7 @@ export function songDocument(song: Song): SongDocument {
     bpm: song.bpm,
     musicalKey: song.musicalKey,
     explicit: song.explicit,
+    hasAudio: song.hasAudio,
     peak: song.peak,
     weeks: song.weeks ?? 0,
     version: song.version,
@@ -259,6 +266,7 @@ export const songIndexMappings: estypes.MappingTypeMapping = {
     bpm: { type: 'short' },
     musicalKey: { type: 'keyword' },
     explicit: { type: 'boolean' },
+    hasAudio: { type: 'boolean' },
     peak: { type: 'byte' },
     weeks: { type: 'short' },
     version: { type: 'long', index: false },

@@ -26,6 +26,7 @@ export interface SongSearchQuery {
   bpmMax?: number | undefined;
   musicalKey?: string | undefined;
   explicit?: boolean | undefined;
+  hasAudio?: boolean | undefined;
 }
 
 export interface FacetCount {
@@ -35,7 +36,10 @@ export interface FacetCount {
 
 export interface SongSearchResult {
   items: Array<
-    Pick<Song, 'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'version'>
+    Pick<
+      Song,
+      'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'hasAudio' | 'version'
+    >
   >;
   total: number;
   /** Opaque; pass back for the next page. Null on the last page. */

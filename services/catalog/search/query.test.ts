@@ -184,6 +184,17 @@ describe('planSongSearch', () => {
     expect(plan('', { bpmMax: 100 }).request.post_filter).toBeUndefined();
   });
 
+  it('filters on audio: songs with none include those indexed before media existed', () => {
+    expect(plan('', { hasAudio: true }).request.query).toEqual({
+      bool: { filter: [{ term: { deleted: false } }, { term: { hasAudio: true } }] },
+    });
+    expect(plan('', { hasAudio: false }).request.query).toEqual({
+      bool: {
+        filter: [{ term: { deleted: false } }, { bool: { must_not: { term: { hasAudio: true } } } }],
+      },
+    });
+  });
+
   it('refuses filters that are not finite numbers', () => {
     expect(() => plan('x', { bpmMin: Number.NaN })).toThrow(ValidationError);
     expect(() => plan('x', { decade: Number.POSITIVE_INFINITY })).toThrow(ValidationError);
@@ -351,6 +362,7 @@ describe('readSongSearch', () => {
         genre: null,
         durationMs: null,
         explicit: false,
+        hasAudio: false,
         version: 3,
       },
       expect.objectContaining({ id: 'id-1' }),

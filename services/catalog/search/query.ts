@@ -17,7 +17,17 @@ export const MAX_QUERY_CHARS = 200;
 export type SearchMode = 'relevance' | 'popularity';
 
 /** What the search returns per hit: the displayed fields of a song. */
-const RESULT_FIELDS = ['id', 'title', 'artist', 'year', 'genre', 'durationMs', 'explicit', 'version'];
+const RESULT_FIELDS = [
+  'id',
+  'title',
+  'artist',
+  'year',
+  'genre',
+  'durationMs',
+  'explicit',
+  'hasAudio',
+  'version',
+];
 
 /**
  * Weights, in one place. Every field scores "is the word there" (no term frequencies, no length
@@ -253,6 +263,9 @@ function filterClauses(query: SongSearchQuery): {
     narrowing.push({ term: { musicalKey: query.musicalKey } });
   }
   if (query.explicit !== undefined) facetFilters.explicit = { term: { explicit: query.explicit } };
+  // A document indexed before media existed has no `hasAudio`: it has none, so "false" is "not true".
+  if (query.hasAudio === true) narrowing.push({ term: { hasAudio: true } });
+  if (query.hasAudio === false) narrowing.push({ bool: { must_not: { term: { hasAudio: true } } } });
   return { narrowing, facetFilters };
 }
 
@@ -317,6 +330,7 @@ export interface SongHitSource {
   genre?: string | null;
   durationMs?: number | null;
   explicit?: boolean;
+  hasAudio?: boolean;
   version?: number;
 }
 
@@ -347,6 +361,7 @@ export function readSongSearch(
         genre: source.genre ?? null,
         durationMs: source.durationMs ?? null,
         explicit: source.explicit ?? false,
+        hasAudio: source.hasAudio ?? false,
         version: source.version ?? 0,
       };
     }),
