@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
 
@@ -59,6 +60,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', healthRoutes());
   app.route('/api', meRoutes());
   app.route('/api', songRoutes());
+  app.route('/api', mediaRoutes());
   app.route('/api', mediaRoutes());
   app.route('/api', eventRoutes());
   app.route('/api', performanceRoutes());

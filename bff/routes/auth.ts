@@ -10,10 +10,14 @@ import type { BffEnv } from '../env.ts';
 import { ensureSinger } from '../singers/own-singer.ts';
 
 /** A path on this site: one leading slash, never `//host` or `/\host`, which browsers treat as another site. */
+/**
+ * A path on this site in printable ASCII, as a `Location` header can carry it (non-ASCII arrives
+ * percent-encoded): never another site (`//host`, `/\host`), never a control character.
+ */
 const LocalPath = z
   .string()
   .max(2048)
-  .regex(/^\/(?![/\\])[^\s\\]*$/, 'must be a path on this site, such as /songs');
+  .regex(/^\/(?![/\\])[!-[\]-~]*$/, 'must be a path on this site in printable characters, such as /songs');
 
 const SessionState = z.object({ authenticated: z.literal(true), user: UserSchema }).openapi('Session');
 const Anonymous = z.object({ authenticated: z.literal(false) }).openapi('Anonymous');
@@ -150,7 +154,9 @@ export function authRoutes() {
       setCookie(c, SESSION_COOKIE, sessionId, sessionCookie(c));
       c.header('cache-control', 'no-store');
       log.info('signed in', { 'user.id': user.id });
-      return c.redirect(`${config.PUBLIC_BASE_URL}${pending.returnTo}`, 302);
+      // Checked again: a pending login stored before a stricter rule must not break the redirect.
+      const returnTo = LocalPath.safeParse(pending.returnTo).success ? pending.returnTo : '/';
+      return c.redirect(`${config.PUBLIC_BASE_URL}${returnTo}`, 302);
     })
     .openapi(logoutRoute, async (c) => {
       const { auth } = c.get('deps');
