@@ -12,7 +12,6 @@ import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
-import { mediaRoutes } from './routes/media.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
@@ -60,7 +59,6 @@ export function createApp(deps: BffDeps) {
   app.route('/api', healthRoutes());
   app.route('/api', meRoutes());
   app.route('/api', songRoutes());
-  app.route('/api', mediaRoutes());
   app.route('/api', mediaRoutes());
   app.route('/api', eventRoutes());
   app.route('/api', performanceRoutes());
