@@ -62,6 +62,27 @@ describe('BFF app', () => {
     });
   });
 
+  it('probes once per HEALTH_CACHE_MS for anyone but an admin, who always gets a live check', async () => {
+    let probed = 0;
+    const { app, auth } = await appWith({
+      config: { HEALTH_CACHE_MS: 60_000 },
+      probes: {
+        postgres: async () => {
+          probed++;
+        },
+      },
+    });
+    for (let n = 0; n < 20; n++) expect((await app.request('/api/health')).status).toBe(200);
+    expect(probed).toBe(1);
+    const singerToken = await auth.bearerToken({ groups: ['singer'] });
+    await app.request('/api/health', { headers: { authorization: `Bearer ${singerToken}` } });
+    expect(probed).toBe(1);
+    const adminToken = await auth.bearerToken({ groups: ['admin'] });
+    await app.request('/api/health', { headers: { authorization: `Bearer ${adminToken}` } });
+    await app.request('/api/health', { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(probed).toBe(3);
+  });
+
   it('answers 503 naming the dependency that is down', async () => {
     const { app } = await appWith({
       probes: {

@@ -13,6 +13,11 @@ const bffSettings = z.object({
     .transform(commaSeparated),
   /** Milliseconds each dependency probe of the health route may take. */
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(1500),
+  /**
+   * How long one check answers every caller but an admin: anonymous requests cannot make the BFF
+   * probe its dependencies more often than this (0: every request checks).
+   */
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5000),
   /** Base URL of the services' internal routes (the shared HTTP API on AWS, the local server locally). */
   SERVICES_BASE_URL: configFields.url(
     'base URL of the internal service routes, e.g. https://<api id>.execute-api.<region>.amazonaws.com',

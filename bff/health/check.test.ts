@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHealth } from './check.ts';
+import { checkHealth, sharedHealthCheck } from './check.ts';
 import type { Probes } from './probes.ts';
 
 const up = async () => {};
@@ -25,5 +25,30 @@ describe('checkHealth', () => {
       status: 'degraded',
       deps: { postgres: 'up', redis: 'down', elasticsearch: 'down', queues: 'up' },
     });
+  });
+});
+
+describe('sharedHealthCheck', () => {
+  it('answers from the last check within its age, shares one check in flight, and checks live on demand', async () => {
+    let checks = 0;
+    let clock = 0;
+    const shared = sharedHealthCheck(
+      async () => {
+        checks++;
+        return { status: 'ok', deps: { postgres: 'up', redis: 'up', elasticsearch: 'up', queues: 'up' } };
+      },
+      5000,
+      () => clock,
+    );
+    await Promise.all([shared.recent(), shared.recent(), shared.recent()]);
+    expect(checks).toBe(1);
+    clock += 4999;
+    await shared.recent();
+    expect(checks).toBe(1);
+    await shared.live();
+    expect(checks).toBe(2);
+    clock += 5000;
+    await shared.recent();
+    expect(checks).toBe(3);
   });
 });

@@ -35,3 +35,25 @@ async function probeState(probe: () => Probes[Dependency], timeoutMs: number): P
     clearTimeout(timer);
   }
 }
+
+/**
+ * Health checks that at most one caller at a time can start: `recent()` answers from the last check
+ * while it is younger than `maxAgeMs` (concurrent callers share one check in flight), `live()`
+ * always checks and becomes the recent one.
+ */
+export function sharedHealthCheck(
+  check: () => Promise<HealthReport>,
+  maxAgeMs: number,
+  now: () => number = Date.now,
+) {
+  let last: { report: Promise<HealthReport>; at: number } | undefined;
+  const live = () => {
+    const report = check();
+    last = { report, at: now() };
+    return report;
+  };
+  return {
+    live,
+    recent: () => (last !== undefined && now() - last.at < maxAgeMs ? last.report : live()),
+  };
+}
