@@ -152,6 +152,25 @@ const ROWS: readonly MatrixRow[] = [
     params: async ({ fixtures }) => ({ id: await fixtures.newSong() }),
   },
 
+  {
+    method: 'POST',
+    path: '/api/songs/{id}/media/uploads',
+    expect: CURATORS,
+    params: theSong,
+    body: () => ({ fileName: 'matrix.mp3', contentType: 'audio/mpeg', sizeBytes: 1000 }),
+  },
+  { method: 'GET', path: '/api/songs/{id}/media', expect: EVERYONE, params: theSong },
+  {
+    method: 'DELETE',
+    path: '/api/songs/{id}/media/{mediaId}',
+    expect: CURATORS,
+    // No such media: an allowed caller gets the 404.
+    params: ({ fixtures }) => ({ id: fixtures.songId, mediaId: randomUUID() }),
+  },
+  // The song has no audio: an allowed caller gets the 404, others are refused before.
+  { method: 'GET', path: '/api/songs/{id}/media/stream', expect: SIGNED_IN, params: theSong },
+  { method: 'GET', path: '/api/songs/{id}/media/download', expect: CURATORS, params: theSong },
+
   { method: 'GET', path: '/api/me', expect: SIGNED_IN },
   {
     method: 'PATCH',
