@@ -83,6 +83,18 @@ describe('BFF app', () => {
     expect(probed).toBe(3);
   });
 
+  it('rate-limits 100 bad tokens from one address: past its failures it answers 429 unchecked', async () => {
+    const { app } = await appWith({ config: { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 30 } });
+    const statuses = new Map<number, number>();
+    for (let n = 0; n < 100; n++) {
+      const { status } = await app.request('/api/me', {
+        headers: { authorization: `Bearer forged.${n}.token` },
+      });
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 401: 31, 429: 69 });
+  });
+
   it('answers 503 naming the dependency that is down', async () => {
     const { app } = await appWith({
       probes: {

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { notFound, problemResponse, requestContext } from '#lib/http';
 import { limitBody, validationHook } from '#lib/service-app';
+import { authFailureLimit } from './abuse/auth-failures.ts';
 import { rateLimit } from './abuse/rate-limit.ts';
 import { forApiAnswers, pageSecurityHeaders } from './abuse/security-headers.ts';
 import { authenticate, bearerChallenge, csrfProtection } from './auth/middleware.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: BffDeps) {
     await next();
     c.res.headers.append('vary', 'Origin');
   });
+  app.use('*', authFailureLimit(deps));
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
   app.use('*', rateLimit(deps));
   // Repeated reads of the hottest routes are answered from memory, after every policy above.

@@ -41,6 +41,8 @@ const bffSettings = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(120),
   /** Requests per minute of one signed-in user. */
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Answers of 401 or 403 per minute per client address before it is refused outright (429). */
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
 });
 
 const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, {

@@ -14,6 +14,7 @@ export const testConfig = {
   ME_PART_TIMEOUT_MS: 1000,
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
   RATE_LIMIT_USER_PER_MINUTE: 1000,
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 1000,
 } as BffConfig;
 
 export const silentLog = createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' });

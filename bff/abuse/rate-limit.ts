@@ -80,8 +80,9 @@ interface Allowance {
  * one per request, as before. Once the count is spent the process refuses the rest of the window
  * without asking again.
  *
- * When Redis is down or slow the request is allowed: abuse control must not turn a cache outage
- * into an API outage. The outage is logged once.
+ * When Redis is down or slow, each process counts on its own ({@link memoryRateLimiter}, same
+ * limits): abuse control must not turn a cache outage into an API outage, nor into no limit at all.
+ * The outage is logged once.
  */
 export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
@@ -92,13 +93,15 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
   const guard = redisGuard(redis, {
     log: options.log,
     component: 'rate limits',
-    consequence: 'requests are let through unlimited until it answers again',
+    consequence: 'each process counts requests on its own until it answers again',
     timeoutMs: options.timeoutMs ?? 75,
     retryAfterMs: options.retryAfterMs ?? 1000,
     now,
   });
   /** By bucket; a take still in flight for an ended window fills an allowance no longer here. */
   const allowances = new Map<string, Allowance>();
+  /** What decides while Redis does not answer. */
+  const alone = memoryRateLimiter(now);
 
   /** The take in flight for `allowance`, started now if there is none. */
   function takeFor(allowance: Allowance, limit: number, windowSeconds: number): Promise<void> {
@@ -160,18 +163,19 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
   }
 
   async function decideAfterTaking(
+    bucket: string,
     allowance: Allowance,
     limit: number,
     windowSeconds: number,
     retryAfterSeconds: number,
   ): Promise<RateDecision> {
     for (;;) {
-      // Wait for the take in flight, or start one; if it fails (Redis down), the request is let through.
+      // Wait for the take in flight, or start one; if it fails (Redis down), this process decides alone.
       const failed = await takeFor(allowance, limit, windowSeconds).then(
         () => false,
         () => true,
       );
-      if (failed) return { allowed: true, retryAfterSeconds };
+      if (failed) return alone.consume(bucket, limit, windowSeconds);
       const decision = decideHere(allowance, limit, windowSeconds, retryAfterSeconds);
       if (decision) return decision;
     }
@@ -187,7 +191,7 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions)
       const decided = decideHere(allowance, limit, windowSeconds, retryAfterSeconds);
       return decided
         ? Promise.resolve(decided)
-        : decideAfterTaking(allowance, limit, windowSeconds, retryAfterSeconds);
+        : decideAfterTaking(bucket, allowance, limit, windowSeconds, retryAfterSeconds);
     },
   };
 }
@@ -198,13 +202,21 @@ function dropEndedWindows(allowances: Map<string, Allowance>, current: number): 
   if (allowances.size >= MAX_ALLOWANCES) allowances.clear();
 }
 
-/** Fixed-window counters in this process only: unit tests. */
+/**
+ * Fixed-window counters in this process only: unit tests, and the Redis limiter's fallback while
+ * Redis is down. Counts of ended windows are dropped as windows end.
+ */
 export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
   const counts = new Map<string, number>();
+  let latestWindow = Number.NEGATIVE_INFINITY;
   return {
     async consume(bucket, limit, windowSeconds) {
       const windowMs = windowSeconds * 1000;
       const window = Math.floor(now() / windowMs);
+      if (window > latestWindow) {
+        latestWindow = window;
+        for (const key of counts.keys()) if (!key.endsWith(`:${window}`)) counts.delete(key);
+      }
       const key = `${bucket}:${window}`;
       const count = (counts.get(key) ?? 0) + 1;
       counts.set(key, count);

@@ -50,6 +50,7 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       // Every local client (browser, tests, the bench) comes from 127.0.0.1 and shares one bucket.
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
       RATE_LIMIT_USER_PER_MINUTE: '10000000',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '10000000',
       DLQ_URLS: [...Object.values(resources.queues), resources.mediaInspectorQueue]
         .map((queue) => queue.deadLetterUrl)
         .join(','),

@@ -474,12 +474,15 @@ describe('rate limits on a real Redis', () => {
     expect(waited).toBe(0);
   });
 
-  it('lets requests through when Redis is down, and logs that once', async () => {
+  it('counts in this process when Redis is down, so the limit still holds, and logs that once', async () => {
     const log = recordingLog();
     const app = appWith(limiter(client(`redis://127.0.0.1:${await freePort()}`), namespace(), log));
+    const statuses: number[] = [];
     for (let n = 0; n < 20; n++) {
-      expect((await app.request('/api/songs/search', {}, from('203.0.113.5'))).status).toBe(200);
+      statuses.push((await app.request('/api/songs/search', {}, from('203.0.113.5'))).status);
     }
+    expect(statuses).toEqual([...Array(5).fill(200), ...Array(15).fill(429)]);
+    expect((await app.request('/api/songs/search', {}, from('203.0.113.6'))).status).toBe(200);
     expect(log.lines).toEqual([
       { level: 'warn', message: expect.stringMatching(/^rate limits: redis unavailable/) },
     ]);
