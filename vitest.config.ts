@@ -28,7 +28,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup,
+          // The browser tests load the front end's built pages.
+          globalSetup: [...globalSetup, 'test/support/web-build.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

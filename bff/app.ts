@@ -17,13 +17,14 @@ import { meHotReads, meRoutes } from './routes/me.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
+import { webRoutes } from './routes/web.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 const BODILESS_METHODS = new Set(['GET', 'HEAD']);
 const API_REALM = 'karaoke-api';
 const DOCS_PATH = '/api/docs';
-/** Paths a browser shows or is sent through: the docs page and sign-in. The rest answer JSON. */
-const servesPages = (path: string) => path === DOCS_PATH || path.startsWith('/auth/');
+/** Paths a browser shows or is sent through: the docs page, sign-in and the front end. `/api/*` answers JSON. */
+const servesPages = (path: string) => path === DOCS_PATH || !path.startsWith('/api/');
 
 export function createApp(deps: BffDeps) {
   const app = new OpenAPIHono<BffEnv>({ defaultHook: validationHook });
@@ -66,6 +67,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', performanceRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
+  app.route('/', webRoutes());
 
   registerSecuritySchemes(app);
   app.doc31('/api/openapi.json', {

@@ -24,6 +24,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import yaml from 'js-yaml';
 import { API_DOCS_DIR } from '#bff/routes/docs';
+import { WEB_DIR } from '#bff/routes/web';
+import { buildWeb } from './web-build.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -47,6 +49,8 @@ async function copyFunctionFiles(name: string, root: string, outDir: string): Pr
     await mkdir(path.dirname(path.join(outDir, to)), { recursive: true });
     await copyFile(require.resolve(from), path.join(outDir, to));
   }
+  // The front end's pages and assets are files the BFF reads at run time, not part of its handler.
+  if (name === 'bff') await buildWeb(path.join(outDir, WEB_DIR));
 }
 
 /**

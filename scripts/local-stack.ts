@@ -9,6 +9,7 @@ import { rebuildSearchIndex } from './local/search-index.ts';
 import { startLocalServer } from './local/server.ts';
 import { STACK_FILE, writeStackFile } from './local/stack-file.ts';
 import { startLocalSync } from './local/sync.ts';
+import { ensureWebBuilt } from './web-build.ts';
 
 /**
  * `npm start`: the whole system on this machine. Starts every local stand-in, applies migrations,
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     // Our own log lines into the local Elasticsearch through the logs-shipper, as the CloudWatch
     // subscription does on AWS (SHIP_LOGS=off to only print them).
     if (process.env.SHIP_LOGS !== 'off') shipping = shipOwnOutput(await startLocalLogShipping(process.env));
+    await ensureWebBuilt((line) => console.log(`  ${line}`));
     const server = await startLocalServer(process.env, port);
     // The change chain: outbox → SNS → SQS → search index, as the sync Lambdas run it on AWS.
     sync = await startLocalSync({ env: process.env });

@@ -1,0 +1,26 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, call, type Failure, type Me } from './api.ts';
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'anonymous' }
+  | { status: 'signed-in'; me: Me }
+  | { status: 'unknown'; failure: Failure };
+
+/** Who is using the page, from `/api/me` (a 401 there just means nobody is signed in). */
+export function useSession(): SessionState {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  useEffect(() => {
+    void call(api.GET('/api/me')).then((outcome) => {
+      if (outcome.ok) setState({ status: 'signed-in', me: outcome.data });
+      else if (outcome.failure.kind === 'signed-out') setState({ status: 'anonymous' });
+      else setState({ status: 'unknown', failure: outcome.failure });
+    });
+  }, []);
+  return state;
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
+  location.assign('/');
+}
