@@ -8,6 +8,7 @@ import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { deployedEnv, measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
+import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
@@ -19,13 +20,13 @@ import { issueLocalAccessToken } from './token.ts';
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
  */
-const SECTIONS = ['init', 'lag', 'search', 'bff', 'import'] as const;
+const SECTIONS = ['init', 'lag', 'search', 'bff', 'import', 'media'] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
 const wants = (section: Section) => chosen.length === 0 || chosen.includes(section);
-/** The sections that run servers under load; `init` needs none of them. */
-const SERVER_SECTIONS = SECTIONS.filter((section) => section !== 'init');
+/** The sections that run servers under load; `init` and `media` need none of them. */
+const SERVER_SECTIONS = SECTIONS.filter((section) => section !== 'init' && section !== 'media');
 const distFlag = args.indexOf('--dist');
 const DIST = path.resolve(distFlag >= 0 ? (args[distFlag + 1] ?? 'dist') : 'dist');
 const INIT_RUNS = 5;
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   try {
     // First, on a quiet machine: nothing else of the bench runs yet.
     if (wants('init')) await initSection(env);
+    if (wants('media')) await mediaSection(env);
     if (SERVER_SECTIONS.some(wants)) await serverSections(env, log);
   } finally {
     await stack.stop();
@@ -104,6 +106,33 @@ async function initSection(env: Record<string, string>): Promise<void> {
         ? `${bundle}; ${timing.error}`
         : `${bundle}; runs ${ms(sorted[0] ?? 0)}–${ms(sorted.at(-1) ?? 0)}`,
     });
+  }
+}
+
+/** The media inspector: its work per MB of each format, and how long a curator waits for `ready`. */
+async function mediaSection(env: Record<string, string>): Promise<void> {
+  console.log('media inspection, median of 10 runs per file, against moto…');
+  for (const timing of await measureInspection(env, 10)) {
+    record({
+      bench: `media inspection: ${timing.label}`,
+      value: `${timing.msPerMb.toFixed(1)} ms/MB`,
+      note: `median ${ms(timing.medianMs)} per file`,
+    });
+  }
+  console.log('upload → ready through the local stack, 30 uploads of the MP3 fixture…');
+  const server = await startLocalServer({ ...env, LOG_LEVEL: 'WARN' }, await freePort());
+  const sync = await startLocalSync({ env: { ...env, LOG_LEVEL: 'WARN' } });
+  try {
+    const curator = await issueLocalAccessToken(server.oidcIssuer, 'curator');
+    const latencies = await measureUploadToReady(`${server.url}/api`, curator, 30);
+    record({
+      bench: 'media upload → ready, 30 uploads of a 12 kB MP3, one at a time',
+      value: `p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}`,
+      note: "the local poller long-polls moto for up to 1 s, as Lambda's SQS event source long-polls",
+    });
+  } finally {
+    await sync.stop();
+    await server.close();
   }
 }
 

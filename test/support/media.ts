@@ -10,8 +10,8 @@ export const AUDIO_FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'audio');
 export const audioFixture = (name: string) => new Uint8Array(readFileSync(join(AUDIO_FIXTURES, name)));
 
 /**
- * The fixtures' durations as ffprobe reads them (see test/fixtures/audio/README.md): what an
- * inspected media must report, within 1 %.
+ * What the inspector must report for each fixture, within 1 % (test/fixtures/audio/README.md has
+ * them beside ffprobe's: the same, but for the M4A's priming samples and ffprobe's estimates).
  */
 export const FIXTURE_DURATION_MS: Record<string, number> = {
   'tone.mp3': 3056,
