@@ -1,10 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { cacheTags } from '#lib/cache-tags';
 import { ForbiddenError } from '#lib/errors';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import { hasAnyRole, type Principal } from '../auth/principal.ts';
+import { invalidateAfterWrite } from '../cache/http.ts';
 import type { BffEnv } from '../env.ts';
 import { MediaList, MediaUpload, MediaUploadRequest } from './shapes.ts';
 
@@ -120,7 +122,10 @@ export function mediaRoutes(options: { downloadGrant?: DownloadGrant } = {}) {
     })
     .openapi(routes.remove, async (c) => {
       const { id, mediaId } = c.req.valid('param');
-      await c.get('deps').catalog.mediaRemove(c.var, id.toLowerCase(), mediaId.toLowerCase());
+      const songId = id.toLowerCase();
+      await c.get('deps').catalog.mediaRemove(c.var, songId, mediaId.toLowerCase());
+      // The song may have lost its audio: its author reads that back at once, as after a song write.
+      await invalidateAfterWrite(c, [cacheTags.song(songId), cacheTags.songSearch]);
       return c.body(null, 204);
     })
     .openapi(routes.stream, async (c) => {
