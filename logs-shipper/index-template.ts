@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 
 /** Bumped whenever {@link LOG_FIELDS} or the settings change, so cold starts install the new template. */
-export const LOG_TEMPLATE_VERSION = 1;
+export const LOG_TEMPLATE_VERSION = 2;
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
 // Plain `text` rather than `match_only_text`: that type lives in a module not every 8.x build ships.
@@ -69,6 +69,13 @@ export const LOG_FIELDS = {
 export const templateName = (indexPrefix: string) => `${indexPrefix}-template`;
 
 /**
+ * The daily indices of one prefix, `<prefix>-2…` (`<prefix>-YYYY.MM.DD`), and no other prefix's:
+ * `karaoke-logs-*` would also cover `karaoke-logs-dev-*`, and Elasticsearch refuses a second template
+ * of the same priority whose patterns overlap, so one stage's shipper would ship nothing.
+ */
+export const logIndexPattern = (indexPrefix: string) => `${indexPrefix}-2*`;
+
+/**
  * The composable index template of the daily log indices `<prefix>-*`.
  *
  * - `subobjects: false`: the logger writes flat dotted keys, and some share a prefix with a leaf
@@ -80,7 +87,7 @@ export const templateName = (indexPrefix: string) => `${indexPrefix}-template`;
 export function logIndexTemplate(indexPrefix: string) {
   return {
     name: templateName(indexPrefix),
-    index_patterns: [`${indexPrefix}-*`],
+    index_patterns: [logIndexPattern(indexPrefix)],
     // Above the built-in `logs-*-*` template (100), should a prefix ever overlap it.
     priority: 200,
     version: LOG_TEMPLATE_VERSION,

@@ -13,8 +13,11 @@ import { PANELS, type Panel } from './panels.ts';
 
 export const SAVED_OBJECTS_FILE = fileURLToPath(new URL('./saved-objects.ndjson', import.meta.url));
 
-/** The default `LOGS_INDEX_PREFIX`; a deployment with another prefix edits the data view and panels. */
-export const LOG_INDICES = 'karaoke-logs-*';
+/**
+ * The daily indices of the default `LOGS_INDEX_PREFIX` and of no other prefix (`karaoke-logs-dev-…`
+ * is another stage's); a deployment with another prefix edits the data view and panels.
+ */
+export const LOG_INDICES = 'karaoke-logs-2*';
 export const DATA_VIEW_ID = 'karaoke-logs';
 export const DASHBOARD_ID = 'karaoke-suite-service-health';
 

@@ -164,6 +164,13 @@ type TraceContext = readonly Open[];
  */
 const context = new AsyncLocalStorage<TraceContext>();
 
+/**
+ * Sampled hops in flight in this process. Once a store has been entered, Node keeps a promise hook
+ * installed until it is disabled, and that hook alone took ~40 % of a kept answer's throughput
+ * (`npx tsx scripts/bench/tracing.ts`): so the store is disabled whenever no sampled hop is running.
+ */
+let recording = 0;
+
 const now = () => (performance.timeOrigin + performance.now()) / 1000;
 
 /** The tracer behind {@link xrayTracer}, with its outlet and sampling passed in (tests collect in memory). */
@@ -217,12 +224,14 @@ export function segmentTracer(options: SegmentTracerOptions): Tracer {
 
   async function record<T>(roots: Array<{ root: SegmentDocument; facade: boolean }>, work: () => Promise<T>) {
     const opened = roots.map(({ root }) => ({ traceId: root.trace_id as string, node: root }));
+    recording++;
     try {
       return await context.run(opened, work);
     } catch (error) {
       for (const { root } of roots) markFailure(root, error);
       throw error;
     } finally {
+      if (--recording === 0) context.disable();
       const end = now();
       for (const { root, facade } of roots) {
         root.end_time = end;

@@ -564,3 +564,27 @@ describe('logs-shipper: malformed, hostile and refused input', () => {
     }
   });
 });
+
+describe('two stages on one cluster', () => {
+  it('install their templates side by side: a prefix and a longer one do not overlap', async () => {
+    const stage = `${prefix}-dev`;
+    try {
+      expect(await installIndexTemplate(client, stage)).toBe('installed');
+      const shipped = await shipperWith()(
+        encodeSubscriptionEvent({
+          messageType: 'DATA_MESSAGE',
+          owner: 'test',
+          logGroup: '/aws/lambda/two-stages',
+          logStream: 'one',
+          subscriptionFilters: ['test'],
+          logEvents: [
+            { id: `${Date.now()}`.padEnd(56, '7'), timestamp: Date.now(), message: '{"message":"hi"}' },
+          ],
+        }),
+      );
+      expect(shipped.deadLettered).toBe(0);
+    } finally {
+      await client.indices.deleteIndexTemplate({ name: templateName(stage) }, { ignore: [404] });
+    }
+  });
+});
