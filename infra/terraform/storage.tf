@@ -64,8 +64,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
-  # What the inspector deletes (rejected files, strays) leaves a noncurrent version and a delete
-  # marker; both go after a day instead of the 30 days that guard curators' deletes.
+  # Under media/ a delete is mostly the inspector's (rejected files, strays): the version it leaves
+  # goes after a day, not 30, and so does a curator's deleted media; delete markers left alone go too.
   rule {
     id     = "expire-deleted-uploads"
     status = "Enabled"
