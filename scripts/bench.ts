@@ -10,6 +10,7 @@ import { deployedEnv, measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { startServerProcess } from './bench/serve.ts';
+import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
 import { startLocalServer } from './local/server.ts';
@@ -20,13 +21,15 @@ import { issueLocalAccessToken } from './token.ts';
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
  */
-const SECTIONS = ['init', 'lag', 'search', 'bff', 'import', 'media'] as const;
+const SECTIONS = ['init', 'lag', 'search', 'bff', 'import', 'media', 'web'] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
 const wants = (section: Section) => chosen.length === 0 || chosen.includes(section);
-/** The sections that run servers under load; `init` and `media` need none of them. */
-const SERVER_SECTIONS = SECTIONS.filter((section) => section !== 'init' && section !== 'media');
+/** The sections that run servers under load; `init`, `media` and `web` need none of them. */
+const SERVER_SECTIONS = SECTIONS.filter(
+  (section) => section !== 'init' && section !== 'media' && section !== 'web',
+);
 const distFlag = args.indexOf('--dist');
 const DIST = path.resolve(distFlag >= 0 ? (args[distFlag + 1] ?? 'dist') : 'dist');
 const INIT_RUNS = 5;
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     // First, on a quiet machine: nothing else of the bench runs yet.
     if (wants('init')) await initSection(env);
     if (wants('media')) await mediaSection(env);
+    if (wants('web')) await webSection(env);
     if (SERVER_SECTIONS.some(wants)) await serverSections(env, log);
   } finally {
     await stack.stop();
@@ -132,6 +136,44 @@ async function mediaSection(env: Record<string, string>): Promise<void> {
     });
   } finally {
     await sync.stop();
+    await server.close();
+  }
+}
+
+/** The front end: JavaScript per page, and keystroke → results rendered in Chromium on the sample catalog. */
+async function webSection(env: Record<string, string>): Promise<void> {
+  for (const page of await pageBytes(path.join(DIST, 'web'))) {
+    record({
+      bench: `web page JavaScript: ${page.name}`,
+      value: `${(page.js.gzip / 1024).toFixed(1)} kB gzip`,
+      note: `${(page.js.raw / 1024).toFixed(1)} kB raw; CSS ${(page.css.gzip / 1024).toFixed(1)} kB gzip`,
+    });
+  }
+  const server = await startLocalServer(
+    { ...env, LOG_LEVEL: 'WARN', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000' },
+    await freePort(),
+  );
+  try {
+    console.log('loading the sample catalog for the search box…');
+    const songs = await loadCatalog(server.url, CATALOG, env);
+    const queries = await typedQueries(CATALOG, 50);
+    console.log(`typing ${queries.length} queries into the search box in Chromium, a key every 150 ms…`);
+    const timings = await measureKeystrokes(server.url, queries, 150);
+    const summary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return `p50 ${ms(percentile(sorted, 50))}, p95 ${ms(percentile(sorted, 95))}`;
+    };
+    record({
+      bench: `web search box: keystroke → results rendered, every keystroke (${songs} songs)`,
+      value: summary(timings.all),
+      note: `${timings.all.length} keystrokes rendered, ${timings.overtaken} overtaken by the next key; includes the 120 ms debounce`,
+    });
+    record({
+      bench: 'web search box: last keystroke of each of 50 queries → results rendered',
+      value: summary(timings.last),
+      note: 'includes the 120 ms debounce',
+    });
+  } finally {
     await server.close();
   }
 }

@@ -26,7 +26,12 @@ export function Layout({ title, session, children, bare = false }: LayoutProps) 
   useEffect(() => {
     document.title = `${title} · Karaoke Suite`;
   }, [title]);
-  if (bare) return <main id="main">{children}</main>;
+  if (bare)
+    return (
+      <main id="main" class="bare">
+        {children}
+      </main>
+    );
   const roles = session.status === 'signed-in' ? session.me.roles : [];
   const here = location.pathname;
   return (

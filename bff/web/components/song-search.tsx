@@ -162,7 +162,15 @@ export function SongSearch({
       <p id={`${id}-status`} class="search-status" role="status">
         <StatusText answer={answer} shown={shown} slow={slow} />
       </p>
-      <div id={`${id}-listbox`} role="listbox" aria-label="Songs" class="results" hidden={!expanded}>
+      <div
+        id={`${id}-listbox`}
+        role="listbox"
+        aria-label="Songs"
+        class="results"
+        hidden={!expanded}
+        // Which search the options answer: the bench times keystroke → these options from it.
+        data-query={shown?.query}
+      >
         {items.map((song, index) => (
           // Options are never focused: focus stays in the input, which points at the active option
           // (aria-activedescendant) and handles the keys for the whole list.
