@@ -100,8 +100,11 @@ async function untilHot(
   throw new Error('the read never came from process memory');
 }
 
+/** Every header but the request's own ids (its request id and its trace's). */
 const replayedHeaders = (response: Response) =>
-  Object.fromEntries([...response.headers].filter(([name]) => name !== 'x-request-id'));
+  Object.fromEntries(
+    [...response.headers].filter(([name]) => name !== 'x-request-id' && name !== 'x-amzn-trace-id'),
+  );
 
 describe('hot reads: repeated reads answered from process memory', () => {
   it('answers a repeated song read from memory, with the body and headers the full path gave', async () => {
@@ -120,6 +123,8 @@ describe('hot reads: repeated reads answered from process memory', () => {
     expect(replayedHeaders(hot)).toEqual(replayedHeaders(fromRedis));
     expect(hot.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(hot.headers.get('x-request-id')).not.toBe(fromRedis.headers.get('x-request-id'));
+    expect(hot.headers.get('x-amzn-trace-id')).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(hot.headers.get('x-amzn-trace-id')).not.toBe(fromRedis.headers.get('x-amzn-trace-id'));
     // A request id the caller sends is kept, as on the full path.
     const traced = await app.request(`/api/songs/${song.id}`, { headers: { 'x-request-id': 'trace-me-1' } });
     expect(traced.headers.get('x-request-id')).toBe('trace-me-1');
