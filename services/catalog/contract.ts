@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { jsonBody, jsonResponse } from '#lib/openapi';
+import { storable } from '#lib/text';
 
 /**
  * What callers may know of the catalog service: its internal routes and the shapes that cross
@@ -11,7 +12,8 @@ export const basePath = '/internal/catalog';
 const MUSICAL_KEY = /^[A-G](#|b)?m?$/;
 const ISRC = /^[A-Z]{2}[A-Z0-9]{3}\d{7}$/;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Trimmed text of 1–`max` characters that storage can hold (`#lib/text`). */
+const text = (max: number) => storable(z.string().trim().min(1).max(max));
 
 /** Fields a curator may set on a song. Chart facts come from the imported catalog. */
 export const SongFields = z.object({
@@ -83,8 +85,7 @@ const optionalInt = (min: number, max: number) => z.coerce.number().int().min(mi
 
 /** Query string of a search, as the search box sends it. Long input is cut, never refused. */
 export const SearchParams = z.object({
-  q: z
-    .string()
+  q: storable(z.string())
     .optional()
     .transform((q) => (q ?? '').slice(0, 200)),
   limit: z.coerce.number().int().min(1).max(50, 'at most 50 results per page').default(20),
@@ -96,12 +97,12 @@ export const SearchParams = z.object({
     .max(2090)
     .refine((year) => year % 10 === 0, 'a decade like 1990')
     .optional(),
-  genre: z.string().trim().min(1).max(60).optional(),
+  genre: storable(z.string().trim().min(1).max(60)).optional(),
   minDurationMs: optionalInt(0, 3_600_000),
   maxDurationMs: optionalInt(0, 3_600_000),
   minBpm: optionalInt(0, 400),
   maxBpm: optionalInt(0, 400),
-  key: z.string().max(4).optional(),
+  key: storable(z.string().max(4)).optional(),
   explicit: z.enum(['true', 'false']).optional(),
   hasAudio: z.enum(['true', 'false']).optional(),
 });
@@ -174,10 +175,8 @@ export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
  * A file name as the curator's machine named it. It is kept for display only (object keys carry no
  * user text): directories are dropped and quotes removed; control characters are refused.
  */
-const FileName = z
-  .string()
-  .max(255, 'at most 255 characters')
-  .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'must not contain control characters')
+const FileName = storable(z.string().max(255, 'at most 255 characters'))
+  .refine((name) => !/\p{Cf}/u.test(name), 'must not contain invisible format characters')
   .transform((name) => (name.split(/[\\/]/).pop() ?? '').replace(/["'`]/g, '').trim())
   .refine((name) => name !== '' && name !== '.' && name !== '..', 'must name a file');
 

@@ -87,6 +87,29 @@ describe('catalog service over HTTP', () => {
     expect(await response.json()).toMatchObject({ status: 400 });
   });
 
+  it('refuses text storage cannot hold (NUL, control characters, unpaired surrogates) with a 400 per field, writing nothing', async () => {
+    const songsBefore = await songCount();
+    const outboxBefore = await outboxCount();
+    for (const bad of ['Bad\u0000Title', 'Bell\u0007', 'Half \uD83C', '\u001b[31mred']) {
+      for (const [field, body] of [
+        ['title', { title: bad, artist: 'Someone' }],
+        ['artist', { title: `Fine ${bad.length}`, artist: bad }],
+        ['tags.0', { title: 'Tagged', artist: 'Someone', tags: [bad] }],
+      ] as const) {
+        const response = await send('POST', base, body);
+        expect(response.status, `${field} ${JSON.stringify(bad)}`).toBe(400);
+        const problem = (await response.json()) as { issues: Array<{ path: string }> };
+        expect(problem.issues.map((issue) => issue.path)).toContain(field);
+      }
+      // A URL cannot carry an unpaired surrogate at all; the others must not reach the search.
+      if (bad.isWellFormed()) {
+        expect((await send('GET', `${base}/search?q=${encodeURIComponent(bad)}`)).status).toBe(400);
+      }
+    }
+    expect(await songCount()).toBe(songsBefore);
+    expect(await outboxCount()).toBe(outboxBefore);
+  });
+
   it('refuses an oversized body with 413 and writes nothing', async () => {
     const before = await songCount();
     const response = await send('POST', base, {
