@@ -12,6 +12,7 @@ import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 import { DOCS_CSP } from './routes/docs.ts';
 import { probesUp, silentLog, testConfig } from './testing.ts';
+import { noUsage } from './usage/publisher.ts';
 
 interface AppOptions {
   probes?: Partial<Probes>;
@@ -31,6 +32,7 @@ async function appWith(options: AppOptions = {}) {
     ...quietNights(),
     cache: noCache(),
     rateLimiter: memoryRateLimiter(),
+    usage: noUsage,
   });
   return { app, auth };
 }

@@ -18,6 +18,7 @@ import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
 import { webRoutes } from './routes/web.ts';
+import { flushUsage, recordSongViews } from './usage/middleware.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 const BODILESS_METHODS = new Set(['GET', 'HEAD']);
@@ -40,6 +41,7 @@ export function createApp(deps: BffDeps) {
     c.set('deps', deps);
     await next();
   });
+  app.use('*', flushUsage(config.USAGE_FLUSH, config.USAGE_FLUSH_CAP_MS));
   const limitBodies = limitBody(MAX_BODY_BYTES);
   // No GET or HEAD route reads a body. Skipping the check there also spares every read the full
   // web Request object (with its AbortSignal) that looking at `c.req.raw.body` makes the adapter build.
@@ -55,6 +57,8 @@ export function createApp(deps: BffDeps) {
   app.use('*', authFailureLimit(deps));
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
   app.use('*', rateLimit(deps));
+  // Song views count whoever answers them, the hot-read step included.
+  app.use('/api/songs/*', recordSongViews());
   // Repeated reads of the hottest routes are answered from memory, after every policy above.
   app.use('*', keptAnswers(deps.cache, [...songHotReads, ...meHotReads]).middleware);
 

@@ -19,6 +19,8 @@ const env = {
   PUBLIC_BASE_URL: 'https://api.karaoke.example/',
   SERVICES_BASE_URL: 'https://internal.execute-api.eu-west-1.amazonaws.com',
   SERVICE_AUTH: 'iam',
+  USAGE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:usage',
+  USAGE_FLUSH: 'end-of-invocation',
 };
 
 describe('BFF configuration', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
+import { usageSettings } from './usage/config.ts';
 
 const { commaSeparated } = configFields;
 
@@ -85,6 +86,7 @@ const bffConfigSchema = logConfig
   .and(awsConfig)
   .and(bffSettings)
   .and(authSettings)
+  .and(usageSettings)
   .and(dbConfig)
   .superRefine((config, context) => {
     // Plain HTTP is for the local provider on loopback only; anywhere else tokens and cookies would

@@ -9,6 +9,7 @@ import type { RotationsClient } from './clients/rotations.ts';
 import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
+import type { UsagePublisher } from './usage/publisher.ts';
 
 /**
  * Everything the BFF talks to, injected so tests can pass real local clients or faulty ones.
@@ -26,6 +27,8 @@ export interface BffDeps {
   /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
   cache: Cache;
   rateLimiter: RateLimiter;
+  /** Read events (searches, views, streams) for the usage lake; routes use it through `recordUsage`. */
+  usage: UsagePublisher;
 }
 
 /** Read with `c.get(…)` on hot paths: each `c.var` access copies every variable into a new object. */

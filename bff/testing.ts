@@ -15,6 +15,7 @@ export const testConfig = {
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: 1000,
   RATE_LIMIT_USER_PER_MINUTE: 1000,
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 1000,
+  USAGE_FLUSH: 'background',
 } as BffConfig;
 
 export const silentLog = createLogger({ serviceName: 'bff', level: 'SILENT', environment: 'test' });

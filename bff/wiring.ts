@@ -1,3 +1,4 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import { awsClientConfig } from '#lib/aws';
@@ -21,6 +22,8 @@ import { singersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { BffDeps } from './env.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
+import { batchingUsagePublisher } from './usage/publisher.ts';
+import { snsUsageSink } from './usage/sns-sink.ts';
 
 export interface BffResources extends BffDeps {
   /** Closes every connection the BFF opened (local stack shutdown, tests). */
@@ -52,6 +55,15 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     log.debug('redis connection error', { 'error.message': error.message }),
   );
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
+  const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
+  const usage = batchingUsagePublisher(snsUsageSink(sns, config.USAGE_TOPIC_ARN), {
+    batchSize: 10,
+    maxDelayMs: 1000,
+    attempts: 4,
+    maxQueued: 10_000,
+    onDrop: (count, error) =>
+      log.warn('usage events dropped', { 'event.count': count, 'error.message': String(error) }),
+  });
   const oidc = openidClient({
     issuer: config.OIDC_ISSUER,
     clientId: config.OIDC_CLIENT_ID,
@@ -105,9 +117,12 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
           })
         : noCache(),
     rateLimiter: redisRateLimiter(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),
+    usage,
     async close() {
+      await usage.flush();
       redis.disconnect();
       sqs.destroy();
+      sns.destroy();
       await db.close();
     },
   };

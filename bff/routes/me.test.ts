@@ -10,6 +10,7 @@ import type { SingersClient } from '../clients/singers.ts';
 import { memorySingers, quietNights, testSong } from '../clients/testing.ts';
 import type { BffConfig } from '../config.ts';
 import { probesUp, silentLog, testConfig } from '../testing.ts';
+import { noUsage } from '../usage/publisher.ts';
 
 const config = { ...testConfig, CORS_ORIGINS: [], ME_PART_TIMEOUT_MS: 200 } as BffConfig;
 
@@ -49,6 +50,7 @@ async function appWith(singers: SingersClient = memorySingers()) {
     ...quietNights(),
     cache: noCache(),
     rateLimiter: memoryRateLimiter(),
+    usage: noUsage,
   });
   const as = async (sub: string, name = 'Singer One') => {
     const token = await auth.bearerToken({ sub, name, email: `${sub}@karaoke.test`, groups: ['singer'] });

@@ -8,6 +8,7 @@ import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import { hasAnyRole, type Principal } from '../auth/principal.ts';
 import { invalidateAfterWrite } from '../cache/http.ts';
 import type { BffEnv } from '../env.ts';
+import { recordUsage } from '../usage/middleware.ts';
 import { MediaList, MediaUpload, MediaUploadRequest } from './shapes.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
@@ -91,14 +92,19 @@ const noShares: DownloadGrant = async () => false;
  */
 export function mediaRoutes(options: { downloadGrant?: DownloadGrant } = {}) {
   const downloadGrant = options.downloadGrant ?? noShares;
-  const usage = (c: Context<BffEnv>, action: string, principal: Principal, songId: string, mediaId: string) =>
-    c.get('log').info('usage event', {
-      'event.kind': 'event',
-      'event.category': 'usage',
-      'event.action': action,
-      'user.id': principal.id,
-      'song.id': songId,
-      'media.id': mediaId,
+  const usage = (
+    c: Context<BffEnv>,
+    type: 'media.streamed' | 'media.downloaded',
+    principal: Principal,
+    songId: string,
+    mediaId: string,
+  ) =>
+    recordUsage(c, {
+      type,
+      occurredAt: new Date().toISOString(),
+      actor: { kind: 'user', id: principal.id },
+      subject: { kind: 'media', id: mediaId },
+      props: { songId, mediaId },
     });
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.upload, async (c) => {
@@ -132,7 +138,7 @@ export function mediaRoutes(options: { downloadGrant?: DownloadGrant } = {}) {
       const principal = signedInPrincipal(c);
       const songId = songIdOf(c.req.valid('param'));
       const link = await c.get('deps').catalog.mediaStream(c.var, songId);
-      usage(c, 'media-stream', principal, songId, link.mediaId);
+      usage(c, 'media.streamed', principal, songId, link.mediaId);
       c.header('cache-control', 'no-store');
       return c.redirect(link.url, 302);
     })
@@ -145,7 +151,7 @@ export function mediaRoutes(options: { downloadGrant?: DownloadGrant } = {}) {
         );
       }
       const link = await c.get('deps').catalog.mediaDownload(c.var, songId);
-      usage(c, 'media-download', principal, songId, link.mediaId);
+      usage(c, 'media.downloaded', principal, songId, link.mediaId);
       c.header('cache-control', 'no-store');
       return c.redirect(link.url, 302);
     });

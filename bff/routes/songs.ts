@@ -7,6 +7,7 @@ import { authErrorResponses, signedIn } from '../auth/openapi.ts';
 import { CACHE_HEADER, cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 import type { HotRead } from '../cache/kept-answers.ts';
 import type { BffEnv } from '../env.ts';
+import { recordUsage, usageActor } from '../usage/middleware.ts';
 import { CreateSong, SearchParams, Song, SongSearchResult, UpdateSong } from './shapes.ts';
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
@@ -118,6 +119,7 @@ export function songRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.search, async (c) => {
       const query = c.req.valid('query');
+      const started = performance.now();
       const result = await cachedRead(
         c,
         searchKey(query),
@@ -125,6 +127,21 @@ export function songRoutes() {
         () => c.get('deps').catalog.search(c.var, query),
         { ttlSeconds: SEARCH_TTL_SECONDS },
       );
+      // Every search a person made counts, the ones the read cache answered too.
+      const { q, limit: _limit, cursor: _cursor, ...filters } = query;
+      recordUsage(c, {
+        type: 'search.performed',
+        occurredAt: new Date().toISOString(),
+        actor: usageActor(c),
+        subject: { kind: 'search', id: (q ?? '').slice(0, 200) || '(none)' },
+        props: {
+          query: q ?? '',
+          filters: filters as Record<string, string | number | boolean>,
+          resultCount: result.total,
+          latencyMs: Math.round(performance.now() - started),
+          cached: c.res.headers.get(CACHE_HEADER) === 'hit',
+        },
+      });
       return c.json(result, 200);
     })
     .openapi(routes.get, async (c) => {

@@ -11,6 +11,7 @@ import { noCache } from '../cache/port.ts';
 import { memoryCatalog, memorySingers, quietNights } from '../clients/testing.ts';
 import type { BffDeps, BffEnv } from '../env.ts';
 import { probesUp, silentLog, testConfig } from '../testing.ts';
+import { noUsage } from '../usage/publisher.ts';
 import { pageCsp, webRoutes } from './web.ts';
 
 describe('the front end as the BFF serves it', () => {
@@ -96,6 +97,7 @@ describe('the front end beside the API', () => {
       ...quietNights(),
       cache: noCache(),
       rateLimiter: memoryRateLimiter(),
+      usage: noUsage,
     });
     const response = await app.request('/api/songs-page');
     expect(response.status).toBe(404);

@@ -20,6 +20,7 @@ locals {
     "performances-recorder",
     "dlq-monitor",
     "media-inspector",
+    "usage-archiver",
   ]
 }
 

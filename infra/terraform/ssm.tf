@@ -14,6 +14,8 @@ locals {
     "media/bucket-name"                = aws_s3_bucket.media.bucket
     "events/topic-arn"                 = aws_sns_topic.changes.arn
     "notifications/topic-arn"          = aws_sns_topic.notifications.arn
+    "usage/topic-arn"                  = aws_sns_topic.usage.arn
+    "lake/bucket-name"                 = aws_s3_bucket.lake.bucket
     "auth/issuer"                      = local.oidc_issuer
     "auth/client-id"                   = aws_cognito_user_pool_client.bff.id
     "api/public-base-url"              = local.public_base_url

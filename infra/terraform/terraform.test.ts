@@ -13,6 +13,9 @@ import yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CFN_SCHEMA, ROOT } from '../../scripts/build.ts';
 import { CHANGE_QUEUES, MAX_RECEIVE_COUNT, QUEUE_FILTERS } from '../../scripts/local/aws-resources.ts';
+import { USAGE_EVENT_TYPES } from '../../services/metrics/contract.ts';
+import { USAGE_COLUMNS } from '../../services/metrics/lake/rows.ts';
+import { KARAOKE_ENTITIES } from '../../services/metrics/usage-archiver/karaoke.ts';
 
 type Json = Record<string, unknown>;
 
@@ -232,6 +235,8 @@ describe('infra/terraform against serverless.yml', () => {
       const queue = referencedQueue(subscription.block.endpoint, subscription.key);
       expect(queue, `queue of ${String(subscription.block.endpoint)}`).toBeDefined();
       const queueName = String(await queue?.get('name'));
+      // The usage archiver's subscription is checked with the lake below.
+      if (queueName === `${PREFIX}-usage-archiver`) continue;
       subscriptions[queueName.replace(`${PREFIX}-`, '')] = await subscription.get('filter_policy');
     }
 
@@ -275,6 +280,64 @@ describe('infra/terraform against serverless.yml', () => {
     const [cors] = instances('aws_s3_bucket_cors_configuration');
     const [rule] = (cors?.block.cors_rule ?? []) as Json[];
     expect(rule?.allowed_methods).toEqual(expect.arrayContaining(['POST', 'GET']));
+  });
+
+  it('feeds the usage-archiver from the usage topic and the karaoke entities of changes, as the local stack does', async () => {
+    const archiver = (serverless.functions as Record<string, Json>)['usage-archiver'];
+    const [event] = (archiver?.events ?? []) as Json[];
+    const consumedArn = /^\$\{self:custom\.(\w+)\}$/.exec(String((event?.sqs as Json | undefined)?.arn))?.[1];
+    expect(builtQueueArns().get(consumedArn ?? '')).toBe(`${PREFIX}-usage-archiver`);
+    const byTopic: Record<string, unknown> = {};
+    for (const subscription of instances('aws_sns_topic_subscription')) {
+      const queue = referencedQueue(subscription.block.endpoint, subscription.key);
+      if ((await queue?.get('name')) !== `${PREFIX}-usage-archiver`) continue;
+      expect(subscription.block.raw_message_delivery).toBe(true);
+      byTopic[String(subscription.block.topic_arn)] = (await subscription.get('filter_policy')) ?? null;
+    }
+    expect(byTopic).toEqual({
+      '${aws_sns_topic.usage.arn}': null,
+      '${aws_sns_topic.changes.arn}': { entity: [...KARAOKE_ENTITIES] },
+    });
+    const queue = instances('aws_sqs_queue').find((candidate) => candidate.name === 'usage_archiver');
+    expect(await queue?.get('visibility_timeout_seconds')).toBeGreaterThanOrEqual(
+      6 * Number(archiver?.timeout),
+    );
+  });
+
+  it('declares the lake table as the archiver writes it, projected by day and type, with every named query', async () => {
+    const [table] = instances('aws_glue_catalog_table');
+    expect(JSON.stringify(table?.block.storage_descriptor)).toContain('local.usage_columns');
+    const declared = (locals.usage_columns as Json[]).map((column) => column.name);
+    expect(declared).toEqual(USAGE_COLUMNS.map(([name]) => name));
+    const parameters = table?.block.parameters as Json;
+    expect(parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.event_date.type': 'date',
+      'projection.event_date.format': 'yyyy-MM-dd',
+      'projection.event_type.type': 'enum',
+    });
+    expect(locals.usage_event_types).toEqual(USAGE_EVENT_TYPES);
+    expect(String(parameters['storage.location.template'])).toMatch(
+      /\/usage\/event_date=\$\$\{event_date\}\/event_type=\$\$\{event_type\}\/$/,
+    );
+    expect(instances('aws_glue_crawler')).toEqual([]);
+    const [workgroup] = instances('aws_athena_workgroup');
+    const configuration = JSON.stringify(workgroup?.block.configuration);
+    expect(configuration).toMatch(/"bytes_scanned_cutoff_per_query":\d+/);
+    expect(configuration).toContain('"output_location"');
+    const queryFiles = readdirSync(path.join(ROOT, 'services', 'metrics', 'queries'))
+      .filter((file) => file.endsWith('.sql'))
+      .map((file) => file.replace(/\.sql$/, ''));
+    expect([...(locals.usage_named_queries as string[])].sort()).toEqual(queryFiles.sort());
+    expect(queryFiles).toEqual(
+      expect.arrayContaining([
+        'plays-by-track',
+        'pitch-engagement',
+        'top-searches',
+        'zero-result-searches',
+        'karaoke-nights',
+      ]),
+    );
   });
 
   it('subscribes the logs-shipper to the log group of every other function, never its own', async () => {

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KARAOKE_ENTITIES } from '#services/metrics/usage-archiver/karaoke';
 
 /** The queues subscribed to the `changes` topic; infra/terraform creates the same ones on AWS. */
 export const CHANGE_QUEUES = ['search-indexer', 'cache-invalidator', 'performances'] as const;
@@ -41,6 +42,12 @@ export interface LocalAwsResources {
   mediaBucket: string;
   /** Receives the media bucket's ObjectCreated events under `media/`, as on AWS. */
   mediaInspectorQueue: QueueResource;
+  /** Read events from the BFF. */
+  usageTopicArn: string;
+  /** Subscribed to `usage`, and to the karaoke log entries of `changes`. */
+  usageArchiverQueue: QueueResource;
+  /** The usage data lake (Parquet under `usage/`). */
+  lakeBucket: string;
 }
 
 /** How long the media inspector may take over one batch before its messages come back. */
@@ -131,7 +138,40 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
         },
       }),
     );
+    const { TopicArn: usageTopicArn } = await sns.send(new CreateTopicCommand({ Name: name('usage') }));
+    if (!usageTopicArn) throw new Error('CreateTopic returned no TopicArn');
+    const usageDeadLetter = await createQueue(sqs, name('usage-archiver-dlq'), {});
+    const usageQueue = await createQueue(sqs, name('usage-archiver'), {
+      VisibilityTimeout: '60',
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: usageDeadLetter.arn,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      }),
+    });
+    for (const [topicArn, filter] of [
+      [usageTopicArn, undefined],
+      [TopicArn, { entity: [...KARAOKE_ENTITIES] }],
+    ] as const) {
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: usageQueue.arn,
+          Attributes: {
+            RawMessageDelivery: 'true',
+            ...(filter ? { FilterPolicy: JSON.stringify(filter) } : {}),
+          },
+        }),
+      );
+    }
+    const lakeBucket = name('karaoke-lake-local');
+    await s3.send(new CreateBucketCommand({ Bucket: lakeBucket })).catch((error: unknown) => {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    });
     return {
+      usageTopicArn,
+      usageArchiverQueue: { ...usageQueue, deadLetterUrl: usageDeadLetter.url },
+      lakeBucket,
       changesTopicArn: TopicArn,
       notificationsTopicArn,
       notificationsOutbox: { ...notificationsQueue, deadLetterUrl: notificationsDeadLetter.url },

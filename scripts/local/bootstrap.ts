@@ -47,14 +47,27 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       PERFORMANCES_QUEUE_URL: resources.queues.performances.url,
       PERFORMANCES_QUEUE_ARN: resources.queues.performances.arn,
       NOTIFICATIONS_OUTBOX_QUEUE_URL: resources.notificationsOutbox.url,
+      USAGE_TOPIC_ARN: resources.usageTopicArn,
+      USAGE_FLUSH: 'background',
+      USAGE_ARCHIVER_QUEUE_URL: resources.usageArchiverQueue.url,
+      USAGE_ARCHIVER_QUEUE_ARN: resources.usageArchiverQueue.arn,
+      LAKE_BUCKET: resources.lakeBucket,
       // Every local client (browser, tests, the bench) comes from 127.0.0.1 and shares one bucket.
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
       RATE_LIMIT_USER_PER_MINUTE: '10000000',
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '10000000',
-      DLQ_URLS: [...Object.values(resources.queues), resources.mediaInspectorQueue]
+      DLQ_URLS: [
+        ...Object.values(resources.queues),
+        resources.mediaInspectorQueue,
+        resources.usageArchiverQueue,
+      ]
         .map((queue) => queue.deadLetterUrl)
         .join(','),
-      MONITORED_QUEUE_URLS: [...Object.values(resources.queues), resources.mediaInspectorQueue]
+      MONITORED_QUEUE_URLS: [
+        ...Object.values(resources.queues),
+        resources.mediaInspectorQueue,
+        resources.usageArchiverQueue,
+      ]
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),
       // The BFF's client at the local OpenID provider, which the local server starts with these

@@ -2,6 +2,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#lib/aws';
 import { loadMediaInspectorConfig } from '#services/catalog/media-inspector/config';
 import { wireMediaInspector } from '#services/catalog/media-inspector/wiring';
+import { loadUsageArchiverConfig } from '#services/metrics/usage-archiver/config';
+import { wireUsageArchiver } from '#services/metrics/usage-archiver/wiring';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
 import { wireCacheInvalidator } from '#services/sync/cache-invalidator/wiring';
@@ -24,7 +26,7 @@ export interface LocalSyncOptions {
   /**
    * The local deployables' environment, with the URL and ARN of each consumed queue
    * (SEARCH_INDEXER_QUEUE_URL, …_ARN; CACHE_INVALIDATOR_QUEUE_…; PERFORMANCES_QUEUE_…;
-   * MEDIA_INSPECTOR_QUEUE_…), as
+   * MEDIA_INSPECTOR_QUEUE_…; USAGE_ARCHIVER_QUEUE_…), as
    * scripts/local/bootstrap.ts sets them.
    */
   env: Record<string, string | undefined>;
@@ -47,6 +49,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const dlqMonitor = wireDlqMonitor(loadDlqMonitorConfig(options.env), tracer);
   const performances = wirePerformances(loadPerformancesConfig(options.env), tracer);
   const mediaInspector = wireMediaInspector(loadMediaInspectorConfig(options.env), tracer);
+  const usageArchiver = wireUsageArchiver(loadUsageArchiverConfig(options.env), tracer);
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
@@ -114,6 +117,8 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
       'media-inspector',
       MEDIA_INSPECTOR_VISIBILITY_SECONDS,
     ),
+    // Fed by the `usage` topic and the karaoke log entries of `changes`.
+    poll('USAGE_ARCHIVER_QUEUE', usageArchiver.handle, 'usage-archiver', 60),
   ];
   return {
     async stop() {
@@ -129,6 +134,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         invalidator.close(),
         performances.close(),
         mediaInspector.close(),
+        usageArchiver.close(),
         dlqMonitor.close(),
       ]);
     },

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { noUsage } from '#bff/usage/publisher';
 import type { Song } from '#services/catalog/contract';
 import { redisRateLimiter } from '../../bff/abuse/rate-limit.ts';
 import { createApp } from '../../bff/app.ts';
@@ -72,6 +73,7 @@ async function bff(setup: Setup = {}) {
     ...quietNights(),
     cache: cache.cache,
     rateLimiter: redisRateLimiter(redis, { log, namespace }),
+    usage: noUsage,
   });
   const curator = `Bearer ${await auth.bearerToken({ sub: 'curator-1', groups: ['curator'] })}`;
   const createSong = async (title: string) => {
