@@ -5,6 +5,7 @@ import type { AuthDeps, AuthVariables } from './auth/middleware.ts';
 import type { Cache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
 import type { PerformancesClient } from './clients/performances.ts';
+import type { PlaylistsClient } from './clients/playlists.ts';
 import type { RotationsClient } from './clients/rotations.ts';
 import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
@@ -24,6 +25,7 @@ export interface BffDeps {
   singers: SingersClient;
   rotations: RotationsClient;
   performances: PerformancesClient;
+  playlists: PlaylistsClient;
   /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
   cache: Cache;
   rateLimiter: RateLimiter;

@@ -15,6 +15,7 @@ import { noCache } from './cache/port.ts';
 import { redisCache } from './cache/redis-cache.ts';
 import { catalogClient } from './clients/catalog.ts';
 import { performancesClient } from './clients/performances.ts';
+import { playlistsClient } from './clients/playlists.ts';
 import { rotationsClient } from './clients/rotations.ts';
 import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
@@ -108,6 +109,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     singers: singersClient(serviceClient('singers')),
     rotations: rotationsClient(serviceClient('rotations')),
     performances: performancesClient(serviceClient('performances')),
+    playlists: playlistsClient(serviceClient('playlists')),
     cache:
       config.READ_CACHE === 'on'
         ? redisCache(redis, {

@@ -4,6 +4,7 @@ import type { CreateSong, Song } from '#services/catalog/contract';
 import type { ClaimsProfile, Favourite, Singer } from '#services/singers/contract';
 import type { CatalogClient } from './catalog.ts';
 import type { PerformancesClient } from './performances.ts';
+import type { PlaylistsClient } from './playlists.ts';
 import type { RotationsClient } from './rotations.ts';
 import type { SingersClient } from './singers.ts';
 
@@ -146,10 +147,15 @@ export function memorySingers(): SingersClient & { calls: string[] } {
 }
 
 /**
- * Karaoke nights where the caller waits nowhere and has sung nothing, for in-process app tests
- * of routes that only read `/api/me`'s turn and performance parts. Writes are not expected.
+ * Karaoke nights where the caller waits nowhere and has sung nothing, and no playlists or shares,
+ * for in-process app tests of routes that only read `/api/me`'s turn, performance and playlist
+ * parts. Writes are not expected.
  */
-export function quietNights(): { rotations: RotationsClient; performances: PerformancesClient } {
+export function quietNights(): {
+  rotations: RotationsClient;
+  performances: PerformancesClient;
+  playlists: PlaylistsClient;
+} {
   const unused = () => Promise.reject(new Error('not used in this test'));
   return {
     rotations: {
@@ -163,5 +169,22 @@ export function quietNights(): { rotations: RotationsClient; performances: Perfo
       upcomingTurns: async () => ({ items: [] }),
     },
     performances: { list: async () => ({ items: [], cursor: null }) },
+    // Nor playlists or shares: lists are empty, anything else is not used.
+    playlists: {
+      create: unused,
+      list: async () => ({ items: [], total: 0, cursor: null }),
+      get: unused,
+      update: unused,
+      remove: unused,
+      addItem: unused,
+      removeItem: unused,
+      moveItem: unused,
+      setMember: unused,
+      removeMember: unused,
+      createShare: unused,
+      shares: async () => ({ items: [], total: 0, cursor: null }),
+      removeShare: unused,
+      downloadGrant: async () => false,
+    },
   };
 }

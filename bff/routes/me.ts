@@ -17,11 +17,14 @@ import {
   SINGER_CACHE_SECONDS,
 } from '../singers/own-singer.ts';
 import { loadPart, type Part, partSchema } from './parts.ts';
+import { userPlaylistsTag } from './playlists.ts';
 import {
   Favourite,
   FavouritesPage,
   FavouritesQuery,
   Performance,
+  PlaylistSummary,
+  Share,
   Singer,
   UpcomingTurn,
   UpdateSinger,
@@ -35,6 +38,29 @@ const RECENT_PREVIEW = 5;
 
 /** Upcoming turns change at every turn of a night; every rotation write invalidates them sooner. */
 const TURNS_CACHE_SECONDS = 30;
+
+/** How many playlists and shares `/api/me` shows; the rest are at `/api/playlists` and `/api/shares`. */
+const PLAYLISTS_PREVIEW = 5;
+
+/**
+ * The caller's playlists and shares may change by someone else's write (a member's, a sharer's),
+ * which invalidates only the writer's own parts at once: this bounds how late the others' show.
+ */
+const PLAYLISTS_CACHE_SECONDS = 30;
+
+const PlaylistsSummary = z
+  .object({
+    count: z.number().int().openapi({ description: 'Your playlists and those you are a member of' }),
+    items: z.array(PlaylistSummary).openapi({ description: `The ${PLAYLISTS_PREVIEW} newest` }),
+  })
+  .openapi('PlaylistsSummary');
+
+const SharedWithMe = z
+  .object({
+    count: z.number().int().openapi({ description: 'Songs and playlists shared with you' }),
+    items: z.array(Share).openapi({ description: `The ${PLAYLISTS_PREVIEW} newest` }),
+  })
+  .openapi('SharedWithMe');
 
 const FavouritesSummary = z
   .object({
@@ -52,6 +78,8 @@ const Me = UserSchema.extend({
   recentPerformances: partSchema(z.array(Performance), 'RecentPerformancesPart').openapi({
     description: `Your ${RECENT_PREVIEW} newest performances`,
   }),
+  playlists: partSchema(PlaylistsSummary, 'PlaylistsPart'),
+  sharedWithMe: partSchema(SharedWithMe, 'SharedWithMePart'),
 }).openapi('Me', {
   description:
     'Who is signed in (from the token or session), with the parts of their data that could be loaded: ' +
@@ -132,7 +160,14 @@ async function onOwnSinger<T>(c: MeContext, call: (singerId: string) => Promise<
   }
 }
 
-const ME_PARTS = ['profile', 'favourites', 'upcomingTurns', 'recentPerformances'] as const;
+const ME_PARTS = [
+  'profile',
+  'favourites',
+  'upcomingTurns',
+  'recentPerformances',
+  'playlists',
+  'sharedWithMe',
+] as const;
 
 /**
  * `GET /api/me`, kept in memory per caller by the hot-read path, under the tags of all its parts
@@ -142,8 +177,12 @@ export const meHotReads: HotRead[] = [
   {
     path: /^\/api\/me$/,
     perCaller: true,
-    tags: (_, caller) => [cacheTags.singer((caller as Principal).id), cacheTags.anyRotation],
-    ttlSeconds: Math.min(SINGER_CACHE_SECONDS, TURNS_CACHE_SECONDS),
+    tags: (_, caller) => [
+      cacheTags.singer((caller as Principal).id),
+      cacheTags.anyRotation,
+      userPlaylistsTag((caller as Principal).id),
+    ],
+    ttlSeconds: Math.min(SINGER_CACHE_SECONDS, TURNS_CACHE_SECONDS, PLAYLISTS_CACHE_SECONDS),
     isWhole: (body) =>
       ME_PARTS.every((part) => (body as Record<string, Part<unknown>>)[part]?.status === 'ok'),
   },
@@ -152,15 +191,27 @@ export const meHotReads: HotRead[] = [
 /**
  * `/api/me…`: the caller's own profile and favourites, mounted at `/api`, and `GET /api/me` also
  * with their upcoming turns and recent performances. Ids come only from the principal, never from
- * a path or body. Playlists join `GET /api/me` as a further part once their service exists.
+ * a path or body; `GET /api/me` also has their playlists and what was shared with them.
  */
 export function meRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(routes.me, async (c) => {
       const caller = signedInPrincipal(c);
-      const { singers, config, rotations, performances } = c.get('deps');
+      const { singers, config, rotations, performances, playlists } = c.get('deps');
       const deadline = config.ME_PART_TIMEOUT_MS;
-      const [profile, favourites, upcomingTurns, recentPerformances] = await Promise.all([
+      const actor = { id: caller.id, roles: caller.roles };
+      const ownPlaylists = <T>(what: string, load: () => Promise<{ total: number; items: T[] }>) =>
+        cachedRead(
+          c,
+          `me:${caller.id}:${what}`,
+          [userPlaylistsTag(caller.id)],
+          async () => {
+            const page = await load();
+            return { count: page.total, items: page.items };
+          },
+          { ttlSeconds: PLAYLISTS_CACHE_SECONDS },
+        );
+      const [profile, favourites, upcomingTurns, recentPerformances, ownLists, shared] = await Promise.all([
         loadPart('profile', deadline, c.get('log'), () => ownSinger(c, caller)),
         loadPart('favourites', deadline, c.get('log'), () =>
           readSinger(c, caller.id, 'favourites', async () => {
@@ -196,6 +247,14 @@ export function meRoutes() {
               ).items,
           ),
         ),
+        loadPart('playlists', deadline, c.get('log'), () =>
+          ownPlaylists('playlists', () => playlists.list(c.var, actor, { limit: PLAYLISTS_PREVIEW })),
+        ),
+        loadPart('sharedWithMe', deadline, c.get('log'), () =>
+          ownPlaylists('shared', () =>
+            playlists.shares(c.var, actor, { direction: 'received', limit: PLAYLISTS_PREVIEW }),
+          ),
+        ),
       ]);
       c.header('cache-control', 'no-store');
       return c.json(
@@ -208,6 +267,8 @@ export function meRoutes() {
           favourites,
           upcomingTurns,
           recentPerformances,
+          playlists: ownLists,
+          sharedWithMe: shared,
         },
         200,
       );

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import * as catalog from '#services/catalog/contract';
 import * as performances from '#services/performances/contract';
+import * as playlists from '#services/playlists/contract';
 import * as rotations from '#services/rotations/contract';
 import * as singers from '#services/singers/contract';
 
@@ -18,6 +19,9 @@ export const { CreateSong, UpdateSong, SearchParams, MediaUploadRequest } = cata
 export const { OpenEvent, MoveSinger, KeyChange } = rotations;
 export const { StageName, UpdateSinger, FavouritesQuery } = singers;
 export const { PerformancesQuery } = performances;
+export const { CreatePlaylist, UpdatePlaylist, AddItem, MoveItem, SetMember, CreateShare, SharesQuery } =
+  playlists;
+export const PlaylistsQuery = playlists.PageQuery;
 
 export const Song = catalog.Song.pick(
   only(
@@ -114,3 +118,42 @@ export const Favourite = singers.Favourite.pick(only('songId', 'addedAt')).opena
 export const FavouritesPage = singers.FavouritesPage.pick(only('total', 'cursor'))
   .extend({ items: z.array(Favourite) })
   .openapi('FavouritesPage');
+
+/** A playlist item with its song as the catalog has it now; a song gone from the catalog is unavailable. */
+export const PlaylistItem = playlists.PlaylistItem.pick(only('itemId', 'songId', 'addedBy', 'addedAt'))
+  .extend({
+    title: z.string().nullable(),
+    artist: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    hasAudio: z.boolean(),
+    available: z.boolean().openapi({ description: 'false: the song is no longer in the catalog' }),
+  })
+  .openapi('PlaylistItem');
+
+export const PlaylistMember = playlists.Member.pick(only('userId', 'role')).openapi('PlaylistMember');
+
+export const Playlist = playlists.Playlist.pick(
+  only('id', 'ownerId', 'name', 'description', 'version', 'createdAt', 'updatedAt', 'access'),
+)
+  .extend({ items: z.array(PlaylistItem), members: z.array(PlaylistMember) })
+  .openapi('Playlist');
+
+export const PlaylistSummary = playlists.PlaylistSummary.pick(
+  only('id', 'ownerId', 'name', 'description', 'version', 'itemCount', 'access', 'createdAt', 'updatedAt'),
+).openapi('PlaylistSummary');
+
+export const PlaylistsPage = playlists.PlaylistsPage.pick(only('total', 'cursor'))
+  .extend({ items: z.array(PlaylistSummary) })
+  .openapi('PlaylistsPage');
+
+export const PlacedItem = PlaylistItem.extend(
+  playlists.PlacedItem.pick(only('position', 'playlistVersion')).shape,
+).openapi('PlacedPlaylistItem');
+
+export const Share = playlists.Share.pick(
+  only('id', 'songId', 'playlistId', 'fromUserId', 'toUserId', 'permission', 'message', 'createdAt'),
+).openapi('Share');
+
+export const SharesPage = playlists.SharesPage.pick(only('total', 'cursor'))
+  .extend({ items: z.array(Share) })
+  .openapi('SharesPage');

@@ -18,6 +18,7 @@ locals {
     "rotations",
     "performances",
     "performances-recorder",
+    "playlists",
     "dlq-monitor",
     "media-inspector",
     "usage-archiver",

@@ -12,6 +12,10 @@ import { createPerformancesApp } from '#services/performances/app';
 import { loadPerformancesConfig } from '#services/performances/config';
 import * as performancesContract from '#services/performances/contract';
 import { wirePerformances } from '#services/performances/wiring';
+import { createPlaylistsApp } from '#services/playlists/app';
+import { loadPlaylistsConfig } from '#services/playlists/config';
+import * as playlistsContract from '#services/playlists/contract';
+import { wirePlaylists } from '#services/playlists/wiring';
 import { createRotationsApp } from '#services/rotations/app';
 import { loadRotationsConfig } from '#services/rotations/config';
 import * as rotationsContract from '#services/rotations/contract';
@@ -68,6 +72,7 @@ export async function startLocalServer(
   const singers = wireSingers(loadSingersConfig(env), tracer);
   const rotations = wireRotations(loadRotationsConfig(env), tracer);
   const performances = wirePerformances(loadPerformancesConfig(env), tracer);
+  const playlists = wirePlaylists(loadPlaylistsConfig(env), tracer);
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,
@@ -89,6 +94,7 @@ export async function startLocalServer(
     [singersContract.basePath, getRequestListener(createSingersApp(singers).fetch)],
     [rotationsContract.basePath, getRequestListener(createRotationsApp(rotations).fetch)],
     [performancesContract.basePath, getRequestListener(createPerformancesApp(performances).fetch)],
+    [playlistsContract.basePath, getRequestListener(createPlaylistsApp(playlists).fetch)],
   ];
   const bffListener = getRequestListener(createApp(bff).fetch);
   const server: Server = createServer((req, res) => {
@@ -118,6 +124,7 @@ export async function startLocalServer(
         singers.close(),
         rotations.close(),
         performances.close(),
+        playlists.close(),
       ]);
     },
   };

@@ -60,6 +60,33 @@ const CURATORS: Expectations = { anonymous: 401, singer: 403, curator: 'allowed'
 const KJS: Expectations = { anonymous: 401, singer: 403, curator: 403, kj: 'allowed', admin: 'allowed' };
 const ADMIN_ONLY: Expectations = { anonymous: 401, singer: 403, curator: 403, kj: 403, admin: 'allowed' };
 const NOBODY: Expectations = { anonymous: 401, singer: 401, curator: 401, kj: 401, admin: 401 };
+/**
+ * The playlist fixture's people: the demo KJ owns it, the curator is its editor, singer1 its
+ * viewer, and the admin is anyone else (an admin has no say over other people's playlists).
+ */
+const PLAYLIST_OWNER: Expectations = { anonymous: 401, singer: 403, curator: 403, kj: 'allowed', admin: 403 };
+const PLAYLIST_EDITORS: Expectations = {
+  anonymous: 401,
+  singer: 403,
+  curator: 'allowed',
+  kj: 'allowed',
+  admin: 403,
+};
+const PLAYLIST_READERS: Expectations = {
+  anonymous: 401,
+  singer: 'allowed',
+  curator: 'allowed',
+  kj: 'allowed',
+  admin: 403,
+};
+/** A share the demo KJ made to singer1: either side may remove it. */
+const SHARE_SIDES: Expectations = {
+  anonymous: 401,
+  singer: 'allowed',
+  curator: 403,
+  kj: 'allowed',
+  admin: 403,
+};
 
 /** What rows build their requests from; exists once the server runs. */
 interface Fixtures {
@@ -80,6 +107,14 @@ interface Fixtures {
   created(what: { songId: string } | { eventId: string }): void;
   /** A name no other test or run uses. */
   title(purpose: string): string;
+  /** The demo KJ's playlist of this run (see PLAYLIST_OWNER), with one item that stays. */
+  playlist: { id: string; itemId: string };
+  /** A new playlist of the demo KJ's, for a row that may delete it. */
+  newPlaylist(): Promise<string>;
+  /** A new item in the KJ's playlist, for a row that may remove it. */
+  newItem(): Promise<string>;
+  /** A new share of the fixture song, from the demo KJ to singer1, for a row that may remove it. */
+  newShare(): Promise<string>;
 }
 
 type MatrixRow = Row<Fixtures>;
@@ -89,6 +124,7 @@ const theSong = ({ fixtures }: { fixtures: Fixtures }) => ({ id: fixtures.songId
 const night =
   (which: keyof Fixtures['nights']) =>
   ({ fixtures }: { fixtures: Fixtures }) => ({ id: fixtures.nights[which] });
+const thePlaylist = ({ fixtures }: { fixtures: Fixtures }) => ({ id: fixtures.playlist.id });
 const PRIVATE = 'a night not on public display';
 const PUBLIC = 'a night on public display';
 const KJS_NIGHT = "the demo KJ's night";
@@ -303,6 +339,88 @@ const ROWS: readonly MatrixRow[] = [
     params: () => ({ id: idOf('singer2') }),
   },
 
+  { method: 'POST', path: '/api/playlists', expect: SIGNED_IN, body: () => ({ name: 'Matrix playlist' }) },
+  { method: 'GET', path: '/api/playlists', expect: SIGNED_IN },
+  { method: 'GET', path: '/api/playlists/{id}', expect: PLAYLIST_READERS, params: thePlaylist },
+  {
+    method: 'PATCH',
+    path: '/api/playlists/{id}',
+    expect: PLAYLIST_OWNER,
+    params: thePlaylist,
+    body: () => ({ name: 'Matrix playlist' }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/playlists/{id}',
+    expect: PLAYLIST_OWNER,
+    params: async ({ fixtures }) => ({ id: await fixtures.newPlaylist() }),
+  },
+  {
+    method: 'POST',
+    path: '/api/playlists/{id}/items',
+    expect: PLAYLIST_EDITORS,
+    params: thePlaylist,
+    body: ({ fixtures }) => ({ songId: fixtures.songId }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/playlists/{id}/items/{itemId}',
+    expect: PLAYLIST_EDITORS,
+    params: async ({ fixtures }) => ({ id: fixtures.playlist.id, itemId: await fixtures.newItem() }),
+  },
+  {
+    method: 'POST',
+    path: '/api/playlists/{id}/items/{itemId}/move',
+    expect: PLAYLIST_EDITORS,
+    params: ({ fixtures }) => ({ id: fixtures.playlist.id, itemId: fixtures.playlist.itemId }),
+    body: () => ({ position: 0 }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/playlists/{id}/members/{userId}',
+    expect: PLAYLIST_OWNER,
+    params: ({ fixtures }) => ({ id: fixtures.playlist.id, userId: idOf('singer2') }),
+    body: () => ({ role: 'viewer' }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/playlists/{id}/members/{userId}',
+    expect: PLAYLIST_OWNER,
+    params: ({ fixtures }) => ({ id: fixtures.playlist.id, userId: idOf('singer3') }),
+  },
+  {
+    method: 'POST',
+    path: '/api/shares',
+    variant: 'a song, to stream',
+    expect: SIGNED_IN,
+    body: ({ fixtures }) => ({ songId: fixtures.songId, userId: idOf('singer2'), permission: 'stream' }),
+  },
+  {
+    method: 'POST',
+    path: '/api/shares',
+    variant: 'a song, to download',
+    expect: CURATORS,
+    body: ({ fixtures }) => ({ songId: fixtures.songId, userId: idOf('singer2'), permission: 'download' }),
+  },
+  {
+    method: 'POST',
+    path: '/api/shares',
+    variant: "the demo KJ's playlist",
+    expect: PLAYLIST_OWNER,
+    body: ({ fixtures }) => ({
+      playlistId: fixtures.playlist.id,
+      userId: idOf('singer2'),
+      permission: 'stream',
+    }),
+  },
+  { method: 'GET', path: '/api/shares', expect: SIGNED_IN },
+  {
+    method: 'DELETE',
+    path: '/api/shares/{id}',
+    expect: SHARE_SIDES,
+    params: async ({ fixtures }) => ({ id: await fixtures.newShare() }),
+  },
+
   { method: 'GET', path: '/auth/login', expect: EVERYONE },
   // Public, but it answers only the browser that started at /auth/login: a token gets nobody in.
   { method: 'GET', path: '/auth/callback', expect: NOBODY },
@@ -408,6 +526,24 @@ describe('the authorization matrix over HTTP on the local stack', () => {
       publicKj: await openNight('kj', true),
       admin: await openNight('admin'),
     };
+    // The demo KJ's playlist: the curator edits it, singer1 views it, the admin is a stranger to it.
+    const newPlaylist = async () =>
+      String((await created(client('kj'), '/api/playlists', { name: title('playlist') })).id);
+    const playlistId = await newPlaylist();
+    for (const [caller, role] of [
+      ['curator', 'editor'],
+      ['singer', 'viewer'],
+    ] as const) {
+      const member = await client('kj')(`/api/playlists/${playlistId}/members/${idOf(DEMO_USER[caller])}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role }),
+      });
+      expect(member.status).toBe(200);
+    }
+    const newItem = async () =>
+      String((await created(client('kj'), `/api/playlists/${playlistId}/items`, { songId })).itemId);
+    const playlist = { id: playlistId, itemId: await newItem() };
     // Someone waits at each night, so rotation actions have a turn to act on.
     for (const eventId of [nights.kj, nights.admin]) {
       await created(client('singer'), `/api/events/${eventId}/requests`, { songId });
@@ -429,6 +565,19 @@ describe('the authorization matrix over HTTP on the local stack', () => {
         else nightsToClose.add(what.eventId);
       },
       title,
+      playlist,
+      newPlaylist,
+      newItem,
+      newShare: async () =>
+        String(
+          (
+            await created(client('kj'), '/api/shares', {
+              songId,
+              userId: idOf(DEMO_USER.singer),
+              permission: 'stream',
+            })
+          ).id,
+        ),
     };
   });
 

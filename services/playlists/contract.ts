@@ -1,0 +1,307 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonBody, jsonResponse } from '#lib/openapi';
+import { storable } from '#lib/text';
+
+/**
+ * What callers may know of the playlists service: its internal routes and the shapes that cross
+ * them. Every route acts for the user the BFF names (`#lib/actor`) and decides per record what
+ * that user may do: the owner everything, an editor the items, a viewer (or a user the playlist
+ * is shared with) reading. User ids are the identity provider's `sub`; song ids the catalog's.
+ * Each table's outbox rows (`playlist`, `playlist_item`, `playlist_member`, `share`) are the
+ * change events of this service.
+ */
+export const basePath = '/internal/playlists';
+
+export const PLAYLIST_NAME_MAX = 100;
+export const DESCRIPTION_MAX = 2000;
+export const MAX_ITEMS = 1000;
+
+const characters = (value: string) => [...value].length;
+
+const PlaylistName = storable(
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .refine((value) => characters(value) <= PLAYLIST_NAME_MAX, `at most ${PLAYLIST_NAME_MAX} characters`),
+).openapi({ description: `1–${PLAYLIST_NAME_MAX} characters, trimmed`, example: 'Friday warm-up' });
+
+/** Free text of a few paragraphs: line breaks allowed, other control characters not. */
+const LongText = storable(
+  z.string().refine((value) => characters(value) <= DESCRIPTION_MAX, `at most ${DESCRIPTION_MAX} characters`),
+  { lineBreaks: true },
+);
+
+export const Role = z.enum(['viewer', 'editor']).openapi({
+  description: 'viewer: reads the playlist; editor: also adds, moves and removes items',
+});
+export type Role = z.infer<typeof Role>;
+
+/** How the caller stands to a playlist: `shared` when it was shared with them, not made a member. */
+export const Access = z.enum(['owner', 'editor', 'viewer', 'shared']);
+export type Access = z.infer<typeof Access>;
+
+export const CreatePlaylist = z
+  .object({ name: PlaylistName, description: LongText.nullable().optional() })
+  .strict()
+  .openapi('CreatePlaylist');
+export type CreatePlaylist = z.infer<typeof CreatePlaylist>;
+
+export const UpdatePlaylist = z
+  .object({ name: PlaylistName, description: LongText.nullable() })
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change')
+  .openapi('UpdatePlaylist');
+export type UpdatePlaylist = z.infer<typeof UpdatePlaylist>;
+
+const Position = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'at least 0')
+  .openapi({ description: 'Index in the list, 0 first' });
+
+export const AddItem = z
+  .object({
+    songId: z.uuid({ error: 'must be a song id (uuid)' }),
+    position: Position.optional().openapi({
+      description: 'Where the song goes: before the item now at this index; omitted or the length: last',
+    }),
+  })
+  .strict()
+  .openapi('AddPlaylistItem');
+export type AddItem = z.infer<typeof AddItem>;
+
+export const MoveItem = z
+  .object({ position: Position.openapi({ description: "The item's index once moved, 0 first" }) })
+  .strict()
+  .openapi('MovePlaylistItem');
+export type MoveItem = z.infer<typeof MoveItem>;
+
+export const PlaylistItem = z
+  .object({
+    itemId: z.uuid(),
+    songId: z.uuid(),
+    addedBy: z.uuid(),
+    addedAt: z.string(),
+  })
+  .openapi('PlaylistItemRef');
+export type PlaylistItem = z.infer<typeof PlaylistItem>;
+
+/** A placed item: where it is now, and the playlist's version after the write. */
+export const PlacedItem = PlaylistItem.extend({
+  position: z.number().int(),
+  playlistVersion: z.number().int(),
+}).openapi('PlacedPlaylistItem');
+export type PlacedItem = z.infer<typeof PlacedItem>;
+
+export const Member = z.object({ userId: z.uuid(), role: Role }).openapi('PlaylistMember');
+export type Member = z.infer<typeof Member>;
+
+export const SetMember = z.object({ role: Role }).strict().openapi('SetPlaylistMember');
+export type SetMember = z.infer<typeof SetMember>;
+
+export const Playlist = z
+  .object({
+    id: z.uuid(),
+    ownerId: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    /** From the global change sequence; changes with the playlist, its items and its members (the ETag). */
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    /** In order. */
+    items: z.array(PlaylistItem),
+    members: z.array(Member),
+    /** How the caller stands to it. */
+    access: Access,
+  })
+  .openapi('PlaylistRecord');
+export type Playlist = z.infer<typeof Playlist>;
+
+export const PlaylistSummary = Playlist.pick({
+  id: true,
+  ownerId: true,
+  name: true,
+  description: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+  access: true,
+})
+  .extend({ itemCount: z.number().int() })
+  .openapi('PlaylistSummaryRecord');
+export type PlaylistSummary = z.infer<typeof PlaylistSummary>;
+
+export const PlaylistsPage = z
+  .object({
+    /** Newest first: the caller's own and those they are a member of. */
+    items: z.array(PlaylistSummary),
+    total: z.number().int(),
+    cursor: z.string().nullable(),
+  })
+  .openapi('PlaylistsPageRecord');
+export type PlaylistsPage = z.infer<typeof PlaylistsPage>;
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100, 'at most 100 per page').default(20),
+  cursor: z.string().max(512).optional(),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export const Permission = z.enum(['stream', 'download']).openapi({
+  description: 'stream: play it; download: also save its audio files',
+});
+export type Permission = z.infer<typeof Permission>;
+
+export const CreateShare = z
+  .object({
+    songId: z.uuid({ error: 'must be a song id (uuid)' }).optional(),
+    playlistId: z.uuid({ error: 'must be a playlist id (uuid)' }).optional(),
+    userId: z.uuid({ error: 'must be a user id (uuid)' }),
+    permission: Permission,
+    message: LongText.optional(),
+  })
+  .strict()
+  .refine((share) => (share.songId === undefined) !== (share.playlistId === undefined), {
+    message: 'share either a songId or a playlistId',
+    path: ['songId'],
+  })
+  .openapi('CreateShare');
+export type CreateShare = z.infer<typeof CreateShare>;
+
+export const Share = z
+  .object({
+    id: z.uuid(),
+    songId: z.uuid().nullable(),
+    playlistId: z.uuid().nullable(),
+    fromUserId: z.uuid(),
+    toUserId: z.uuid(),
+    permission: Permission,
+    message: z.string().nullable(),
+    createdAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('ShareRecord');
+export type Share = z.infer<typeof Share>;
+
+export const SharesQuery = PageQuery.extend({
+  direction: z.enum(['received', 'sent']).default('received'),
+});
+export type SharesQuery = z.infer<typeof SharesQuery>;
+
+export const SharesPage = z
+  .object({
+    /** Newest first. */
+    items: z.array(Share),
+    total: z.number().int(),
+    cursor: z.string().nullable(),
+  })
+  .openapi('SharesPageRecord');
+export type SharesPage = z.infer<typeof SharesPage>;
+
+export const DownloadGrant = z.object({ allowed: z.boolean() }).openapi('DownloadGrant');
+export type DownloadGrant = z.infer<typeof DownloadGrant>;
+
+const PlaylistId = z.object({ id: z.uuid({ error: 'must be a playlist id (uuid)' }) });
+const ItemKey = PlaylistId.extend({ itemId: z.uuid({ error: 'must be an item id (uuid)' }) });
+const MemberKey = PlaylistId.extend({ userId: z.uuid({ error: 'must be a user id (uuid)' }) });
+const ShareId = z.object({ id: z.uuid({ error: 'must be a share id (uuid)' }) });
+const GrantKey = z.object({
+  userId: z.uuid({ error: 'must be a user id (uuid)' }),
+  songId: z.uuid({ error: 'must be a song id (uuid)' }),
+});
+const IfMatch = z.object({ 'if-match': z.string().max(200).optional() });
+
+export const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/playlists',
+    request: { body: jsonBody(CreatePlaylist) },
+    responses: { 201: jsonResponse(Playlist, 'The new playlist, owned by the caller') },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/playlists',
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(PlaylistsPage, "The caller's playlists and those they are a member of") },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/playlists/{id}',
+    request: { params: PlaylistId },
+    responses: { 200: jsonResponse(Playlist, 'The playlist, its items in order and its members') },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/playlists/{id}',
+    request: { params: PlaylistId, headers: IfMatch, body: jsonBody(UpdatePlaylist) },
+    responses: { 200: jsonResponse(Playlist, 'The playlist as changed') },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/playlists/{id}',
+    request: { params: PlaylistId, headers: IfMatch },
+    responses: { 204: { description: 'Deleted, with its items, members and shares' } },
+  }),
+  addItem: createRoute({
+    method: 'post',
+    path: '/playlists/{id}/items',
+    request: { params: PlaylistId, body: jsonBody(AddItem) },
+    responses: { 201: jsonResponse(PlacedItem, 'The new item and where it is') },
+  }),
+  removeItem: createRoute({
+    method: 'delete',
+    path: '/playlists/{id}/items/{itemId}',
+    request: { params: ItemKey },
+    responses: { 204: { description: 'Removed' } },
+  }),
+  moveItem: createRoute({
+    method: 'post',
+    path: '/playlists/{id}/items/{itemId}/move',
+    request: { params: ItemKey, body: jsonBody(MoveItem) },
+    responses: { 200: jsonResponse(PlacedItem, 'The item where it is now') },
+  }),
+  setMember: createRoute({
+    method: 'put',
+    path: '/playlists/{id}/members/{userId}',
+    request: { params: MemberKey, body: jsonBody(SetMember) },
+    responses: {
+      200: jsonResponse(Member, 'The member, role changed or unchanged'),
+      201: jsonResponse(Member, 'The new member'),
+    },
+  }),
+  removeMember: createRoute({
+    method: 'delete',
+    path: '/playlists/{id}/members/{userId}',
+    request: { params: MemberKey },
+    responses: { 204: { description: 'Not a member (any more)' } },
+  }),
+  createShare: createRoute({
+    method: 'post',
+    path: '/shares',
+    request: { body: jsonBody(CreateShare) },
+    responses: { 201: jsonResponse(Share, 'The share') },
+  }),
+  listShares: createRoute({
+    method: 'get',
+    path: '/shares',
+    request: { query: SharesQuery },
+    responses: { 200: jsonResponse(SharesPage, 'Shares the caller received or sent, newest first') },
+  }),
+  removeShare: createRoute({
+    method: 'delete',
+    path: '/shares/{id}',
+    request: { params: ShareId },
+    responses: { 200: jsonResponse(Share, 'The share as it was before its removal') },
+  }),
+  downloadGrant: createRoute({
+    method: 'get',
+    path: '/users/{userId}/download-grants/{songId}',
+    description:
+      'Whether a share lets the user download the song: the song, or a playlist holding it, shared with them for download.',
+    request: { params: GrantKey },
+    responses: { 200: jsonResponse(DownloadGrant, 'Allowed or not') },
+  }),
+};

@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Actor, actorHeaders } from '#lib/actor';
+import { sql } from '#lib/db/port';
+import { createPlaylistsApp } from '#services/playlists/app';
+import type {
+  DownloadGrant,
+  Member,
+  PlacedItem,
+  Playlist,
+  PlaylistsPage,
+  Share,
+  SharesPage,
+} from '#services/playlists/contract';
+import { pgPlaylistStore } from '#services/playlists/repo';
+import { createPlaylistsService } from '#services/playlists/service';
+import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
+import { quietLog } from '../support/sync-fixture.ts';
+
+const base = '/internal/playlists';
+const person = (...roles: string[]): Actor => ({
+  id: randomUUID(),
+  roles: roles.length ? roles : ['singer'],
+});
+
+describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (adapter: DbAdapter) => {
+  let store: ServiceDb;
+  let app: ReturnType<typeof createPlaylistsApp>;
+
+  beforeAll(async () => {
+    store = await openServiceDb(adapter);
+    app = createPlaylistsApp({
+      playlists: createPlaylistsService({ store: pgPlaylistStore(store.db) }),
+      log: quietLog,
+    });
+  });
+
+  afterAll(() => store?.close());
+
+  const send = (
+    method: string,
+    path: string,
+    options: { actor?: Actor; body?: unknown; headers?: Record<string, string> } = {},
+  ) =>
+    app.request(`${base}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(options.actor ? actorHeaders(options.actor) : {}),
+        ...options.headers,
+      },
+      ...(options.body === undefined
+        ? {}
+        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+    });
+  const json = async <T>(response: Response, status: number): Promise<T> => {
+    const body = await response.text();
+    expect(response.status, body).toBe(status);
+    return JSON.parse(body) as T;
+  };
+  const create = async (owner: Actor, name = 'Warm-up') =>
+    json<Playlist>(await send('POST', '/playlists', { actor: owner, body: { name } }), 201);
+  const add = async (owner: Actor, playlistId: string, songId: string, position?: number) =>
+    json<PlacedItem>(
+      await send('POST', `/playlists/${playlistId}/items`, {
+        actor: owner,
+        body: { songId, ...(position === undefined ? {} : { position }) },
+      }),
+      201,
+    );
+  const read = async (actor: Actor, playlistId: string) =>
+    json<Playlist>(await send('GET', `/playlists/${playlistId}`, { actor }), 200);
+  const songsOf = (playlist: Playlist) => playlist.items.map((item) => item.songId);
+
+  it('makes a playlist, reads it back with its items in order, and lists it for its owner', async () => {
+    const owner = person();
+    const created = await create(owner, '  Friday warm-up  ');
+    expect(created).toMatchObject({ ownerId: owner.id, name: 'Friday warm-up', items: [], access: 'owner' });
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await add(owner, created.id, a);
+    await add(owner, created.id, c);
+    const placed = await add(owner, created.id, b, 1);
+    expect(placed.position).toBe(1);
+    // The same song again: its own item.
+    await add(owner, created.id, a, 0);
+    const playlist = await read(owner, created.id);
+    expect(songsOf(playlist)).toEqual([a, a, b, c]);
+    expect(new Set(playlist.items.map((item) => item.itemId)).size).toBe(4);
+    expect(playlist.version).toBeGreaterThan(created.version);
+    const page = await json<PlaylistsPage>(await send('GET', '/playlists', { actor: owner }), 200);
+    expect(page.items.map((item) => [item.id, item.itemCount])).toEqual([[created.id, 4]]);
+  });
+
+  it('pages the playlists a user owns or is a member of, newest first', async () => {
+    const owner = person();
+    const friend = person();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await create(owner, `List ${i}`)).id);
+    const theirs = await create(friend, 'Theirs');
+    await json<Member>(
+      await send('PUT', `/playlists/${theirs.id}/members/${owner.id}`, {
+        actor: friend,
+        body: { role: 'viewer' },
+      }),
+      201,
+    );
+    const first = await json<PlaylistsPage>(await send('GET', '/playlists?limit=2', { actor: owner }), 200);
+    expect(first.total).toBe(4);
+    expect(first.items.map((item) => item.id)).toEqual([theirs.id, ids[2]]);
+    expect(first.items[0]?.access).toBe('viewer');
+    const second = await json<PlaylistsPage>(
+      await send('GET', `/playlists?limit=2&cursor=${first.cursor}`, { actor: owner }),
+      200,
+    );
+    expect(second.items.map((item) => item.id)).toEqual([ids[1], ids[0]]);
+    expect(second.cursor).toBeNull();
+    expect((await send('GET', '/playlists?cursor=forged', { actor: owner })).status).toBe(400);
+  });
+
+  it('renames only with a current If-Match: a stale one is a 412 and changes nothing', async () => {
+    const owner = person();
+    const playlist = await create(owner);
+    const stale = `"${playlist.version}"`;
+    const renamed = await json<Playlist>(
+      await send('PATCH', `/playlists/${playlist.id}`, {
+        actor: owner,
+        body: { name: 'Renamed', description: 'Line one\nline two' },
+        headers: { 'if-match': stale },
+      }),
+      200,
+    );
+    expect(renamed).toMatchObject({ name: 'Renamed', description: 'Line one\nline two' });
+    const refused = await send('PATCH', `/playlists/${playlist.id}`, {
+      actor: owner,
+      body: { name: 'Lost update' },
+      headers: { 'if-match': stale },
+    });
+    expect(refused.status).toBe(412);
+    // A weak tag never matches for If-Match; a list with the current one does.
+    const weak = await send('PATCH', `/playlists/${playlist.id}`, {
+      actor: owner,
+      body: { name: 'Weak' },
+      headers: { 'if-match': `W/"${renamed.version}"` },
+    });
+    expect(weak.status).toBe(412);
+    expect((await read(owner, playlist.id)).name).toBe('Renamed');
+    const malformed = await send('PATCH', `/playlists/${playlist.id}`, {
+      actor: owner,
+      body: { name: 'x' },
+      headers: { 'if-match': 'not-quoted' },
+    });
+    expect(malformed.status).toBe(400);
+    const removed = await send('DELETE', `/playlists/${playlist.id}`, {
+      actor: owner,
+      headers: { 'if-match': `"1", "${renamed.version}"` },
+    });
+    expect(removed.status).toBe(204);
+    expect((await send('GET', `/playlists/${playlist.id}`, { actor: owner })).status).toBe(404);
+  });
+
+  it('refuses text that cannot be stored, field by field, and writes nothing', async () => {
+    const owner = person();
+    for (const name of ['bad\u0000name', 'bell\u0007', 'half \ud800 surrogate', '   ']) {
+      const response = await send('POST', '/playlists', { actor: owner, body: { name } });
+      const problem = await json<{ issues: Array<{ path: string }> }>(response, 400);
+      expect(problem.issues.map((issue) => issue.path)).toContain('name');
+    }
+    const page = await json<PlaylistsPage>(await send('GET', '/playlists', { actor: owner }), 200);
+    expect(page.total).toBe(0);
+  });
+
+  it('owner: everything; editor: items; viewer: reading; anyone else: nothing', async () => {
+    const owner = person();
+    const editor = person();
+    const viewer = person();
+    const stranger = person();
+    const playlist = await create(owner);
+    for (const [member, role] of [
+      [editor, 'editor'],
+      [viewer, 'viewer'],
+    ] as const) {
+      await json<Member>(
+        await send('PUT', `/playlists/${playlist.id}/members/${member.id}`, { actor: owner, body: { role } }),
+        201,
+      );
+    }
+    const item = await add(editor, playlist.id, randomUUID());
+    expect(item.addedBy).toBe(editor.id);
+    expect((await read(viewer, playlist.id)).members).toEqual(
+      expect.arrayContaining([
+        { userId: editor.id, role: 'editor' },
+        { userId: viewer.id, role: 'viewer' },
+      ]),
+    );
+    const itemWrite = (actor: Actor) =>
+      send('POST', `/playlists/${playlist.id}/items`, { actor, body: { songId: randomUUID() } });
+    expect((await itemWrite(viewer)).status).toBe(403);
+    expect((await itemWrite(stranger)).status).toBe(403);
+    expect((await send('GET', `/playlists/${playlist.id}`, { actor: stranger })).status).toBe(403);
+    for (const actor of [editor, viewer, stranger]) {
+      expect(
+        (await send('PATCH', `/playlists/${playlist.id}`, { actor, body: { name: 'Mine' } })).status,
+      ).toBe(403);
+      expect(
+        (
+          await send('PUT', `/playlists/${playlist.id}/members/${actor.id}`, {
+            actor,
+            body: { role: 'editor' },
+          })
+        ).status,
+      ).toBe(403);
+      expect((await send('DELETE', `/playlists/${playlist.id}`, { actor })).status).toBe(403);
+    }
+    // Without an actor the call did not come through the BFF.
+    expect((await send('GET', `/playlists/${playlist.id}`)).status).toBe(401);
+    // A removed member reads no more.
+    expect(
+      (await send('DELETE', `/playlists/${playlist.id}/members/${viewer.id}`, { actor: owner })).status,
+    ).toBe(204);
+    expect((await send('GET', `/playlists/${playlist.id}`, { actor: viewer })).status).toBe(403);
+  });
+
+  it('refuses positions outside the list, and unknown items', async () => {
+    const owner = person();
+    const playlist = await create(owner);
+    const first = await add(owner, playlist.id, randomUUID());
+    for (const position of [2, 1000, -1, 0.5]) {
+      const response = await send('POST', `/playlists/${playlist.id}/items`, {
+        actor: owner,
+        body: { songId: randomUUID(), position },
+      });
+      const problem = await json<{ issues: Array<{ path: string }> }>(response, 400);
+      expect(problem.issues.map((issue) => issue.path)).toContain('position');
+    }
+    const move = (itemId: string, position: number) =>
+      send('POST', `/playlists/${playlist.id}/items/${itemId}/move`, { actor: owner, body: { position } });
+    expect((await move(first.itemId, 1)).status).toBe(400);
+    expect((await move(randomUUID(), 0)).status).toBe(404);
+    expect(
+      (await send('DELETE', `/playlists/${playlist.id}/items/${randomUUID()}`, { actor: owner })).status,
+    ).toBe(404);
+    expect((await read(owner, playlist.id)).items).toHaveLength(1);
+  });
+
+  it('holds at most 1,000 items', async () => {
+    const owner = person();
+    const playlist = await create(owner);
+    // Filled straight in the table: 1,000 requests would only measure the request path.
+    await store.inspect.query(
+      `INSERT INTO playlist_items (playlist_id, song_id, rank, added_by)
+       SELECT :id, gen_random_uuid(), lpad(to_hex(n), 4, '0') || '1', :owner FROM generate_series(1, 1000) AS n`,
+      { id: sql.uuid(playlist.id), owner: sql.uuid(owner.id) },
+    );
+    const response = await send('POST', `/playlists/${playlist.id}/items`, {
+      actor: owner,
+      body: { songId: randomUUID() },
+    });
+    expect(response.status).toBe(400);
+    expect((await read(owner, playlist.id)).items).toHaveLength(1000);
+  });
+
+  it('moves racing inserts from 20 clients end in a permutation of what was inserted, nothing lost or doubled', async () => {
+    const owner = person();
+    const editors = Array.from({ length: 19 }, () => person());
+    const playlist = await create(owner);
+    for (const editor of editors) {
+      await send('PUT', `/playlists/${playlist.id}/members/${editor.id}`, {
+        actor: owner,
+        body: { role: 'editor' },
+      });
+    }
+    const seeded: string[] = [];
+    for (let i = 0; i < 10; i++) seeded.push((await add(owner, playlist.id, randomUUID())).itemId);
+    const clients = [owner, ...editors];
+    const inserted = new Set(seeded);
+    await Promise.all(
+      clients.map(async (client, n) => {
+        for (let round = 0; round < 3; round++) {
+          const placed = await add(client, playlist.id, randomUUID(), (n * 7 + round) % 5);
+          inserted.add(placed.itemId);
+          const target = seeded[(n + round) % seeded.length] as string;
+          const moved = await send('POST', `/playlists/${playlist.id}/items/${target}/move`, {
+            actor: client,
+            body: { position: (n * 3 + round) % 10 },
+          });
+          expect(moved.status).toBe(200);
+        }
+      }),
+    );
+    const final = await read(owner, playlist.id);
+    const ids = final.items.map((item) => item.itemId);
+    expect(ids).toHaveLength(inserted.size);
+    expect(new Set(ids)).toEqual(inserted);
+    const ranks = await store.inspect.query<{ rank: string }>(
+      'SELECT rank FROM playlist_items WHERE playlist_id = :id ORDER BY rank',
+      { id: sql.uuid(playlist.id) },
+    );
+    expect(new Set(ranks.map((row) => row.rank)).size).toBe(ranks.length);
+  });
+
+  it('a move writes only the moved item', async () => {
+    const owner = person();
+    const playlist = await create(owner);
+    const items = [];
+    for (let i = 0; i < 5; i++) items.push(await add(owner, playlist.id, randomUUID()));
+    const before = await store.inspect.query<{ id: string; rank: string; version: number }>(
+      'SELECT id, rank, version FROM playlist_items WHERE playlist_id = :id',
+      { id: sql.uuid(playlist.id) },
+    );
+    const moved = items[4] as PlacedItem;
+    await json<PlacedItem>(
+      await send('POST', `/playlists/${playlist.id}/items/${moved.itemId}/move`, {
+        actor: owner,
+        body: { position: 1 },
+      }),
+      200,
+    );
+    const after = await store.inspect.query<{ id: string; rank: string; version: number }>(
+      'SELECT id, rank, version FROM playlist_items WHERE playlist_id = :id',
+      { id: sql.uuid(playlist.id) },
+    );
+    const changed = after.filter((row) => {
+      const old = before.find((other) => other.id === row.id);
+      return old?.rank !== row.rank || old?.version !== row.version;
+    });
+    expect(changed.map((row) => row.id)).toEqual([moved.itemId]);
+    expect((await read(owner, playlist.id)).items.map((item) => item.itemId)).toEqual(
+      [items[0], items[4], items[1], items[2], items[3]].map((item) => item?.itemId),
+    );
+  });
+
+  it('shares: anyone for streaming, only curators for download; a download share grants downloads', async () => {
+    const sharer = person();
+    const curator = person('curator');
+    const friend = person();
+    const songId = randomUUID();
+    const share = await json<Share>(
+      await send('POST', '/shares', {
+        actor: sharer,
+        body: { songId, userId: friend.id, permission: 'stream', message: 'Listen!' },
+      }),
+      201,
+    );
+    expect(share).toMatchObject({ songId, playlistId: null, fromUserId: sharer.id, toUserId: friend.id });
+    const refused = await send('POST', '/shares', {
+      actor: sharer,
+      body: { songId, userId: friend.id, permission: 'download' },
+    });
+    expect(refused.status).toBe(403);
+    const grant = async () =>
+      (await json<DownloadGrant>(await send('GET', `/users/${friend.id}/download-grants/${songId}`), 200))
+        .allowed;
+    expect(await grant()).toBe(false);
+    const download = await json<Share>(
+      await send('POST', '/shares', {
+        actor: curator,
+        body: { songId, userId: friend.id, permission: 'download' },
+      }),
+      201,
+    );
+    expect(await grant()).toBe(true);
+
+    const received = await json<SharesPage>(
+      await send('GET', '/shares?direction=received', { actor: friend }),
+      200,
+    );
+    expect(received.items.map((item) => item.id)).toEqual([download.id, share.id]);
+    const sent = await json<SharesPage>(await send('GET', '/shares?direction=sent', { actor: sharer }), 200);
+    expect(sent.items.map((item) => item.id)).toEqual([share.id]);
+
+    // Neither side's stranger may remove it; the recipient may decline it.
+    expect((await send('DELETE', `/shares/${download.id}`, { actor: person() })).status).toBe(403);
+    expect((await send('DELETE', `/shares/${download.id}`, { actor: friend })).status).toBe(200);
+    expect(await grant()).toBe(false);
+
+    for (const body of [
+      { userId: friend.id, permission: 'stream' },
+      { songId, playlistId: randomUUID(), userId: friend.id, permission: 'stream' },
+      { songId, userId: sharer.id, permission: 'stream' },
+      { songId, userId: friend.id, permission: 'stream', message: 'nul\u0000' },
+    ]) {
+      expect((await send('POST', '/shares', { actor: sharer, body })).status).toBe(400);
+    }
+  });
+
+  it('a playlist shared for download lets the user read it and download the songs it holds', async () => {
+    const owner = person('curator');
+    const friend = person();
+    const playlist = await create(owner);
+    const songId = randomUUID();
+    await add(owner, playlist.id, songId);
+    expect((await send('GET', `/playlists/${playlist.id}`, { actor: friend })).status).toBe(403);
+    // Only the owner shares a playlist.
+    const notOwner = await send('POST', '/shares', {
+      actor: person('curator'),
+      body: { playlistId: playlist.id, userId: friend.id, permission: 'download' },
+    });
+    expect(notOwner.status).toBe(403);
+    await json<Share>(
+      await send('POST', '/shares', {
+        actor: owner,
+        body: { playlistId: playlist.id, userId: friend.id, permission: 'download' },
+      }),
+      201,
+    );
+    expect((await read(friend, playlist.id)).access).toBe('shared');
+    expect(
+      (await json<DownloadGrant>(await send('GET', `/users/${friend.id}/download-grants/${songId}`), 200))
+        .allowed,
+    ).toBe(true);
+    expect(
+      (
+        await json<DownloadGrant>(
+          await send('GET', `/users/${friend.id}/download-grants/${randomUUID()}`),
+          200,
+        )
+      ).allowed,
+    ).toBe(false);
+    // Deleting the playlist ends its shares.
+    expect((await send('DELETE', `/playlists/${playlist.id}`, { actor: owner })).status).toBe(204);
+    expect(
+      (await json<DownloadGrant>(await send('GET', `/users/${friend.id}/download-grants/${songId}`), 200))
+        .allowed,
+    ).toBe(false);
+  });
+
+  it('every change leaves an outbox row: the usage events of playlists and shares', async () => {
+    const owner = person();
+    const playlist = await create(owner);
+    const item = await add(owner, playlist.id, randomUUID());
+    await send('PUT', `/playlists/${playlist.id}/members/${person().id}`, {
+      actor: owner,
+      body: { role: 'viewer' },
+    });
+    const share = await json<Share>(
+      await send('POST', '/shares', {
+        actor: owner,
+        body: { playlistId: playlist.id, userId: randomUUID(), permission: 'stream' },
+      }),
+      201,
+    );
+    const rows = await store.inspect.query<{ entity: string; op: string; key: string }>(
+      `SELECT entity, op, key FROM outbox WHERE key LIKE :playlist OR key IN (:item, :share) ORDER BY id`,
+      { playlist: `${playlist.id}%`, item: item.itemId, share: share.id },
+    );
+    const entities = new Set(rows.map((row) => row.entity));
+    expect(entities).toEqual(new Set(['playlist', 'playlist_item', 'playlist_member', 'share']));
+  });
+});
