@@ -22,6 +22,7 @@ locals {
     "dlq-monitor",
     "media-inspector",
     "usage-archiver",
+    "usage-compactor",
   ]
 }
 

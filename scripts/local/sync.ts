@@ -4,6 +4,7 @@ import { loadMediaInspectorConfig } from '#services/catalog/media-inspector/conf
 import { wireMediaInspector } from '#services/catalog/media-inspector/wiring';
 import { loadUsageArchiverConfig } from '#services/metrics/usage-archiver/config';
 import { wireUsageArchiver } from '#services/metrics/usage-archiver/wiring';
+import { wireUsageCompactor } from '#services/metrics/usage-compactor/wiring';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
 import { wireCacheInvalidator } from '#services/sync/cache-invalidator/wiring';
@@ -50,6 +51,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const performances = wirePerformances(loadPerformancesConfig(options.env), tracer);
   const mediaInspector = wireMediaInspector(loadMediaInspectorConfig(options.env), tracer);
   const usageArchiver = wireUsageArchiver(loadUsageArchiverConfig(options.env), tracer);
+  const usageCompactor = wireUsageCompactor(loadUsageArchiverConfig(options.env), tracer);
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
@@ -91,6 +93,10 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const dlqSampler = setInterval(() => {
     dlqMonitor.sample().catch(report('dlq-monitor'));
   }, 60_000);
+  // Daily on AWS; hourly here, so a stack left running compacts its past days too.
+  const compaction = setInterval(() => {
+    usageCompactor.handle().catch(report('usage-compactor'));
+  }, 3_600_000);
   const poll = (
     queue: string,
     handler: Parameters<typeof startSqsPoller>[0]['handler'],
@@ -126,6 +132,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
       stopping = true;
       clearInterval(sweeper);
       clearInterval(dlqSampler);
+      clearInterval(compaction);
       await Promise.allSettled([listener.stop(), ...pollers.map((poller) => poller.stop())]);
       sqs.destroy();
       await Promise.allSettled([
@@ -135,6 +142,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         performances.close(),
         mediaInspector.close(),
         usageArchiver.close(),
+        usageCompactor.close(),
         dlqMonitor.close(),
       ]);
     },

@@ -15,6 +15,7 @@ import { LAKE_PREFIX } from '#services/metrics/lake/keys';
 import { decodeUsageParquet } from '#services/metrics/lake/parquet';
 import { type LakeStore, s3LakeStore } from '#services/metrics/lake/store';
 import { createUsageArchiver } from '#services/metrics/usage-archiver/archiver';
+import { createUsageCompactor } from '#services/metrics/usage-compactor/compactor';
 import { pgRotationStore } from '#services/rotations/repo';
 import { createRotationsService } from '#services/rotations/service';
 import { publishPending } from '#services/sync/outbox';
@@ -231,5 +232,32 @@ describe('usage archiver on the local queues', () => {
     const rows = (await lakeRows()).filter((row) => row.night_id === night.id);
     expect(new Set(rows.map((row) => row.event_id)).size).toBe(3);
     await archiver.stop();
+  });
+
+  it("compacts a day's files in the bucket into one without changing any count, and a rerun changes nothing", async () => {
+    const archiver = startArchiver();
+    const word = `compact${randomUUID().slice(0, 8)}`;
+    const day = '2026-06-01';
+    const sink = snsUsageSink(sns, fx.resources.usageTopicArn);
+    for (let batch = 0; batch < 6; batch++) {
+      await sink(
+        Array.from({ length: 10 }, (_, n) =>
+          usageEvent({ ...search(word), occurredAt: `${day}T10:0${batch}:${String(n).padStart(2, '0')}Z` }),
+        ),
+      );
+    }
+    const dayFiles = () => lake.list(`${LAKE_PREFIX}event_date=${day}/`);
+    const count = async () =>
+      (await metrics('top-searches')).rows.find((row) => row.query_text === word)?.searches;
+    await eventually(async () => expect(await count()).toBe(60), 30_000, 500);
+    await archiver.stop();
+    expect((await dayFiles()).length).toBeGreaterThan(1);
+    const compactor = createUsageCompactor({ lake, log: quietLog, maxRowsPerFile: 100_000 });
+    expect(await compactor.compactDay(day)).toMatchObject({ rows: 60, outputFiles: 1 });
+    const after = await dayFiles();
+    expect(after).toHaveLength(1);
+    expect(await count()).toBe(60);
+    expect(await compactor.compactDay(day)).toMatchObject({ partitions: 0 });
+    expect((await dayFiles()).map((file) => file.key)).toEqual(after.map((file) => file.key));
   });
 });

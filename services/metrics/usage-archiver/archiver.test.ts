@@ -3,39 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '#lib/log';
 import { recipientHash, stableEventId, type UsageEvent, usageEvent } from '../contract.ts';
 import { decodeUsageParquet } from '../lake/parquet.ts';
-import type { LakeStore } from '../lake/store.ts';
+import { memoryLake } from '../lake/testing.ts';
 import { createUsageArchiver } from './archiver.ts';
 
 const log = createLogger({ serviceName: 'test', level: 'SILENT', environment: 'test' });
 const SONG = '7b0a0c0e-2f43-4a39-9b6c-111111111111';
-
-function memoryLake(failPuts = 0) {
-  const objects = new Map<string, Uint8Array>();
-  let failures = 0;
-  const lake: LakeStore = {
-    async put(key, body) {
-      if (failures < failPuts) {
-        failures += 1;
-        throw new Error('bucket unavailable');
-      }
-      objects.set(key, body);
-    },
-    async get(key) {
-      const body = objects.get(key);
-      if (!body) throw new Error(`no ${key}`);
-      return body;
-    },
-    async list(prefix) {
-      return [...objects.entries()]
-        .filter(([key]) => key.startsWith(prefix))
-        .map(([key, body]) => ({ key, size: body.length, lastModified: new Date() }));
-    },
-    async remove(keys) {
-      for (const key of keys) objects.delete(key);
-    },
-  };
-  return { lake, objects, failures: () => failures };
-}
 
 const search = (occurredAt: string, query = 'abba'): UsageEvent =>
   usageEvent({
@@ -126,14 +98,14 @@ describe('usage archiver', () => {
   });
 
   it('reports the messages of a file the bucket refused, and writes them when delivered again', async () => {
-    const { lake, objects, failures } = memoryLake(1);
+    const { lake, objects, failures } = memoryLake({ failPuts: 1 });
     const archive = createUsageArchiver({ lake, log });
     const events = batch(
       record('m1', search('2026-12-05T10:00:00Z')),
       record('m2', search('2026-12-05T10:00:01Z')),
     );
     const first = await archive(events);
-    expect(failures()).toBe(1);
+    expect(failures.puts).toBe(1);
     expect(first.batchItemFailures.map((item) => item.itemIdentifier)).toEqual(['m1', 'm2']);
     expect(objects.size).toBe(0);
     const again = await archive(events);
