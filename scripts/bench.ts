@@ -10,6 +10,7 @@ import { deployedEnv, measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { startServerProcess } from './bench/serve.ts';
+import { usageLakeBench } from './bench/usage.ts';
 import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
@@ -21,7 +22,7 @@ import { issueLocalAccessToken } from './token.ts';
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
  */
-const SECTIONS = ['init', 'lag', 'search', 'bff', 'import', 'media', 'web'] as const;
+const SECTIONS = ['init', 'lag', 'search', 'bff', 'playlists', 'usage', 'import', 'media', 'web'] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
@@ -272,6 +273,33 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
       await cachedAndUncached('GET /api/me (Bearer)', '/me', { authorization: `Bearer ${singer}` });
     }
 
+    if (wants('playlists')) {
+      log('a playlist of 1,000 different songs…');
+      const owner = await issueLocalAccessToken(server.oidcIssuer, 'singer1');
+      const auth = { authorization: `Bearer ${owner}` };
+      const playlistId = await buildPlaylist(
+        api,
+        headers,
+        { ...auth, 'content-type': 'application/json' },
+        1000,
+      );
+      const path = `/playlists/${playlistId}`;
+      log('GET /api/playlists/:id, 1,000 items, read cache on and off…');
+      const label = 'GET /api/playlists/:id, 1,000 items (1,000 songs)';
+      const cachedOne = await load([`${api}${path}`], 1, auth);
+      const cachedMany = await load([`${api}${path}`], 16, auth);
+      // One connection: each uncached read already makes 1,000 catalog calls, 16 at a time.
+      const uncached = await load([`${uncachedApi}${path}`], 1, auth);
+      loadRow(`${label}, read cache hit, 1 connection`, cachedOne, baseline, speedup(cachedOne, uncached));
+      loadRow(`${label}, read cache hit, 16 connections`, cachedMany, baseline);
+      loadRow(
+        `${label}, read cache off, 1 connection`,
+        uncached,
+        baseline,
+        'one playlists call and 1,000 catalog reads (16 at a time) per request',
+      );
+    }
+
     if (wants('lag')) {
       log('write → searchable lag…');
       const lags = await measureLag(uncachedApi, curator, 500, 5);
@@ -327,6 +355,50 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
       }
     }
 
+    if (wants('usage')) {
+      log('usage: the archiver, compaction and the named queries over a day of 100,000 events…');
+      await usageLakeBench(env, record);
+      // What publishing costs a read the cache answers: the same BFF without the publisher is the
+      // baseline of each slice; the topic that refuses every batch shows a failing publish costs no more.
+      const withoutUsage = await startServerProcess('bff', { ...childEnv, USAGE_EVENTS: 'off' });
+      const topicDown = await startServerProcess('bff', {
+        ...childEnv,
+        LOG_LEVEL: 'ERROR',
+        USAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:no-such-topic',
+      });
+      try {
+        const search = '/api/songs/search?q=love';
+        for (const [label, server] of [
+          ['usage events published', cachedServer],
+          ['every usage publish failing', topicDown],
+        ] as const) {
+          log(
+            `GET /api/songs/search (read cache hit), ${label}, interleaved with the BFF without the publisher…`,
+          );
+          const slice = { concurrency: 64, seconds: SLICE_SECONDS, warmupSeconds: 0.5 };
+          const {
+            baseline: without,
+            candidate,
+            sliceRatios,
+          } = await runInterleaved(
+            { ...slice, urls: [`${withoutUsage.url}${search}`] },
+            { ...slice, urls: [`${server.url}${search}`] },
+            SLICES,
+          );
+          const percents = sliceRatios.map((ratio) => Math.round(ratio * 100));
+          loadRow(
+            `GET /api/songs/search (read cache hit), ${label}, 64 connections`,
+            candidate,
+            baseline,
+            `${((candidate.rps / without.rps) * 100).toFixed(0)} % of the req/s without the publisher (${without.rps.toFixed(0)} req/s, p50 ${ms(without.p50)}), slices ${Math.min(...percents)}–${Math.max(...percents)} %`,
+          );
+        }
+      } finally {
+        await withoutUsage.stop();
+        await topicDown.stop();
+      }
+    }
+
     if (wants('import')) {
       // Last, because it leaves 12.7k changes for the local chain to work through.
       log('catalog import…');
@@ -343,6 +415,34 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
     await Promise.all([cachedServer.stop(), uncachedServer.stop(), servicesServer.stop()]);
     await server.close();
   }
+}
+
+/** A playlist of `size` new songs, one item each, made through the BFF; answers its id. */
+async function buildPlaylist(
+  api: string,
+  curator: Record<string, string>,
+  owner: Record<string, string>,
+  size: number,
+): Promise<string> {
+  const send = async (url: string, headers: Record<string, string>, body: unknown) => {
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (response.status !== 201) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { id: string };
+  };
+  const { id } = await send(`${api}/playlists`, owner, { name: 'Bench: 1,000 items' });
+  let next = 0;
+  const worker = async () => {
+    while (next < size) {
+      const n = next++;
+      const song = await send(`${api}/songs`, curator, {
+        title: `Bench Playlist Song ${n}`,
+        artist: 'Bench',
+      });
+      await send(`${api}/playlists/${id}/items`, owner, { songId: song.id });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return id;
 }
 
 async function importCatalog(baseUrl: string): Promise<number> {
