@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '#bff/app';
 import { loadBffConfig } from '#bff/config';
 import type { BffDeps } from '#bff/env';
+import type { WebManifest } from '#bff/routes/web';
 import { DEMO_USERS } from '#scripts/local/oidc-provider';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { startLocalSync } from '#scripts/local/sync';
 import { HeadlessBrowser, issueLocalAccessToken, signInAtLocalProvider } from '#scripts/token';
+import { WEB_OUT } from '#scripts/web-build';
 import { freePort } from '../support/child.ts';
 import {
   CALLERS,
@@ -421,6 +425,15 @@ const ROWS: readonly MatrixRow[] = [
     params: async ({ fixtures }) => ({ id: await fixtures.newShare() }),
   },
 
+  // The front end's pages and assets: every page is open, the API decides what its data shows.
+  { method: 'GET', path: '/', expect: EVERYONE },
+  { method: 'GET', path: '/songs/{id}', expect: EVERYONE, params: theSong },
+  { method: 'GET', path: '/kj', expect: EVERYONE },
+  { method: 'GET', path: '/events/{id}', expect: EVERYONE, params: night('kj') },
+  { method: 'GET', path: '/events/{id}/kj', expect: EVERYONE, params: night('kj') },
+  { method: 'GET', path: '/events/{id}/display', expect: EVERYONE, params: night('kj') },
+  { method: 'GET', path: '/assets/{file}', expect: EVERYONE, params: () => ({ file: builtAsset() }) },
+
   { method: 'GET', path: '/auth/login', expect: EVERYONE },
   // Public, but it answers only the browser that started at /auth/login: a token gets nobody in.
   { method: 'GET', path: '/auth/callback', expect: NOBODY },
@@ -434,7 +447,22 @@ const UNDOCUMENTED_ROUTES = [
   'GET /api/docs',
   'GET /api/docs/assets/init.js',
   'GET /api/docs/assets/{file}',
+  'GET /',
+  'GET /songs/{id}',
+  'GET /kj',
+  'GET /events/{id}',
+  'GET /events/{id}/kj',
+  'GET /events/{id}/display',
+  'GET /assets/{file}',
 ];
+
+/** A file of the front end as the e2e setup built it (test/support/web-build.ts). */
+function builtAsset(): string {
+  const manifest = JSON.parse(readFileSync(path.join(WEB_OUT, 'manifest.json'), 'utf8')) as WebManifest;
+  const script = manifest.pages.search?.scripts[0];
+  if (script === undefined) throw new Error('the front end has no search page script');
+  return script.slice('/assets/'.length);
+}
 
 describe('the authorization matrix over HTTP on the local stack', () => {
   let server: LocalServer;

@@ -221,7 +221,7 @@ function Console({ eventId, session }: { eventId: string; session: SessionState 
                   <button
                     type="button"
                     class="icon"
-                    aria-label={`Move ${turn.stageName} up`}
+                    aria-label={`Move ${turn.stageName}, place ${index + 1}, up`}
                     disabled={busy || index === 0}
                     onClick={() => void move(turn, index - 1)}
                   >
@@ -230,7 +230,7 @@ function Console({ eventId, session }: { eventId: string; session: SessionState 
                   <button
                     type="button"
                     class="icon"
-                    aria-label={`Move ${turn.stageName} down`}
+                    aria-label={`Move ${turn.stageName}, place ${index + 1}, down`}
                     disabled={busy || index === upNext.length - 1}
                     onClick={() => void move(turn, index + 1)}
                   >
