@@ -23,8 +23,8 @@ import { singersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { BffDeps } from './env.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
-import { batchingUsagePublisher } from './usage/publisher.ts';
-import { snsUsageSink } from './usage/sns-sink.ts';
+import { batchingUsagePublisher, noUsage } from './usage/publisher.ts';
+import { SNS_SINK_BATCH, snsUsageSink } from './usage/sns-sink.ts';
 
 export interface BffResources extends BffDeps {
   /** Closes every connection the BFF opened (local stack shutdown, tests). */
@@ -57,14 +57,17 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
   );
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
   const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
-  const usage = batchingUsagePublisher(snsUsageSink(sns, config.USAGE_TOPIC_ARN), {
-    batchSize: 10,
-    maxDelayMs: 1000,
-    attempts: 4,
-    maxQueued: 10_000,
-    onDrop: (count, error) =>
-      log.warn('usage events dropped', { 'event.count': count, 'error.message': String(error) }),
-  });
+  const usage =
+    config.USAGE_EVENTS === 'off'
+      ? noUsage
+      : batchingUsagePublisher(snsUsageSink(sns, config.USAGE_TOPIC_ARN), {
+          batchSize: SNS_SINK_BATCH,
+          maxDelayMs: 1000,
+          attempts: 4,
+          maxQueued: 10_000,
+          onDrop: (count, error) =>
+            log.warn('usage events dropped', { 'event.count': count, 'error.message': String(error) }),
+        });
   const oidc = openidClient({
     issuer: config.OIDC_ISSUER,
     clientId: config.OIDC_CLIENT_ID,

@@ -135,7 +135,7 @@ export function songRoutes() {
         actor: usageActor(c),
         subject: { kind: 'search', id: (q ?? '').slice(0, 200) || '(none)' },
         props: {
-          query: q ?? '',
+          query: (q ?? '').slice(0, 500),
           filters: filters as Record<string, string | number | boolean>,
           resultCount: result.total,
           latencyMs: Math.round(performance.now() - started),

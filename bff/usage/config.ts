@@ -13,6 +13,8 @@ export const usageSettings = z.object({
   USAGE_FLUSH: z.enum(['background', 'end-of-invocation'], {
     error: "USAGE_FLUSH: 'end-of-invocation' on Lambda, 'background' for a long-lived server",
   }),
+  /** `off` records nothing: for measuring what publishing costs a request (npm run bench -- usage). */
+  USAGE_EVENTS: z.enum(['on', 'off'], { error: "USAGE_EVENTS: 'on' or 'off'" }).default('on'),
   /** Milliseconds an invocation waits at most for its events to be sent. */
   USAGE_FLUSH_CAP_MS: z.coerce.number().int().min(0).default(50),
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { UsageEvent, UsageEventInput } from '#services/metrics/contract';
 import { batchingUsagePublisher, type UsageSink } from './publisher.ts';
 
-const view = (n: number): UsageEventInput => ({
+const view = (n: number): UsageEventInput & { type: 'song.viewed' } => ({
   type: 'song.viewed',
   occurredAt: new Date(1_800_000_000_000 + n).toISOString(),
   actor: { kind: 'anonymous', id: null },
@@ -40,6 +40,19 @@ describe('usage publisher', () => {
     await publisher.flush();
     expect(calls).toBe(3);
     expect(publisher.stats()).toEqual({ queued: 0, sent: 3, dropped: 0 });
+  });
+
+  it('drops an event that breaks the schema (counted) and sends the rest', async () => {
+    const sent: UsageEvent[] = [];
+    const publisher = batchingUsagePublisher(async (events) => {
+      sent.push(...events);
+      return [];
+    }, options);
+    publisher.record(view(1));
+    publisher.record({ ...view(2), type: 'song.viewed', props: { songId: 'not-a-uuid' } });
+    await publisher.flush();
+    expect(sent).toHaveLength(1);
+    expect(publisher.stats()).toMatchObject({ sent: 1, dropped: 1 });
   });
 
   it('gives up after its attempts and counts what it dropped; and never throws to the caller', async () => {

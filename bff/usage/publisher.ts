@@ -1,4 +1,4 @@
-import { type UsageEvent, type UsageEventInput, usageEvent } from '#services/metrics/contract';
+import { UsageEvent, type UsageEventInput, usageEvent } from '#services/metrics/contract';
 
 /**
  * Where the BFF's read events go (searches, song views, streams, downloads). Recording is
@@ -21,7 +21,7 @@ export interface UsagePublisher {
 export type UsageSink = (events: readonly UsageEvent[]) => Promise<readonly UsageEvent[]>;
 
 export interface BatchingOptions {
-  /** Events per send (SNS PublishBatch takes 10). */
+  /** Events per send (the SNS sink takes ten messages of a hundred). */
   batchSize: number;
   /** The longest an event waits for its batch to fill. */
   maxDelayMs: number;
@@ -95,7 +95,13 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
   return {
     record(input) {
       try {
-        queue.push(usageEvent(input));
+        // Checked here, one by one: a message of many events with one bad one would be refused whole.
+        const event = UsageEvent.safeParse(usageEvent(input));
+        if (!event.success) {
+          drop(1, new Error(`invalid ${input.type} event: ${event.error.issues[0]?.message ?? ''}`));
+          return;
+        }
+        queue.push(event.data);
         if (queue.length > options.maxQueued)
           drop(queue.splice(0, queue.length - options.maxQueued).length, 'full');
         if (queue.length >= options.batchSize) setImmediate(() => void flush());

@@ -13,8 +13,11 @@ import { z } from 'zod';
 /** The version this code writes and reads; an event of any other version is refused (DLQ). */
 export const USAGE_SCHEMA_VERSION = 1;
 
-/** The SNS message attribute carrying the event type, for subscription filters. */
-export const USAGE_TYPE_ATTRIBUTE = 'type';
+/**
+ * Events per message on the `usage` topic at most: a message body is one event or an array of up to
+ * this many (well under SNS's 256 KB), so a busy BFF sends one message per hundred reads, not one each.
+ */
+export const MAX_EVENTS_PER_MESSAGE = 100;
 
 const id = z.string().min(1).max(200);
 const uuidish = z.uuid();
@@ -113,6 +116,12 @@ export const UsageEvent = z.discriminatedUnion('type', [
   eventOf('karaoke.performed'),
 ]);
 export type UsageEvent = z.infer<typeof UsageEvent>;
+
+/** A message body on the `usage` topic: one event, or several (a producer's batch). */
+export const UsageMessage = z.union([
+  UsageEvent.transform((event) => [event]),
+  z.array(UsageEvent).min(1).max(MAX_EVENTS_PER_MESSAGE),
+]);
 
 /** What a producer fills in; `eventId` and `schemaVersion` are added by {@link usageEvent}. */
 export type UsageEventInput = {

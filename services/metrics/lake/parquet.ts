@@ -8,6 +8,8 @@ import { USAGE_COLUMNS, type UsageRow } from './rows.ts';
  */
 const ROW_GROUP_ROWS = 100_000;
 
+const WITH_STATISTICS = new Set<string>(['occurred_at', 'schema_version', 'result_count', 'latency_ms']);
+
 /**
  * One Parquet file (snappy) of usage rows. Written with hyparquet-writer: pure JavaScript, 60 KB
  * in a bundle, and the fastest writer measured here (see README, "Usage metrics").
@@ -21,6 +23,11 @@ export function encodeUsageParquet(rows: readonly UsageRow[]): Uint8Array {
       name,
       type,
       data: rows.map((row) => row[name]),
+      // Min/max statistics only where a query's filter can skip a row group by them; on the id and
+      // text columns they cost a third of the encoding time and skip nothing.
+      statistics: WITH_STATISTICS.has(name),
+      // Every event id is different: a dictionary is tried, then dropped, for nothing.
+      ...(name === 'event_id' ? { encoding: 'PLAIN' as const } : {}),
     })),
   });
   return new Uint8Array(buffer);

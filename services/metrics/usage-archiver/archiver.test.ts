@@ -60,6 +60,17 @@ describe('usage archiver', () => {
     );
   });
 
+  it('takes a message of many events (a producer batch) as well as a message of one', async () => {
+    const { lake, objects } = memoryLake();
+    const archive = createUsageArchiver({ lake, log });
+    const many = Array.from({ length: 40 }, (_, n) =>
+      search(`2026-12-05T10:00:${String(n).padStart(2, '0')}Z`),
+    );
+    const answer = await archive(batch(record('m1', many), record('m2', search('2026-12-05T11:00:00Z'))));
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(await rowsOf(objects)).toHaveLength(41);
+  });
+
   it('a redelivered batch overwrites its own file, and a duplicate event in a batch is one row', async () => {
     const { lake, objects } = memoryLake();
     const archive = createUsageArchiver({ lake, log });

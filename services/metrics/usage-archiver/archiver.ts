@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { type Parsed, parseJsonBody, sqsBatchHandler } from '#lib/batch';
 import type { Logger } from '#lib/log';
 import { ChangeMessage } from '#services/sync/changes';
-import { UsageEvent } from '../contract.ts';
+import { type UsageEvent, UsageMessage } from '../contract.ts';
 import { partKey } from '../lake/keys.ts';
 import { encodeUsageParquet } from '../lake/parquet.ts';
 import { eventDate, usageRow } from '../lake/rows.ts';
@@ -10,10 +10,11 @@ import type { LakeStore } from '../lake/store.ts';
 import { KARAOKE_ENTITIES, karaokeUsageEvent } from './karaoke.ts';
 
 /**
- * A queue message is a usage event (from the `usage` topic) or a karaoke log entry (from the
- * `changes` topic, through the queue's filter policy). The `usage` topic never carries `entity`.
+ * A queue message is one or more usage events (from the `usage` topic) or a karaoke log entry (from
+ * the `changes` topic, through the queue's filter policy). A message with one bad event is refused
+ * whole (DLQ): producers validate what they send, so it is a bug to look at, not data to guess at.
  */
-export function parseUsageRecord(record: SQSRecord): Parsed<UsageEvent> {
+export function parseUsageRecord(record: SQSRecord): Parsed<UsageEvent[]> {
   const entity = record.messageAttributes?.entity?.stringValue;
   let json: { entity?: unknown };
   try {
@@ -27,15 +28,16 @@ export function parseUsageRecord(record: SQSRecord): Parsed<UsageEvent> {
     if (!(KARAOKE_ENTITIES as readonly string[]).includes(change.value.entity)) {
       return { ok: false, reason: `entity ${change.value.entity} is no usage event` };
     }
-    return karaokeUsageEvent(change.value);
+    const event = karaokeUsageEvent(change.value);
+    return event.ok ? { ok: true, value: [event.value] } : event;
   }
-  return parseJsonBody(record.body, UsageEvent);
+  return parseJsonBody(record.body, UsageMessage);
 }
 
 interface Partition {
   eventDate: string;
   eventType: string;
-  messageIds: string[];
+  messageIds: Set<string>;
   events: Map<string, UsageEvent>;
 }
 
@@ -48,21 +50,28 @@ interface Partition {
  * own messages, so SQS delivers them again and nothing is lost.
  */
 export function createUsageArchiver(deps: { lake: LakeStore; log: Logger }) {
-  return sqsBatchHandler<UsageEvent>(
+  return sqsBatchHandler<UsageEvent[]>(
     {
       parse: parseUsageRecord,
       async apply(items) {
         const partitions = new Map<string, Partition>();
-        for (const { messageId, value } of items) {
-          const date = eventDate(value.occurredAt);
-          const name = `${date}/${value.type}`;
-          let partition = partitions.get(name);
-          if (!partition) {
-            partition = { eventDate: date, eventType: value.type, messageIds: [], events: new Map() };
-            partitions.set(name, partition);
+        for (const { messageId, value: events } of items) {
+          for (const event of events) {
+            const date = eventDate(event.occurredAt);
+            const name = `${date}/${event.type}`;
+            let partition = partitions.get(name);
+            if (!partition) {
+              partition = {
+                eventDate: date,
+                eventType: event.type,
+                messageIds: new Set(),
+                events: new Map(),
+              };
+              partitions.set(name, partition);
+            }
+            partition.messageIds.add(messageId);
+            partition.events.set(event.eventId, event);
           }
-          partition.messageIds.push(messageId);
-          partition.events.set(value.eventId, value);
         }
         const failed: string[] = [];
         await Promise.all(
@@ -73,6 +82,8 @@ export function createUsageArchiver(deps: { lake: LakeStore; log: Logger }) {
             } catch (error) {
               deps.log.error('usage file not written; its events will be delivered again', error as Error);
               failed.push(...partition.messageIds);
+              // The message's events of other partitions may be written again with it: the
+              // readers' distinct counts and compaction fold those copies.
             }
           }),
         );
