@@ -305,3 +305,153 @@ export const routes = {
     responses: { 200: jsonResponse(DownloadGrant, 'Allowed or not') },
   }),
 };
+
+export const MAX_RECIPIENTS = 50;
+
+const Recipient = z
+  .object({
+    email: storable(z.string().trim().max(254)).pipe(z.email({ error: 'must be an e-mail address' })),
+    name: storable(z.string().trim().min(1).max(100)).optional(),
+  })
+  .strict();
+
+export const CreatePitch = z
+  .object({
+    playlistId: z.uuid({ error: 'must be a playlist id (uuid)' }),
+    title: storable(z.string().trim().min(1).max(200)).optional(),
+    message: LongText.optional(),
+    recipients: z
+      .array(Recipient)
+      .min(1, 'at least one recipient')
+      .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients`),
+    expiresAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 instant' })
+      .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+      .optional(),
+    password: z.string().min(1).max(200).optional(),
+    allowDownload: z.boolean(),
+  })
+  .strict()
+  .openapi('CreatePitch');
+export type CreatePitch = z.infer<typeof CreatePitch>;
+
+export const DeliveryStatus = z.enum(['pending', 'sent', 'failed']);
+
+export const PitchRecipient = z
+  .object({
+    recipientId: z.uuid(),
+    email: z.string(),
+    name: z.string().nullable(),
+    deliveryStatus: DeliveryStatus,
+    revoked: z.boolean(),
+    opens: z.number().int(),
+    firstOpenedAt: z.string().nullable(),
+    lastOpenedAt: z.string().nullable(),
+    plays: z.record(z.string(), z.number().int()),
+    downloads: z.number().int(),
+  })
+  .openapi('PitchRecipientRecord');
+export type PitchRecipient = z.infer<typeof PitchRecipient>;
+
+export const Pitch = z
+  .object({
+    id: z.uuid(),
+    ownerId: z.uuid(),
+    playlistId: z.uuid().nullable(),
+    title: z.string(),
+    message: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    allowDownload: z.boolean(),
+    hasPassword: z.boolean(),
+    revoked: z.boolean(),
+    songIds: z.array(z.uuid()),
+    version: z.number().int(),
+    createdAt: z.string(),
+    recipients: z.array(PitchRecipient),
+  })
+  .openapi('PitchRecord');
+export type Pitch = z.infer<typeof Pitch>;
+
+/** The answer to creating a pitch or a new link: each recipient's token, in this answer only. */
+export const IssuedLinks = z
+  .object({
+    pitch: Pitch,
+    links: z.array(z.object({ recipientId: z.uuid(), email: z.string(), token: z.string() })),
+  })
+  .openapi('IssuedPitchLinks');
+export type IssuedLinks = z.infer<typeof IssuedLinks>;
+
+export const PitchSummary = Pitch.omit({ recipients: true, songIds: true }).openapi('PitchSummaryRecord');
+export const PitchesPage = z
+  .object({ items: z.array(PitchSummary), cursor: z.string().nullable() })
+  .openapi('PitchesPageRecord');
+export type PitchesPage = z.infer<typeof PitchesPage>;
+
+/** What a link opens, as the recipient page needs it; `state` by the rule of `domain/pitch-links.ts`. */
+export const LinkView = z
+  .object({
+    state: z.enum(['open', 'locked', 'gone']),
+    pitchId: z.uuid(),
+    recipientId: z.uuid(),
+    title: z.string(),
+    message: z.string().nullable(),
+    allowDownload: z.boolean(),
+    songIds: z.array(z.uuid()),
+  })
+  .openapi('PitchLinkView');
+export type LinkView = z.infer<typeof LinkView>;
+
+export const ResolveLink = z
+  .object({ token: z.string().max(100), password: z.string().max(200).optional() })
+  .strict()
+  .openapi('ResolvePitchLink');
+export type ResolveLink = z.infer<typeof ResolveLink>;
+
+const PitchId = z.object({ id: z.uuid({ error: 'must be a pitch id (uuid)' }) });
+const RecipientKey = PitchId.extend({ recipientId: z.uuid({ error: 'must be a recipient id (uuid)' }) });
+
+export const pitchRoutes = {
+  create: createRoute({
+    method: 'post',
+    path: '/pitches',
+    request: { body: jsonBody(CreatePitch) },
+    responses: { 201: jsonResponse(IssuedLinks, "The pitch and each recipient's token (only here)") },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/pitches',
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(PitchesPage, "The caller's pitches, newest first") },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/pitches/{id}',
+    request: { params: PitchId },
+    responses: { 200: jsonResponse(Pitch, 'The pitch with each recipient’s activity') },
+  }),
+  revoke: createRoute({
+    method: 'post',
+    path: '/pitches/{id}/revoke',
+    request: { params: PitchId },
+    responses: { 200: jsonResponse(Pitch, 'The pitch, every link gone') },
+  }),
+  removeRecipient: createRoute({
+    method: 'delete',
+    path: '/pitches/{id}/recipients/{recipientId}',
+    request: { params: RecipientKey },
+    responses: { 204: { description: "The recipient's link is gone" } },
+  }),
+  newLink: createRoute({
+    method: 'post',
+    path: '/pitches/{id}/recipients/{recipientId}/link',
+    request: { params: RecipientKey },
+    responses: { 200: jsonResponse(IssuedLinks, 'A new link for the recipient; the old one is gone') },
+  }),
+  resolve: createRoute({
+    method: 'post',
+    path: '/links/resolve',
+    description: 'What a token opens (the token travels in the body, so no access log holds it).',
+    request: { body: jsonBody(ResolveLink) },
+    responses: { 200: jsonResponse(LinkView, 'The link and what it may do now') },
+  }),
+};

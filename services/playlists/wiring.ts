@@ -3,6 +3,8 @@ import { createLogger } from '#lib/log';
 import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
 import type { PlaylistsDeps } from './app.ts';
 import type { PlaylistsConfig } from './config.ts';
+import { pgPitchStore } from './pitch-repo.ts';
+import { createPitchesService } from './pitches.ts';
 import { pgPlaylistStore } from './repo.ts';
 import { createPlaylistsService } from './service.ts';
 
@@ -17,9 +19,11 @@ export function wirePlaylists(config: PlaylistsConfig, tracer: Tracer = xrayTrac
     'playlists',
   );
   const db = createDb(config, tracer, config.AWS_REGION);
+  const store = pgPlaylistStore(db);
   return {
     log,
-    playlists: createPlaylistsService({ store: pgPlaylistStore(db) }),
+    playlists: createPlaylistsService({ store }),
+    pitches: createPitchesService({ pitches: pgPitchStore(db), playlists: store }),
     async close() {
       await db.close();
     },

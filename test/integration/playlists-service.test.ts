@@ -5,13 +5,18 @@ import { sql } from '#lib/db/port';
 import { createPlaylistsApp } from '#services/playlists/app';
 import type {
   DownloadGrant,
+  IssuedLinks,
+  LinkView,
   Member,
+  Pitch,
   PlacedItem,
   Playlist,
   PlaylistsPage,
   Share,
   SharesPage,
 } from '#services/playlists/contract';
+import { pgPitchStore } from '#services/playlists/pitch-repo';
+import { createPitchesService } from '#services/playlists/pitches';
 import { pgPlaylistStore } from '#services/playlists/repo';
 import { createPlaylistsService } from '#services/playlists/service';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
@@ -29,8 +34,10 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
 
   beforeAll(async () => {
     store = await openServiceDb(adapter);
+    const playlists = pgPlaylistStore(store.db);
     app = createPlaylistsApp({
-      playlists: createPlaylistsService({ store: pgPlaylistStore(store.db) }),
+      playlists: createPlaylistsService({ store: playlists }),
+      pitches: createPitchesService({ pitches: pgPitchStore(store.db), playlists }),
       log: quietLog,
     });
   });
@@ -445,5 +452,146 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
     );
     const entities = new Set(rows.map((row) => row.entity));
     expect(entities).toEqual(new Set(['playlist', 'playlist_item', 'playlist_member', 'share']));
+  });
+  describe('pitches', () => {
+    const pitchOf = async (owner: Actor, extra: Record<string, unknown> = {}) => {
+      const playlist = await create(owner, 'Pitched');
+      const songs = [randomUUID(), randomUUID()];
+      for (const songId of songs) await add(owner, playlist.id, songId);
+      const issued = await json<IssuedLinks>(
+        await send('POST', '/pitches', {
+          actor: owner,
+          body: {
+            playlistId: playlist.id,
+            recipients: [
+              { email: 'Sup@Agency.test', name: 'Sup' },
+              { email: 'sup@agency.test' },
+              { email: 'b@label.test' },
+            ],
+            allowDownload: false,
+            ...extra,
+          },
+        }),
+        201,
+      );
+      return { playlist, songs, issued };
+    };
+    const resolve = (token: string, password?: string) =>
+      send('POST', '/links/resolve', { body: { token, ...(password === undefined ? {} : { password }) } });
+
+    it('freezes the items, deduplicates recipients, stores only token hashes, and counts opens', async () => {
+      const owner = person();
+      const { playlist, songs, issued } = await pitchOf(owner);
+      expect(issued.pitch).toMatchObject({
+        title: 'Pitched',
+        songIds: songs,
+        hasPassword: false,
+        revoked: false,
+      });
+      expect(issued.links.map((link) => link.email)).toEqual(['Sup@Agency.test', 'b@label.test']);
+      for (const link of issued.links) expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // Later changes to the playlist do not reach the pitch.
+      await add(owner, playlist.id, randomUUID());
+      const [first] = issued.links;
+      const view = await json<LinkView>(await resolve(first?.token as string), 200);
+      expect(view).toMatchObject({ state: 'open', songIds: songs, recipientId: first?.recipientId });
+      const stored = await store.inspect.query<{ token_hash: string }>(
+        'SELECT token_hash FROM pitch_recipients WHERE pitch_id = :id',
+        { id: sql.uuid(issued.pitch.id) },
+      );
+      expect(stored.map((row) => row.token_hash)).not.toContain(first?.token);
+      const outbox = await store.inspect.query<{ payload: unknown }>(
+        "SELECT payload FROM outbox WHERE entity IN ('pitch', 'pitch_activity') AND payload->>'id' IS NOT NULL",
+      );
+      const published = JSON.stringify(outbox);
+      expect(published).not.toContain('agency.test');
+      expect(published).not.toContain(first?.token);
+      const seen = await json<Pitch>(await send('GET', `/pitches/${issued.pitch.id}`, { actor: owner }), 200);
+      expect(seen.recipients.find((one) => one.recipientId === first?.recipientId)?.opens).toBe(1);
+      expect((await send('GET', `/pitches/${issued.pitch.id}`, { actor: person() })).status).toBe(403);
+    });
+
+    it('refuses 0 or 51 recipients and malformed addresses; only the owner pitches', async () => {
+      const owner = person();
+      const playlist = await create(owner);
+      const many = Array.from({ length: 51 }, (_, i) => ({ email: `r${i}@x.test` }));
+      for (const recipients of [[], many, [{ email: 'not-an-address' }]]) {
+        const response = await send('POST', '/pitches', {
+          actor: owner,
+          body: { playlistId: playlist.id, recipients, allowDownload: true },
+        });
+        expect(response.status).toBe(400);
+      }
+      const stranger = await send('POST', '/pitches', {
+        actor: person(),
+        body: { playlistId: playlist.id, recipients: [{ email: 'a@b.test' }], allowDownload: true },
+      });
+      expect(stranger.status).toBe(403);
+    });
+
+    it('unknown and malformed tokens are the same 404; revoked, replaced and expired links are gone', async () => {
+      const owner = person();
+      const { issued } = await pitchOf(owner);
+      const [first, second] = issued.links;
+      for (const bad of ['short', `${first?.token}x`, 'A'.repeat(43)]) {
+        expect((await resolve(bad)).status).toBe(404);
+      }
+      const renewed = await json<IssuedLinks>(
+        await send('POST', `/pitches/${issued.pitch.id}/recipients/${first?.recipientId}/link`, {
+          actor: owner,
+        }),
+        200,
+      );
+      expect((await resolve(first?.token as string)).status).toBe(404);
+      expect((await json<LinkView>(await resolve(renewed.links[0]?.token as string), 200)).state).toBe(
+        'open',
+      );
+      expect(
+        (
+          await send('DELETE', `/pitches/${issued.pitch.id}/recipients/${second?.recipientId}`, {
+            actor: owner,
+          })
+        ).status,
+      ).toBe(204);
+      expect((await json<LinkView>(await resolve(second?.token as string), 200)).state).toBe('gone');
+      await json<Pitch>(await send('POST', `/pitches/${issued.pitch.id}/revoke`, { actor: owner }), 200);
+      const gone = await json<LinkView>(await resolve(renewed.links[0]?.token as string), 200);
+      expect(gone).toMatchObject({ state: 'gone', songIds: [] });
+
+      const soon = new Date(Date.now() + 60_000).toISOString();
+      const expiring = await pitchOf(owner, { expiresAt: soon });
+      await store.inspect.execute(
+        "UPDATE pitches SET expires_at = now() - interval '1 second' WHERE id = :id",
+        {
+          id: sql.uuid(expiring.issued.pitch.id),
+        },
+      );
+      expect(
+        (await json<LinkView>(await resolve(expiring.issued.links[0]?.token as string), 200)).state,
+      ).toBe('gone');
+      const past = await send('POST', '/pitches', {
+        actor: owner,
+        body: {
+          playlistId: expiring.playlist.id,
+          recipients: [{ email: 'a@b.test' }],
+          allowDownload: true,
+          expiresAt: '2020-01-01T00:00:00Z',
+        },
+      });
+      expect(past.status).toBe(400);
+    });
+
+    it('a password locks the link until the right one is sent', async () => {
+      const owner = person();
+      const { issued } = await pitchOf(owner, { password: 'open sesame' });
+      const token = issued.links[0]?.token as string;
+      expect(await json<LinkView>(await resolve(token), 200)).toMatchObject({ state: 'locked', songIds: [] });
+      expect((await json<LinkView>(await resolve(token, 'wrong'), 200)).state).toBe('locked');
+      expect((await json<LinkView>(await resolve(token, 'open sesame'), 200)).state).toBe('open');
+      const secrets = await store.inspect.query<{ password_hash: string }>(
+        'SELECT password_hash FROM pitch_secrets',
+      );
+      expect(JSON.stringify(secrets)).not.toContain('open sesame');
+    });
   });
 });
