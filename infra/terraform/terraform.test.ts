@@ -15,7 +15,7 @@ import { CFN_SCHEMA, ROOT } from '../../scripts/build.ts';
 import { CHANGE_QUEUES, MAX_RECEIVE_COUNT, QUEUE_FILTERS } from '../../scripts/local/aws-resources.ts';
 import { USAGE_EVENT_TYPES } from '../../services/metrics/contract.ts';
 import { USAGE_COLUMNS } from '../../services/metrics/lake/rows.ts';
-import { KARAOKE_ENTITIES } from '../../services/metrics/usage-archiver/karaoke.ts';
+import { USAGE_CHANGE_ENTITIES } from '../../services/metrics/usage-archiver/archiver.ts';
 
 type Json = Record<string, unknown>;
 
@@ -282,7 +282,7 @@ describe('infra/terraform against serverless.yml', () => {
     expect(rule?.allowed_methods).toEqual(expect.arrayContaining(['POST', 'GET']));
   });
 
-  it('feeds the usage-archiver from the usage topic and the karaoke entities of changes, as the local stack does', async () => {
+  it('feeds the usage-archiver from the usage topic and the usage entities of changes, as the local stack does', async () => {
     const archiver = (serverless.functions as Record<string, Json>)['usage-archiver'];
     const [event] = (archiver?.events ?? []) as Json[];
     const consumedArn = /^\$\{self:custom\.(\w+)\}$/.exec(String((event?.sqs as Json | undefined)?.arn))?.[1];
@@ -296,7 +296,7 @@ describe('infra/terraform against serverless.yml', () => {
     }
     expect(byTopic).toEqual({
       '${aws_sns_topic.usage.arn}': null,
-      '${aws_sns_topic.changes.arn}': { entity: [...KARAOKE_ENTITIES] },
+      '${aws_sns_topic.changes.arn}': { entity: [...USAGE_CHANGE_ENTITIES] },
     });
     const queue = instances('aws_sqs_queue').find((candidate) => candidate.name === 'usage_archiver');
     expect(await queue?.get('visibility_timeout_seconds')).toBeGreaterThanOrEqual(

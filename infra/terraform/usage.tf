@@ -10,8 +10,8 @@ locals {
   # The usage-archiver runs up to 60 s; Lambda wants the visibility timeout at six times that.
   usage_archiver_visibility_timeout = 360
 
-  # Outbox entities that are usage events (karaoke requests and performances).
-  usage_change_entities = ["song-requested", "performance"]
+  # Outbox entities that are usage events: karaoke requests and performances, playlist writes, shares.
+  usage_change_entities = ["song-requested", "performance", "playlist", "playlist_item", "share"]
 
   # The named queries: services/metrics/queries/<name>.sql.
   usage_named_queries = ["plays-by-track", "pitch-engagement", "top-searches", "zero-result-searches", "karaoke-nights"]

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { KARAOKE_ENTITIES } from '#services/metrics/usage-archiver/karaoke';
+import { USAGE_CHANGE_ENTITIES } from '#services/metrics/usage-archiver/archiver';
 
 /** The queues subscribed to the `changes` topic; infra/terraform creates the same ones on AWS. */
 export const CHANGE_QUEUES = ['search-indexer', 'cache-invalidator', 'performances'] as const;
@@ -150,7 +150,7 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
     });
     for (const [topicArn, filter] of [
       [usageTopicArn, undefined],
-      [TopicArn, { entity: [...KARAOKE_ENTITIES] }],
+      [TopicArn, { entity: [...USAGE_CHANGE_ENTITIES] }],
     ] as const) {
       await sns.send(
         new SubscribeCommand({

@@ -161,6 +161,55 @@ describe('usage archiver', () => {
     expect([...objects.keys()][0]).toContain('event_type=karaoke.requested/');
   });
 
+  it('counts playlist writes and new shares from the outbox, never a share message, and acknowledges a removed share', async () => {
+    const { lake, objects } = memoryLake();
+    const archive = createUsageArchiver({ lake, log });
+    const owner = '4b2e8d2f-2222-4c38-9d53-444444444444';
+    const playlistId = '5c3f9e30-3333-4c38-9d53-555555555555';
+    const shareId = '6d4fa041-4444-4c38-9d53-666666666666';
+    const outbox = (entity: string, op: string, key: string, payload: Record<string, unknown>) => ({
+      outboxId: 7,
+      entity,
+      op,
+      key,
+      version: 11,
+      occurredAt: '2026-12-05T18:00:00Z',
+      payload,
+    });
+    const share = {
+      id: shareId,
+      from_user_id: owner,
+      to_user_id: '7e50b152-5555-4c38-9d53-777777777777',
+      permission: 'download',
+      song_id: SONG,
+      playlist_id: null,
+      message: 'for ann@example.com',
+      created_at: '2026-12-05T18:00:00+00:00',
+    };
+    const answer = await archive(
+      batch(
+        record(
+          'item',
+          outbox('playlist_item', 'upsert', 'i1', {
+            id: '8f61c263-6666-4c38-9d53-888888888888',
+            playlist_id: playlistId,
+            song_id: SONG,
+            added_by: owner,
+          }),
+        ),
+        record('share', outbox('share', 'upsert', shareId, share)),
+        record('share-gone', outbox('share', 'delete', shareId, share)),
+      ),
+    );
+    expect(answer.batchItemFailures).toEqual([]);
+    const rows = await rowsOf(objects);
+    expect(rows.map((row) => [row.subject_kind, row.playlist_id ?? row.song_id]).sort()).toEqual([
+      ['playlist', playlistId],
+      ['share', SONG],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('example.com');
+  });
+
   it('names a recipient by a keyed hash that is stable and reveals nothing without the key', () => {
     const hash = recipientHash('secret-1', ' Ann@Example.com ');
     expect(hash).toBe(recipientHash('secret-1', 'ann@example.com'));

@@ -8,6 +8,10 @@ import { encodeUsageParquet } from '../lake/parquet.ts';
 import { eventDate, usageRow } from '../lake/rows.ts';
 import type { LakeStore } from '../lake/store.ts';
 import { KARAOKE_ENTITIES, karaokeUsageEvent } from './karaoke.ts';
+import { LIBRARY_ENTITIES, libraryUsageEvent } from './library.ts';
+
+/** Outbox entities the archiver's queue receives from the `changes` topic (its filter policy). */
+export const USAGE_CHANGE_ENTITIES = [...KARAOKE_ENTITIES, ...LIBRARY_ENTITIES];
 
 /**
  * A queue message is one or more usage events (from the `usage` topic) or a karaoke log entry (from
@@ -25,11 +29,17 @@ export function parseUsageRecord(record: SQSRecord): Parsed<UsageEvent[]> {
   if (entity !== undefined || (typeof json === 'object' && json !== null && 'outboxId' in json)) {
     const change = parseJsonBody(record.body, ChangeMessage);
     if (!change.ok) return change;
-    if (!(KARAOKE_ENTITIES as readonly string[]).includes(change.value.entity)) {
-      return { ok: false, reason: `entity ${change.value.entity} is no usage event` };
+    const { entity } = change.value;
+    if ((KARAOKE_ENTITIES as readonly string[]).includes(entity)) {
+      const event = karaokeUsageEvent(change.value);
+      return event.ok ? { ok: true, value: [event.value] } : event;
     }
-    const event = karaokeUsageEvent(change.value);
-    return event.ok ? { ok: true, value: [event.value] } : event;
+    if ((LIBRARY_ENTITIES as readonly string[]).includes(entity)) {
+      const event = libraryUsageEvent(change.value);
+      // A removed share is no usage event: acknowledged, nothing written.
+      return event.ok ? { ok: true, value: event.value ? [event.value] : [] } : event;
+    }
+    return { ok: false, reason: `entity ${entity} is no usage event` };
   }
   return parseJsonBody(record.body, UsageMessage);
 }

@@ -3,7 +3,7 @@ import type { Parsed } from '#lib/batch';
 import type { ChangeMessage } from '#services/sync/changes';
 import { stableEventId, type UsageEvent, usageEvent } from '../contract.ts';
 
-/** Outbox entities the archiver's queue receives from the `changes` topic (its filter policy). */
+/** Outbox entities of the rotations service that are usage events. */
 export const KARAOKE_ENTITIES = ['song-requested', 'performance'] as const;
 
 const LogRow = z.object({
