@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
+import { pitchRoutes } from './routes/pitches.ts';
 import { playlistRoutes } from './routes/playlists.ts';
 import { shareDownloadGrant, shareRoutes } from './routes/shares.ts';
 import { songHotReads, songRoutes } from './routes/songs.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', performanceRoutes());
   app.route('/api', playlistRoutes());
   app.route('/api', shareRoutes());
+  app.route('/api', pitchRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
   app.route('/', webRoutes());

@@ -5,7 +5,7 @@ import type { AuthDeps, AuthVariables } from './auth/middleware.ts';
 import type { Cache } from './cache/port.ts';
 import type { CatalogClient } from './clients/catalog.ts';
 import type { PerformancesClient } from './clients/performances.ts';
-import type { PlaylistsClient } from './clients/playlists.ts';
+import type { PitchesClient, PlaylistsClient } from './clients/playlists.ts';
 import type { RotationsClient } from './clients/rotations.ts';
 import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
@@ -26,6 +26,7 @@ export interface BffDeps {
   rotations: RotationsClient;
   performances: PerformancesClient;
   playlists: PlaylistsClient;
+  pitches: PitchesClient;
   /** The read cache; routes use it through `cachedRead` (bff/cache/http.ts). */
   cache: Cache;
   rateLimiter: RateLimiter;

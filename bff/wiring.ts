@@ -15,7 +15,7 @@ import { noCache } from './cache/port.ts';
 import { redisCache } from './cache/redis-cache.ts';
 import { catalogClient } from './clients/catalog.ts';
 import { performancesClient } from './clients/performances.ts';
-import { playlistsClient } from './clients/playlists.ts';
+import { pitchesClient, playlistsClient } from './clients/playlists.ts';
 import { rotationsClient } from './clients/rotations.ts';
 import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
@@ -113,6 +113,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     rotations: rotationsClient(serviceClient('rotations')),
     performances: performancesClient(serviceClient('performances')),
     playlists: playlistsClient(serviceClient('playlists')),
+    pitches: pitchesClient(serviceClient('playlists')),
     cache:
       config.READ_CACHE === 'on'
         ? redisCache(redis, {

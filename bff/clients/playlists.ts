@@ -98,3 +98,45 @@ export function playlistsClient(client: ServiceClient): PlaylistsClient {
         .allowed,
   };
 }
+
+/** Pitches, kept by the playlists service: the owner's side, and what a recipient's token opens. */
+export interface PitchesClient {
+  create(context: CallContext, actor: Actor, pitch: playlists.CreatePitch): Promise<playlists.IssuedLinks>;
+  list(
+    context: CallContext,
+    actor: Actor,
+    query: Partial<playlists.PageQuery>,
+  ): Promise<playlists.PitchesPage>;
+  get(context: CallContext, actor: Actor, id: string): Promise<playlists.Pitch>;
+  revoke(context: CallContext, actor: Actor, id: string): Promise<playlists.Pitch>;
+  removeRecipient(context: CallContext, actor: Actor, id: string, recipientId: string): Promise<void>;
+  newLink(
+    context: CallContext,
+    actor: Actor,
+    id: string,
+    recipientId: string,
+  ): Promise<playlists.IssuedLinks>;
+  resolve(context: CallContext, link: playlists.ResolveLink): Promise<playlists.LinkView>;
+}
+
+export function pitchesClient(client: ServiceClient): PitchesClient {
+  const { pitchRoutes: routes, basePath } = playlists;
+  const line = (route: (typeof routes)[keyof typeof routes], params: Record<string, string> = {}) =>
+    requestLine(basePath, route, params);
+  return {
+    create: (context, actor, body) => client.call(context, { ...line(routes.create), body, actor }),
+    list: (context, actor, query) =>
+      client.call(context, {
+        ...line(routes.list),
+        query: { limit: query.limit, cursor: query.cursor },
+        actor,
+      }),
+    get: (context, actor, id) => client.call(context, { ...line(routes.get, { id }), actor }),
+    revoke: (context, actor, id) => client.call(context, { ...line(routes.revoke, { id }), actor }),
+    removeRecipient: (context, actor, id, recipientId) =>
+      client.call(context, { ...line(routes.removeRecipient, { id, recipientId }), actor }),
+    newLink: (context, actor, id, recipientId) =>
+      client.call(context, { ...line(routes.newLink, { id, recipientId }), actor }),
+    resolve: (context, body) => client.call(context, { ...line(routes.resolve), body }),
+  };
+}

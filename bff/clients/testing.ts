@@ -4,7 +4,7 @@ import type { CreateSong, Song } from '#services/catalog/contract';
 import type { ClaimsProfile, Favourite, Singer } from '#services/singers/contract';
 import type { CatalogClient } from './catalog.ts';
 import type { PerformancesClient } from './performances.ts';
-import type { PlaylistsClient } from './playlists.ts';
+import type { PitchesClient, PlaylistsClient } from './playlists.ts';
 import type { RotationsClient } from './rotations.ts';
 import type { SingersClient } from './singers.ts';
 
@@ -155,6 +155,7 @@ export function quietNights(): {
   rotations: RotationsClient;
   performances: PerformancesClient;
   playlists: PlaylistsClient;
+  pitches: PitchesClient;
 } {
   const unused = () => Promise.reject(new Error('not used in this test'));
   return {
@@ -185,6 +186,15 @@ export function quietNights(): {
       shares: async () => ({ items: [], total: 0, cursor: null }),
       removeShare: unused,
       downloadGrant: async () => false,
+    },
+    pitches: {
+      create: unused,
+      list: async () => ({ items: [], cursor: null }),
+      get: unused,
+      revoke: unused,
+      removeRecipient: unused,
+      newLink: unused,
+      resolve: unused,
     },
   };
 }

@@ -157,3 +157,48 @@ export const Share = playlists.Share.pick(
 export const SharesPage = playlists.SharesPage.pick(only('total', 'cursor'))
   .extend({ items: z.array(Share) })
   .openapi('SharesPage');
+
+export const { CreatePitch } = playlists;
+
+export const PitchRecipient = playlists.PitchRecipient.pick(
+  only(
+    'recipientId',
+    'email',
+    'name',
+    'deliveryStatus',
+    'revoked',
+    'opens',
+    'firstOpenedAt',
+    'lastOpenedAt',
+    'plays',
+    'downloads',
+  ),
+).openapi('PitchRecipient');
+
+const PITCH_FIELDS = only(
+  'id',
+  'playlistId',
+  'title',
+  'message',
+  'expiresAt',
+  'allowDownload',
+  'hasPassword',
+  'revoked',
+  'createdAt',
+);
+
+export const Pitch = playlists.Pitch.pick({ ...PITCH_FIELDS, ...only('songIds') })
+  .extend({ recipients: z.array(PitchRecipient) })
+  .openapi('Pitch');
+
+export const PitchesPage = playlists.PitchesPage.pick(only('cursor'))
+  .extend({ items: z.array(playlists.PitchSummary.pick(PITCH_FIELDS).openapi('PitchSummary')) })
+  .openapi('PitchesPage');
+
+/** A pitch as sent: each recipient's link, shown in this answer only. */
+export const SentPitch = z
+  .object({
+    pitch: Pitch,
+    links: z.array(z.object({ recipientId: z.uuid(), email: z.string(), link: z.string() })),
+  })
+  .openapi('SentPitch');

@@ -88,15 +88,14 @@ export function createPitchesService(deps: {
         })),
       });
       const pitch = await ownPitch(actor, id);
-      const tokenOf = new Map(
-        recipients.map((recipient, index) => [recipient.email.toLowerCase(), tokens[index]]),
-      );
+      const idOf = new Map(pitch.recipients.map((one) => [one.email.toLowerCase(), one.recipientId]));
+      // In the order they were asked for.
       return {
         pitch,
-        links: pitch.recipients.map((recipient) => ({
-          recipientId: recipient.recipientId,
+        links: recipients.map((recipient, index) => ({
+          recipientId: idOf.get(recipient.email.toLowerCase()) as string,
           email: recipient.email,
-          token: tokenOf.get(recipient.email.toLowerCase()) as string,
+          token: tokens[index] as string,
         })),
       };
     },

@@ -119,6 +119,8 @@ interface Fixtures {
   newItem(): Promise<string>;
   /** A new share of the fixture song, from the demo KJ to singer1, for a row that may remove it. */
   newShare(): Promise<string>;
+  /** A new pitch of the KJ's playlist to one recipient: a pitch is its sender's alone. */
+  newPitch(): Promise<{ id: string; recipientId: string }>;
 }
 
 type MatrixRow = Row<Fixtures>;
@@ -419,6 +421,41 @@ const ROWS: readonly MatrixRow[] = [
   },
   { method: 'GET', path: '/api/shares', expect: SIGNED_IN },
   {
+    method: 'POST',
+    path: '/api/pitches',
+    expect: PLAYLIST_OWNER,
+    body: ({ fixtures }) => ({
+      playlistId: fixtures.playlist.id,
+      recipients: [{ email: 'supervisor@agency.test' }],
+      allowDownload: false,
+    }),
+  },
+  { method: 'GET', path: '/api/pitches', expect: SIGNED_IN },
+  {
+    method: 'GET',
+    path: '/api/pitches/{id}',
+    expect: PLAYLIST_OWNER,
+    params: async ({ fixtures }) => ({ id: (await fixtures.newPitch()).id }),
+  },
+  {
+    method: 'POST',
+    path: '/api/pitches/{id}/revoke',
+    expect: PLAYLIST_OWNER,
+    params: async ({ fixtures }) => ({ id: (await fixtures.newPitch()).id }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/pitches/{id}/recipients/{recipientId}',
+    expect: PLAYLIST_OWNER,
+    params: ({ fixtures }) => fixtures.newPitch(),
+  },
+  {
+    method: 'POST',
+    path: '/api/pitches/{id}/recipients/{recipientId}/link',
+    expect: PLAYLIST_OWNER,
+    params: ({ fixtures }) => fixtures.newPitch(),
+  },
+  {
     method: 'DELETE',
     path: '/api/shares/{id}',
     expect: SHARE_SIDES,
@@ -596,6 +633,15 @@ describe('the authorization matrix over HTTP on the local stack', () => {
       playlist,
       newPlaylist,
       newItem,
+      newPitch: async () => {
+        const sent = await created(client('kj'), '/api/pitches', {
+          playlistId: playlist.id,
+          recipients: [{ email: 'supervisor@agency.test' }],
+          allowDownload: false,
+        });
+        const [link] = sent.links as Array<{ recipientId: string }>;
+        return { id: String((sent.pitch as { id: string }).id), recipientId: String(link?.recipientId) };
+      },
       newShare: async () =>
         String(
           (

@@ -281,4 +281,53 @@ describe('playlists and shares over HTTP on the local stack', () => {
     expect(playlist.items).toHaveLength(inserted.size);
     expect(new Set(playlist.items.map((item) => item.itemId))).toEqual(inserted);
   });
+  it('pitches a playlist: one link per address, shown once; the owner alone sees and revokes it', async () => {
+    const { id } = await newPlaylist('singer1');
+    const songId = await newSong('Pitched Song');
+    await addSong('singer1', id, songId);
+    const sent = await json<{
+      pitch: { id: string; songIds: string[]; recipients: Array<{ recipientId: string; opens: number }> };
+      links: Array<{ recipientId: string; email: string; link: string }>;
+    }>(
+      await post('/pitches', 'singer1', {
+        playlistId: id,
+        title: 'For your show',
+        recipients: [{ email: 'sup@agency.test' }, { email: 'SUP@agency.test' }, { email: 'b@label.test' }],
+        password: 'let me in',
+        allowDownload: false,
+      }),
+      201,
+    );
+    expect(sent.pitch.songIds).toEqual([songId]);
+    expect(sent.links.map((link) => link.email)).toEqual(['sup@agency.test', 'b@label.test']);
+    for (const { link } of sent.links)
+      expect(link).toMatch(new RegExp(`^${server.url}/p/[A-Za-z0-9_-]{43}$`));
+    const seen = await json<{ recipients: unknown[]; hasPassword: boolean }>(
+      await api(`/pitches/${sent.pitch.id}`, { as: 'singer1' }),
+      200,
+    );
+    expect(seen).toMatchObject({ hasPassword: true });
+    expect(seen.recipients).toHaveLength(2);
+    expect(JSON.stringify(seen)).not.toContain('let me in');
+    expect((await api(`/pitches/${sent.pitch.id}`, { as: 'singer2' })).status).toBe(403);
+    expect(
+      (
+        await post('/pitches', 'singer2', {
+          playlistId: id,
+          recipients: [{ email: 'x@y.test' }],
+          allowDownload: true,
+        })
+      ).status,
+    ).toBe(403);
+    const listed = await json<{ items: Array<{ id: string }> }>(
+      await api('/pitches', { as: 'singer1' }),
+      200,
+    );
+    expect(listed.items[0]?.id).toBe(sent.pitch.id);
+    const revoked = await json<{ revoked: boolean }>(
+      await api(`/pitches/${sent.pitch.id}/revoke`, { method: 'POST', as: 'singer1' }),
+      200,
+    );
+    expect(revoked.revoked).toBe(true);
+  });
 });
