@@ -10,6 +10,7 @@ import { deployedEnv, measureInit } from './bench/init.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { startServerProcess } from './bench/serve.ts';
+import { usageLakeBench } from './bench/usage.ts';
 import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
@@ -21,7 +22,7 @@ import { issueLocalAccessToken } from './token.ts';
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
  */
-const SECTIONS = ['init', 'lag', 'search', 'bff', 'playlists', 'import', 'media', 'web'] as const;
+const SECTIONS = ['init', 'lag', 'search', 'bff', 'playlists', 'usage', 'import', 'media', 'web'] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
@@ -354,58 +355,47 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
       }
     }
 
-    if (wants('lag')) {
-      log('write → searchable lag…');
-      const lags = await measureLag(uncachedApi, curator, 500, 5);
-      record({
-        bench: 'write → searchable lag, 500 single-song writes (5 writers), read cache off',
-        value: `p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, p99 ${ms(percentile(lags, 99))}`,
-        note: 'with the read cache on, a search may lag this by up to its 2 s (±20 %) TTL more',
+    if (wants('usage')) {
+      log('usage: the archiver, compaction and the named queries over a day of 100,000 events…');
+      await usageLakeBench(env, record);
+      // What publishing costs a read the cache answers: the same BFF without the publisher is the
+      // baseline of each slice; the topic that refuses every batch shows a failing publish costs no more.
+      const withoutUsage = await startServerProcess('bff', { ...childEnv, USAGE_EVENTS: 'off' });
+      const topicDown = await startServerProcess('bff', {
+        ...childEnv,
+        LOG_LEVEL: 'ERROR',
+        USAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:no-such-topic',
       });
-    }
-
-    if (wants('search')) {
-      log('loading the 12.7k catalog into the index…');
-      await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [0]);
-
-      const queries = [
-        'dont sto',
-        'shape of y',
-        'bohemain rhapsody',
-        'taylor swift',
-        'hello adele',
-        'halsey closer',
-        'beyonce',
-        'uptown fu',
-      ];
-      const searchUrls = (base: string) =>
-        queries.map((q) => `${base}/songs/search?q=${encodeURIComponent(q)}&limit=10`);
-      for (const concurrency of [1, 32]) {
-        log(`search, ${concurrency} connections, 12.7k catalog…`);
-        loadRow(
-          `GET /api/songs/search, 12.7k songs, ${concurrency} connection(s), read cache off`,
-          await load(searchUrls(uncachedApi), concurrency),
-          baseline,
-        );
-      }
-      log('search through the read cache, 32 connections…');
-      loadRow(
-        'GET /api/songs/search, 12.7k songs, 32 connections, read cache on (8 queries, 2 s TTL)',
-        await load(searchUrls(api), 32),
-        baseline,
-      );
-
-      log(`replicating the catalog ×${REPLICAS} into the index…`);
-      const total =
-        (await replicateIntoIndex(process.env.ELASTICSEARCH_URL as string, [1, 2, 3, 4, 5, 6, 7])) + 12_694;
-      for (const concurrency of [1, 32]) {
-        log(`search, ${concurrency} connections, ×${REPLICAS} catalog…`);
-        loadRow(
-          `GET /api/songs/search, ${total.toLocaleString('en')} songs (×${REPLICAS}), ${concurrency} connection(s), read cache off`,
-          await load(searchUrls(uncachedApi), concurrency),
-          baseline,
-          'replicas written to the index directly, titles suffixed " (replica n)"',
-        );
+      try {
+        const search = '/api/songs/search?q=love';
+        for (const [label, server] of [
+          ['usage events published', cachedServer],
+          ['every usage publish failing', topicDown],
+        ] as const) {
+          log(
+            `GET /api/songs/search (read cache hit), ${label}, interleaved with the BFF without the publisher…`,
+          );
+          const slice = { concurrency: 64, seconds: SLICE_SECONDS, warmupSeconds: 0.5 };
+          const {
+            baseline: without,
+            candidate,
+            sliceRatios,
+          } = await runInterleaved(
+            { ...slice, urls: [`${withoutUsage.url}${search}`] },
+            { ...slice, urls: [`${server.url}${search}`] },
+            SLICES,
+          );
+          const percents = sliceRatios.map((ratio) => Math.round(ratio * 100));
+          loadRow(
+            `GET /api/songs/search (read cache hit), ${label}, 64 connections`,
+            candidate,
+            baseline,
+            `${((candidate.rps / without.rps) * 100).toFixed(0)} % of the req/s without the publisher (${without.rps.toFixed(0)} req/s, p50 ${ms(without.p50)}), slices ${Math.min(...percents)}–${Math.max(...percents)} %`,
+          );
+        }
+      } finally {
+        await withoutUsage.stop();
+        await topicDown.stop();
       }
     }
 
