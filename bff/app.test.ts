@@ -185,6 +185,28 @@ describe('BFF app', () => {
     });
   });
 
+  it('describes a field that may be null so that null satisfies it (anyOf with null, never allOf)', async () => {
+    const { app } = await appWith();
+    const document: unknown = await (await app.request('/api/openapi.json')).json();
+    const nullInAllOf: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (Array.isArray(node)) {
+        for (const [index, item] of node.entries()) walk(item, `${path}[${index}]`);
+      } else if (node !== null && typeof node === 'object') {
+        const allOf = (node as { allOf?: Array<{ type?: unknown }> }).allOf;
+        if (allOf?.some((part) => [part.type].flat().includes('null'))) nullInAllOf.push(path);
+        for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+      }
+    };
+    walk(document, '');
+    expect(nullInAllOf).toEqual([]);
+    const rotation = (document as { components: { schemas: Record<string, { properties: object }> } })
+      .components.schemas.Rotation;
+    expect(rotation?.properties).toMatchObject({
+      nowPerforming: { anyOf: [{ $ref: '#/components/schemas/Turn' }, { type: 'null' }] },
+    });
+  });
+
   it('serves Swagger UI for the OpenAPI description at /api/docs', async () => {
     const { app } = await appWith();
     const response = await app.request('/api/docs');

@@ -94,7 +94,9 @@ const Turn = rotations.Turn.pick(
 ).openapi('Turn');
 
 export const Rotation = rotations.Rotation.pick(only('eventId', 'version', 'singers'))
-  .extend({ nowPerforming: Turn.nullable(), upNext: z.array(Turn) })
+  // A union, not `.nullable()`: on a named schema that gives `allOf: [Turn, {type: [object, null]}]`,
+  // which no null satisfies; the union describes it as `anyOf: [Turn, null]`.
+  .extend({ nowPerforming: z.union([Turn, z.null()]), upNext: z.array(Turn) })
   .openapi('Rotation');
 
 export const UpcomingTurn = rotations.UpcomingTurn.pick(only('eventId', 'eventName', 'position'))

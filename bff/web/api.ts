@@ -10,11 +10,7 @@ export type Turn = Schemas['Turn'];
 export type KaraokeEvent = Schemas['KaraokeEvent'];
 export type Me = Schemas['Me'];
 export type Role = Schemas['User']['roles'][number];
-/**
- * The description says `nowPerforming` is a Turn or null as `allOf: [Turn, {type: [object, null]}]`,
- * which openapi-typescript reads as an intersection no value satisfies; this is what the route sends.
- */
-export type Rotation = Omit<Schemas['Rotation'], 'nowPerforming'> & { nowPerforming: Turn | null };
+export type Rotation = Schemas['Rotation'];
 
 /** Every call goes to this origin with the session cookie; the types come from `/api/openapi.json`. */
 export const api = createClient<paths>({ baseUrl: location.origin, credentials: 'same-origin' });
