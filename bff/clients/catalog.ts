@@ -7,6 +7,8 @@ export type SearchQueryString = Record<string, string | number | boolean | undef
 export interface CatalogClient {
   search(context: CallContext, query: SearchQueryString): Promise<catalog.SearchResult>;
   get(context: CallContext, id: string): Promise<catalog.Song>;
+  /** The songs of these ids that exist (at most `MAX_LOOKUP_IDS`), in one call. */
+  lookup(context: CallContext, ids: readonly string[]): Promise<catalog.SongLookupResult>;
   create(context: CallContext, song: catalog.CreateSong): Promise<catalog.Song>;
   update(context: CallContext, id: string, patch: catalog.UpdateSong): Promise<catalog.Song>;
   remove(context: CallContext, id: string): Promise<void>;
@@ -33,6 +35,7 @@ export function catalogClient(client: ServiceClient): CatalogClient {
   return {
     search: (context, query) => client.call(context, { ...line(routes.search), query }),
     get: (context, id) => client.call(context, line(routes.get, id)),
+    lookup: (context, ids) => client.call(context, { ...line(routes.lookup), body: { ids: [...ids] } }),
     create: (context, song) => client.call(context, { ...line(routes.create), body: song }),
     update: (context, id, patch) => client.call(context, { ...line(routes.update, id), body: patch }),
     remove: (context, id) => client.call(context, line(routes.remove, id)),

@@ -38,6 +38,10 @@ export function memoryCatalog(): CatalogClient & { readonly reads: number } {
       reads++;
       return songs.get(id) ?? notFound(id);
     },
+    lookup: async (_, ids) => {
+      reads++;
+      return { songs: ids.flatMap((id) => songs.get(id) ?? []) };
+    },
     create: async (_, fields) => {
       const song = testSong(fields, randomUUID());
       songs.set(song.id, song);

@@ -22,6 +22,7 @@ const catalog: CatalogClient = {
     if (id !== knownSong) throw new NotFoundError(`No song with id ${id}.`);
     return testSong({ title: 'Known', artist: 'Someone' }, id);
   },
+  lookup: () => Promise.reject(new Error('not used')),
   search: () => Promise.reject(new Error('not used')),
   create: () => Promise.reject(new Error('not used')),
   update: () => Promise.reject(new Error('not used')),

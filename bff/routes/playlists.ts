@@ -142,9 +142,6 @@ const routes = {
  */
 const PLAYLIST_CACHE_SECONDS = 60;
 const SONGS_CACHE_SECONDS = 300;
-/** Catalog reads at once when a playlist's songs are not cached. */
-const CATALOG_CONCURRENCY = 16;
-
 const etagOf = (version: number) => `"${version}"`;
 const playlistTag = (id: string) => cacheTags.entity('playlist', id);
 /** The tag of a user's playlists as `/api/me` summarises them. */
@@ -179,9 +176,7 @@ async function songFacts(c: PlaylistContext, songId: string): Promise<SongFacts 
       `song:${songId}`,
       [cacheTags.song(songId)],
       () => catalog.get(c.var, songId),
-      {
-        ttlSeconds: SONGS_CACHE_SECONDS,
-      },
+      { ttlSeconds: SONGS_CACHE_SECONDS },
     );
     return value;
   } catch (error) {
@@ -190,21 +185,18 @@ async function songFacts(c: PlaylistContext, songId: string): Promise<SongFacts 
   }
 }
 
-/** Each id's song facts, at most `CATALOG_CONCURRENCY` catalog reads at once. */
+/**
+ * The catalog's facts of each id, in one lookup call (a playlist holds at most as many songs as a
+ * lookup may name); an id the catalog no longer has maps to null, shown as unavailable.
+ */
 async function songsOf(
   c: PlaylistContext,
   songIds: readonly string[],
 ): Promise<Record<string, SongFacts | null>> {
-  const facts: Record<string, SongFacts | null> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < songIds.length) {
-      const songId = songIds[next++] as string;
-      const song = await songFacts(c, songId);
-      facts[songId] = song && itemFacts(song);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CATALOG_CONCURRENCY, songIds.length) }, worker));
+  const facts: Record<string, SongFacts | null> = Object.fromEntries(songIds.map((id) => [id, null]));
+  if (songIds.length === 0) return facts;
+  const { songs } = await c.get('deps').catalog.lookup(c.var, songIds);
+  for (const song of songs) facts[song.id] = itemFacts(song);
   return facts;
 }
 

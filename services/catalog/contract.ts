@@ -151,6 +151,23 @@ export type ImportResult = z.infer<typeof ImportResult>;
 
 const SongId = z.object({ id: z.uuid({ error: 'must be a song id (uuid)' }) });
 
+/** The most songs one lookup may name: a playlist's whole length. */
+export const MAX_LOOKUP_IDS = 1000;
+/** Several songs by id at once (a playlist's songs), so a reader makes one call, not one per song. */
+export const SongLookup = z
+  .object({
+    ids: z
+      .array(z.uuid({ error: 'must be a song id (uuid)' }))
+      .min(1, 'at least one song id')
+      .max(MAX_LOOKUP_IDS, `at most ${MAX_LOOKUP_IDS} song ids`),
+  })
+  .strict()
+  .openapi('SongLookup');
+export type SongLookup = z.infer<typeof SongLookup>;
+/** The songs found, in no particular order; an id with no song (never was, or deleted) is left out. */
+export const SongLookupResult = z.object({ songs: z.array(Song) }).openapi('SongLookupResult');
+export type SongLookupResult = z.infer<typeof SongLookupResult>;
+
 /** The audio a curator may upload, by the content type the browser declares for the file. */
 export const MEDIA_CONTENT_TYPES = [
   'audio/mpeg',
@@ -259,6 +276,14 @@ export const routes = {
     path: '/songs/{id}',
     request: { params: SongId },
     responses: { 200: jsonResponse(Song, 'The song') },
+  }),
+  lookup: createRoute({
+    method: 'post',
+    path: '/songs/lookup',
+    description:
+      'Several songs by id in one call (a read: POST only because a thousand ids do not fit a URL).',
+    request: { body: jsonBody(SongLookup) },
+    responses: { 200: jsonResponse(SongLookupResult, 'The songs that exist') },
   }),
   create: createRoute({
     method: 'post',

@@ -22,6 +22,8 @@ export interface SongCursorPage {
 /** SQL for the catalog's songs. Every write fires the outbox trigger in the same transaction. */
 export interface SongStore {
   get(id: string): Promise<Song | null>;
+  /** The songs of these ids that exist and are not deleted, in no particular order. */
+  getMany(ids: readonly string[]): Promise<Song[]>;
   create(fields: CreateSong): Promise<Song>;
   update(id: string, patch: UpdateSong): Promise<Song | null>;
   softDelete(id: string): Promise<boolean>;
@@ -39,6 +41,15 @@ export function pgSongStore(db: Db): SongStore {
         { id: sql.uuid(id) },
       );
       return song ?? null;
+    },
+
+    async getMany(ids) {
+      // One bound JSON array, not one parameter per id: the Data API takes at most a few hundred.
+      return db.query<Song>(
+        `SELECT ${SONG_SELECT} FROM songs
+          WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(:ids::jsonb))::uuid[]) AND deleted_at IS NULL`,
+        { ids: sql.json(ids) },
+      );
     },
 
     async create(fields) {

@@ -24,6 +24,9 @@ export function catalogRoutes(app: OpenAPIHono<ServiceEnv>, catalog: CatalogServ
       return c.json(result, 200);
     })
     .openapi(routes.get, async (c) => c.json(await catalog.get(c.req.valid('param').id), 200))
+    .openapi(routes.lookup, async (c) =>
+      c.json({ songs: await catalog.lookup(c.req.valid('json').ids) }, 200),
+    )
     .openapi(routes.create, async (c) => c.json(await catalog.create(c.req.valid('json')), 201))
     .openapi(routes.update, async (c) =>
       c.json(await catalog.update(c.req.valid('param').id, c.req.valid('json')), 200),

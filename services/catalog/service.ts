@@ -7,6 +7,8 @@ const UNIQUE_VIOLATION = '23505';
 
 export interface CatalogService {
   get(id: string): Promise<Song>;
+  /** The songs of these ids that exist; unknown and deleted ids are left out. */
+  lookup(ids: readonly string[]): Promise<Song[]>;
   create(fields: CreateSong): Promise<Song>;
   update(id: string, patch: UpdateSong): Promise<Song>;
   remove(id: string): Promise<void>;
@@ -27,6 +29,7 @@ export function createCatalogService(deps: { songs: SongStore; index: SongIndex 
     async get(id) {
       return (await songs.get(id)) ?? Promise.reject(notFound(id));
     },
+    lookup: (ids) => songs.getMany([...new Set(ids)]),
     async create(fields) {
       return songs.create(fields).catch(duplicate);
     },

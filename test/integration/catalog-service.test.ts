@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogApp } from '#services/catalog/app';
 import { createCatalogService } from '#services/catalog/service';
+import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
 import { createSyncFixture, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -12,16 +13,17 @@ beforeAll(async () => {
     catalog: createCatalogService({ songs: fx.songs, index: fx.index }),
     media: fx.media,
     log: quietLog,
+    callers: testCallers,
   });
 });
 
 afterAll(() => fx.close());
 
 const base = '/internal/catalog/songs';
-const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   app.request(path, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...(await actorTokenHeaders('catalog')), ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 const songCount = async () =>
@@ -124,6 +126,33 @@ describe('catalog service over HTTP', () => {
   it('rejects a song id that is not a uuid instead of reaching SQL', async () => {
     const response = await send('GET', `${base}/1%27%20OR%201=1--`);
     expect(response.status).toBe(400);
+  });
+
+  it('looks up many songs in one call, leaving out unknown and deleted ids', async () => {
+    const made = await Promise.all(
+      ['Lookup One', 'Lookup Two', 'Lookup Three'].map(async (title) => {
+        const response = await send('POST', base, { title, artist: 'Lookup Band' });
+        return ((await response.json()) as { id: string }).id;
+      }),
+    );
+    const [one, two, three] = made as [string, string, string];
+    expect((await send('DELETE', `${base}/${three}`)).status).toBe(204);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const response = await send('POST', `${base}/lookup`, { ids: [one, unknown, two, three, one] });
+    expect(response.status).toBe(200);
+    const { songs } = (await response.json()) as { songs: Array<{ id: string; title: string }> };
+    expect(songs.map((song) => song.title).sort()).toEqual(['Lookup One', 'Lookup Two']);
+  });
+
+  it.each([
+    ['no ids', { ids: [] }],
+    ['too many ids', { ids: Array.from({ length: 1001 }, () => '00000000-0000-4000-8000-000000000000') }],
+    ['an id that is not a uuid', { ids: ["1' OR '1'='1"] }],
+    ['an unknown field', { ids: ['00000000-0000-4000-8000-000000000000'], all: true }],
+  ])('refuses a lookup with %s with a 400', async (_, body) => {
+    const response = await send('POST', `${base}/lookup`, body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('stores hostile text verbatim, as data', async () => {
