@@ -288,7 +288,7 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
       const label = 'GET /api/playlists/:id, 1,000 items (1,000 songs)';
       const cachedOne = await load([`${api}${path}`], 1, auth);
       const cachedMany = await load([`${api}${path}`], 16, auth);
-      // One connection: each uncached read already makes 1,000 catalog calls, 16 at a time.
+      // One connection: each uncached read makes a playlists call and a catalog lookup of 1,000 ids.
       const uncached = await load([`${uncachedApi}${path}`], 1, auth);
       loadRow(`${label}, read cache hit, 1 connection`, cachedOne, baseline, speedup(cachedOne, uncached));
       loadRow(`${label}, read cache hit, 16 connections`, cachedMany, baseline);
@@ -296,7 +296,7 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
         `${label}, read cache off, 1 connection`,
         uncached,
         baseline,
-        'one playlists call and 1,000 catalog reads (16 at a time) per request',
+        'one playlists call and one catalog lookup of 1,000 ids per request',
       );
     }
 
