@@ -31,6 +31,7 @@ export function memoryCatalog(): CatalogClient & { readonly reads: number } {
     search: async () => ({
       items: [],
       total: 0,
+      totalExact: true,
       cursor: null,
       facets: { decade: [], genre: [], explicit: [] },
     }),

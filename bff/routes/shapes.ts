@@ -48,7 +48,7 @@ export const Song = catalog.Song.pick(
   ),
 ).openapi('Song');
 
-export const SongSearchResult = catalog.SearchResult.pick(only('total', 'cursor', 'facets'))
+export const SongSearchResult = catalog.SearchResult.pick(only('total', 'totalExact', 'cursor', 'facets'))
   .extend({
     items: z.array(
       Song.pick(

@@ -37,7 +37,10 @@ const routes = {
     summary: 'Search the song library as the user types',
     description:
       'Prefix-as-you-type and typo-tolerant search over titles and artists (Featuring credits included), ' +
-      'with filters and facet counts. Pass `cursor` from a response to get the next page.',
+      'with filters. By default it answers what a search box shows: the songs, a total counted up to ' +
+      '100 (`totalExact` says whether it counted every match) and empty facets; `facets=true` adds ' +
+      'facet counts and the exact total (a results page). Pass `cursor` from a response to get the ' +
+      'next page.',
     request: { query: SearchParams },
     responses: { 200: cachedJson(SongSearchResult, 'Matching songs, best first') },
   }),
@@ -133,7 +136,7 @@ export function songRoutes() {
         { ttlSeconds: SEARCH_TTL_SECONDS },
       );
       // Every search a person made counts, the ones the read cache answered too.
-      const { q, limit: _limit, cursor: _cursor, ...filters } = query;
+      const { q, limit: _limit, cursor: _cursor, facets: _facets, ...filters } = query;
       recordUsage(c, {
         type: 'search.performed',
         occurredAt: new Date().toISOString(),
@@ -147,6 +150,8 @@ export function songRoutes() {
           cached: !searched,
         },
       });
+      // The dashboard's zero-result rate reads this line (logs-shipper/kibana/panels.ts).
+      c.var.log.info('song search', { 'search.result_count': result.total });
       return c.json(result, 200);
     })
     .openapi(routes.get, async (c) => {

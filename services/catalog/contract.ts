@@ -106,6 +106,15 @@ export const SearchParams = z.object({
   explicit: z.enum(['true', 'false']).optional(),
   hasAudio: z.enum(['true', 'false']).optional(),
 });
+  facets: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      description:
+        "`true` for a results page: count every match (`totalExact` true) and each facet's values. " +
+        'Without it the answer is what a search box shows: the songs, a total counted up to 100, ' +
+        'empty facets.',
+    }),
 export type SearchParams = z.infer<typeof SearchParams>;
 
 const FacetCount = z.object({ value: z.string(), count: z.number().int() });
@@ -124,7 +133,17 @@ export const SearchResult = z
         version: true,
       }),
     ),
-    total: z.number().int(),
+    total: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Matching songs: every one when `totalExact` is true; otherwise at least this many ' +
+          '(without `facets=true` matches are counted up to 100).',
+      }),
+    totalExact: z.boolean().openapi({
+      description: 'Whether `total` counts every match: always true with `facets=true`.',
+    }),
     cursor: z.string().nullable(),
     facets: z
       .object({
@@ -134,8 +153,9 @@ export const SearchResult = z
       })
       .openapi({
         description:
-          'Song counts per value. Each facet counts under every other filter but its own, so a search ' +
-          'filtered to one decade still says how many songs the other decades would give.',
+          'Song counts per value, with `facets=true` only (otherwise every list is empty). Each facet ' +
+          'counts under every other filter but its own, so a search filtered to one decade still says ' +
+          'how many songs the other decades would give.',
       }),
   })
   .openapi('SongSearchResult');

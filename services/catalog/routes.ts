@@ -20,6 +20,7 @@ export function catalogRoutes(app: OpenAPIHono<ServiceEnv>, catalog: CatalogServ
         musicalKey: query.key,
         explicit: query.explicit === undefined ? undefined : query.explicit === 'true',
         hasAudio: query.hasAudio === undefined ? undefined : query.hasAudio === 'true',
+        facets: query.facets === 'true',
       });
       return c.json(result, 200);
     })

@@ -69,7 +69,7 @@ export function SongSearch({
     const slowTimer = setTimeout(() => setSlow(true), DEBOUNCE_MS + SLOW_MS);
     const timer = setTimeout(() => {
       const request = api.GET('/api/songs/search', {
-        params: { query: { q: text, limit: RESULTS, ...filters } },
+        params: { query: { q: text, limit: RESULTS, ...filters, ...(withFacets ? { facets: 'true' } : {}) } },
         signal: controller.signal,
       });
       call(request)

@@ -10,7 +10,14 @@ import {
   songTombstone,
 } from './index-definition.ts';
 import type { ChangeOutcome, SongChange, SongIndex, SongSearchQuery, SongSearchResult } from './port.ts';
-import { planSongSearch, readSongSearch, type SongHitSource } from './query.ts';
+import {
+  BOOSTS,
+  needsTypoSearch,
+  planSongSearch,
+  readSongSearch,
+  type SongHitSource,
+  type SongSearchPlan,
+} from './query.ts';
 
 export interface EsSongIndexOptions {
   /** Defaults to `songs`. */
@@ -38,11 +45,13 @@ export function esSongIndex(client: Client, options: EsSongIndexOptions = {}): S
     },
 
     async search(query: SongSearchQuery): Promise<SongSearchResult> {
+      const run = (plan: SongSearchPlan) =>
+        call('search', () => client.search<SongHitSource>({ index: readAlias, ...plan.request }));
       const plan = planSongSearch(query);
-      const response = await call('search', () =>
-        client.search<SongHitSource>({ index: readAlias, ...plan.request }),
-      );
-      return readSongSearch(plan, response);
+      const response = await run(plan);
+      if (!needsTypoSearch(plan, response)) return readSongSearch(plan, response);
+      const withTypos = planSongSearch(query, BOOSTS, { typos: true });
+      return readSongSearch(withTypos, await run(withTypos));
     },
 
     async versionOf(id) {

@@ -27,6 +27,12 @@ export interface SongSearchQuery {
   musicalKey?: string | undefined;
   explicit?: boolean | undefined;
   hasAudio?: boolean | undefined;
+  /**
+   * Count every match and each facet's values (a results page). Without it the search asks only
+   * for what a search box shows: the page of songs, a total counted up to {@link SongSearchResult}'s
+   * bound, no facet counts.
+   */
+  facets?: boolean | undefined;
 }
 
 export interface FacetCount {
@@ -41,9 +47,13 @@ export interface SongSearchResult {
       'id' | 'title' | 'artist' | 'year' | 'genre' | 'durationMs' | 'explicit' | 'hasAudio' | 'version'
     >
   >;
+  /** Matching songs: all of them when `totalExact`, otherwise at least this many. */
   total: number;
+  /** Whether `total` counts every match; always true when facets were asked for. */
+  totalExact: boolean;
   /** Opaque; pass back for the next page. Null on the last page. */
   cursor: string | null;
+  /** Empty unless facets were asked for. */
   facets: { decade: FacetCount[]; genre: FacetCount[]; explicit: FacetCount[] };
 }
 

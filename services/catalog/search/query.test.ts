@@ -3,15 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#lib/errors';
 import type { SongSearchQuery } from './port.ts';
 import {
+  BOOSTS,
   DEFAULT_LIMIT,
   decodeSearchCursor as decodeCursor,
   encodeSearchCursor as encodeCursor,
   MAX_LIMIT,
   MAX_QUERY_CHARS,
+  needsTypoSearch,
   normalizeQueryText,
   planSongSearch,
   readSongSearch,
   type SongHitSource,
+  TOTAL_BOUND,
 } from './query.ts';
 
 const plan = (q: string, extra: Partial<SongSearchQuery> = {}) => planSongSearch({ q, limit: 20, ...extra });
@@ -105,16 +108,26 @@ describe('normalizeQueryText', () => {
 });
 
 describe('planSongSearch', () => {
-  it('searches as the user types: a prefix of the last word, typos, popularity, deleted songs never', () => {
-    const { request, mode } = plan('shape of y');
+  it('searches as the user types: a prefix of the last word, popularity, deleted songs never', () => {
+    const { request, mode, typos } = plan('shape of y');
     expect(mode).toBe('relevance');
+    expect(typos).toBe(false);
     const json = JSON.stringify(request);
     expect(json).toContain('"type":"bool_prefix"');
-    expect(json).toContain('"fuzziness":"AUTO"');
-    expect(json).toContain('"prefix_length":1');
+    expect(json).not.toContain('fuzziness');
     expect(json).toContain('"field_value_factor"');
     expect(scored(request)?.filter).toContainEqual({ term: { deleted: false } });
     expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]);
+  });
+
+  it('matches each word within an edit distance when asked for typos', () => {
+    const { request, typos } = planSongSearch({ q: 'shpe of you', limit: 20 }, BOOSTS, { typos: true });
+    expect(typos).toBe(true);
+    const json = JSON.stringify(request);
+    expect(json).toContain('"fuzziness":"AUTO"');
+    expect(json).toContain('"prefix_length":1');
+    // Otherwise the same request: typos only add clauses.
+    expect(matchTexts(request)).toEqual(expect.arrayContaining(matchTexts(plan('shpe of you').request)));
   });
 
   it('boosts title over artist', () => {
@@ -143,8 +156,9 @@ describe('planSongSearch', () => {
     ]);
   });
 
-  it('applies every filter, always with deleted: false; chosen facet values filter the hits only', () => {
+  it('applies every filter, always with deleted: false; with facets, chosen facet values filter the hits only', () => {
     const { request } = plan('love', {
+      facets: true,
       decade: 1990,
       genre: 'Pop',
       durationMinMs: 120_000,
@@ -184,6 +198,31 @@ describe('planSongSearch', () => {
     expect(plan('', { bpmMax: 100 }).request.post_filter).toBeUndefined();
   });
 
+  it('without facets, a chosen facet value is a plain filter and nothing is counted', () => {
+    const { request } = plan('love', { decade: 1990, genre: 'Pop', explicit: false, bpmMax: 100 });
+    expect(scored(request)?.filter).toEqual([
+      { term: { deleted: false } },
+      { range: { bpm: { lte: 100 } } },
+      { term: { decade: 1990 } },
+      { term: { genre: { value: 'Pop', case_insensitive: true } } },
+      { term: { explicit: false } },
+    ]);
+    expect(request.post_filter).toBeUndefined();
+    expect(request.aggs).toBeUndefined();
+    expect(request.track_total_hits).toBe(TOTAL_BOUND);
+    expect(request._source).toEqual({ includes: expect.arrayContaining(['id', 'title', 'artist']) });
+  });
+
+  it('finds the same songs in the same order with or without facets, so one cursor serves both', () => {
+    const query = { q: 'love', limit: 20, decade: 1990, bpmMax: 100 };
+    const box = planSongSearch(query);
+    const page = planSongSearch({ ...query, facets: true });
+    expect(box.fingerprint).toBe(page.fingerprint);
+    expect(box.request.sort).toEqual(page.request.sort);
+    const cursor = encodeCursor('relevance', box.fingerprint, [2, 'x']);
+    expect(planSongSearch({ ...query, cursor, facets: true }).request.search_after).toEqual([2, 'x']);
+  });
+
   it('filters on audio: songs with none include those indexed before media existed', () => {
     expect(plan('', { hasAudio: true }).request.query).toEqual({
       bool: { filter: [{ term: { deleted: false } }, { term: { hasAudio: true } }] },
@@ -200,8 +239,11 @@ describe('planSongSearch', () => {
     expect(() => plan('x', { decade: Number.POSITIVE_INFINITY })).toThrow(ValidationError);
   });
 
-  it('asks for facet counts of decade, genre and explicit', () => {
-    expect(Object.keys(plan('x').request.aggs ?? {})).toEqual(['decade', 'genre', 'explicit']);
+  it('asks for facet counts of decade, genre and explicit, and the exact total, only with facets', () => {
+    const { request } = plan('x', { facets: true });
+    expect(Object.keys(request.aggs ?? {})).toEqual(['decade', 'genre', 'explicit']);
+    expect(request.track_total_hits).toBe(true);
+    expect(plan('x').request.aggs).toBeUndefined();
   });
 
   it(`clamps the limit to 1..${MAX_LIMIT} and asks for one hit more to know whether a next page exists`, () => {
@@ -259,6 +301,15 @@ describe('cursor', () => {
     const cursor = encodeCursor('relevance', 'fp', [12.5, 'id-1']);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor, 'relevance', 'fp')).toEqual([12.5, 'id-1']);
+  });
+
+  it('carries whether the first page was searched with typos to the later pages', () => {
+    const first = plan('shpe of', { limit: 5 });
+    const withTypos = encodeCursor('relevance', first.fingerprint, [3.25, 'abc'], true);
+    const without = encodeCursor('relevance', first.fingerprint, [3.25, 'abc']);
+    expect(plan('shpe of', { limit: 5, cursor: withTypos }).typos).toBe(true);
+    expect(JSON.stringify(plan('shpe of', { limit: 5, cursor: withTypos }).request)).toContain('fuzziness');
+    expect(plan('shpe of', { limit: 5, cursor: without }).typos).toBe(false);
   });
 
   it('is passed on as search_after', () => {
@@ -379,5 +430,43 @@ describe('readSongSearch', () => {
 
   it('has no cursor on the last page', () => {
     expect(readSongSearch(plan('love', { limit: 3 }), response(3)).cursor).toBeNull();
+  });
+
+  it('says whether the total counts every match', () => {
+    const bounded = { ...response(1), hits: { ...response(1).hits, total: { value: 100, relation: 'gte' } } };
+    expect(readSongSearch(plan('love'), bounded as estypes.SearchResponse<SongHitSource>)).toMatchObject({
+      total: 100,
+      totalExact: false,
+    });
+    expect(readSongSearch(plan('love'), response(1)).totalExact).toBe(true);
+  });
+
+  it('has empty facets when the response has no aggregations', () => {
+    const { aggregations: _none, ...plain } = response(1);
+    expect(readSongSearch(plan('love'), plain).facets).toEqual({ decade: [], genre: [], explicit: [] });
+  });
+});
+
+describe('needsTypoSearch', () => {
+  const answer = (...matched: string[][]) => ({
+    hits: { hits: matched.map((names, i) => ({ _index: 'songs', _id: `id-${i}`, matched_queries: names })) },
+  });
+
+  it('searches again with typos when no song on the first page has every word typed', () => {
+    expect(needsTypoSearch(plan('shpe of you'), answer([], []))).toBe(true);
+    expect(needsTypoSearch(plan('despasito'), answer())).toBe(true);
+  });
+
+  it('keeps the first answer when some song has every word', () => {
+    expect(needsTypoSearch(plan('shape of you'), answer([], ['allWords']))).toBe(false);
+  });
+
+  it('never searches again for a later page, one character, an empty box or a search with typos already', () => {
+    const cursor = encodeCursor('relevance', plan('shpe of').fingerprint, [1, 'x']);
+    expect(needsTypoSearch(plan('shpe of', { cursor }), answer())).toBe(false);
+    expect(needsTypoSearch(plan('s'), answer())).toBe(false);
+    expect(needsTypoSearch(plan(''), answer())).toBe(false);
+    const withTypos = planSongSearch({ q: 'shpe of', limit: 20 }, BOOSTS, { typos: true });
+    expect(needsTypoSearch(withTypos, answer())).toBe(false);
   });
 });

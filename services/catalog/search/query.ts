@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
 import * as z from 'zod';
-import { decodeCursor, encodeCursor, invalidCursor } from '#lib/cursor';
+import { decodeCursor, encodeCursor, unknownCursor } from '#lib/cursor';
 import { ValidationError } from '#lib/errors';
 import type { FacetCount, SongSearchQuery, SongSearchResult } from './port.ts';
 
@@ -62,6 +62,15 @@ export const BOOSTS = {
 /** Words beyond this many still count for `allWords` and `inOrder`, just not one by one. */
 export const MAX_SCORED_WORDS = 12;
 
+/**
+ * A search-box search counts matches up to this many and then says "at least" (`totalExact`
+ * false): counting every match costs as much as finding the page, and a box shows "100+" as well.
+ */
+export const TOTAL_BOUND = 100;
+
+/** The name of the `allWords` clause, as hits report it in `matched_queries`. */
+const ALL_WORDS = 'allWords';
+
 export type SearchBoosts = typeof BOOSTS;
 
 export interface SongSearchPlan {
@@ -74,6 +83,12 @@ export interface SongSearchPlan {
   fingerprint: string;
   /** The query text as searched: control characters removed, whitespace collapsed, capped. */
   text: string;
+  /** Whether typed words also match within an edit distance (see {@link needsTypoSearch}). */
+  typos: boolean;
+  /** Whether the request counts facets and every match. */
+  facets: boolean;
+  /** Whether the search starts at a cursor (a later page keeps the first page's `typos`). */
+  continued: boolean;
 }
 
 /**
@@ -94,8 +109,23 @@ export function clampLimit(limit: number): number {
   return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit)));
 }
 
-/** Builds the Elasticsearch request for a search-box query. Pure: no I/O, no clock. */
-export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BOOSTS): SongSearchPlan {
+/**
+ * Builds the Elasticsearch request for a search-box query. Pure: no I/O, no clock.
+ *
+ * Two shapes. By default the request asks for what a search box shows and nothing more: the page
+ * of songs (their displayed fields only), a total counted up to {@link TOTAL_BOUND}, no facet
+ * counts; a value chosen in a facet is then a plain filter. With `facets` it also counts every
+ * match and each facet's values (a results page). Both find and order the same songs, so a cursor
+ * from one continues in the other.
+ *
+ * `typos` adds the fuzzy match of each word; a first page is searched without it and again with
+ * it only when {@link needsTypoSearch} says so. A cursor carries the choice to the later pages.
+ */
+export function planSongSearch(
+  query: SongSearchQuery,
+  boosts: SearchBoosts = BOOSTS,
+  options: { typos?: boolean } = {},
+): SongSearchPlan {
   const text = normalizeQueryText(query.q);
   const mode: SearchMode = /[\p{L}\p{N}]/u.test(text) ? 'relevance' : 'popularity';
   const limit = clampLimit(query.limit);
@@ -104,20 +134,23 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
     ...narrowing,
     ...Object.values(facetFilters),
   ]);
-  const after =
-    query.cursor === undefined || query.cursor === ''
-      ? undefined
-      : decodeSearchCursor(query.cursor, mode, fingerprint);
+  const continued = query.cursor !== undefined && query.cursor !== '';
+  const position = continued ? readSearchCursor(query.cursor as string, mode, fingerprint) : undefined;
+  const typos = position?.typos ?? options.typos ?? false;
+  const facets = query.facets === true;
+  const chosen = Object.values(facetFilters);
+  // Without facet counts, a chosen facet value narrows like any other filter.
+  const filter = facets ? narrowing : [...narrowing, ...chosen];
 
   const request: estypes.SearchRequest = {
     size: limit + 1,
-    track_total_hits: true,
+    track_total_hits: facets ? true : TOTAL_BOUND,
     _source: { includes: RESULT_FIELDS },
     query:
       mode === 'relevance'
         ? {
             function_score: {
-              query: { bool: { must: [textQuery(text, boosts)], filter: narrowing } },
+              query: { bool: { must: [textQuery(text, boosts, typos)], filter } },
               functions: [
                 {
                   field_value_factor: { field: 'weeks', modifier: 'log1p', factor: 1, missing: 0 },
@@ -129,27 +162,50 @@ export function planSongSearch(query: SongSearchQuery, boosts: SearchBoosts = BO
               boost_mode: 'sum',
             },
           }
-        : { bool: { filter: narrowing } },
+        : { bool: { filter } },
     sort:
       mode === 'relevance'
         ? [{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]
         : [{ weeks: { order: 'desc' } }, { id: { order: 'asc' } }],
-    aggs: facetAggregations(facetFilters),
   };
-  const chosen = Object.values(facetFilters);
-  if (chosen.length > 0) request.post_filter = { bool: { filter: chosen } };
-  if (after) request.search_after = after;
-  return { request, mode, limit, fingerprint, text };
+  if (facets) {
+    request.aggs = facetAggregations(facetFilters);
+    if (chosen.length > 0) request.post_filter = { bool: { filter: chosen } };
+  }
+  if (position) request.search_after = position.after;
+  return { request, mode, limit, fingerprint, text, typos, facets, continued };
 }
+
+/**
+ * Whether a first page searched without typos should be searched again with them: when no song
+ * on it has every word typed (the last one as a prefix), some word matched nothing as typed, so a
+ * typo is likely and may decide. When some song has every word, typos are left out: a fuzzy match
+ * only ever ranks below an exact one, and the fuzzy clauses are most of what a search costs.
+ */
+export function needsTypoSearch(
+  plan: SongSearchPlan,
+  response: Pick<estypes.SearchResponse<unknown>, 'hits'>,
+): boolean {
+  if (plan.typos || plan.continued || plan.mode !== 'relevance' || !hasWordClauses(plan.text)) return false;
+  return !response.hits.hits.some((hit) => matchedNames(hit.matched_queries).includes(ALL_WORDS));
+}
+
+function matchedNames(matched: string[] | Record<string, number> | undefined): string[] {
+  if (matched === undefined) return [];
+  return Array.isArray(matched) ? matched : Object.keys(matched);
+}
+
+/** One character is searched as a bare prefix: no per-word clauses, no typos. */
+const hasWordClauses = (text: string) => Array.from(text).length > 1;
 
 /**
  * The text part of the query. The user's words only ever travel as the `query` of match-type
  * queries, which analyze them as plain text: no operator, wildcard, field name or escape in them
  * means anything.
  */
-function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryContainer {
+function textQuery(text: string, boosts: SearchBoosts, typos: boolean): estypes.QueryDslQueryContainer {
   // One character: a prefix of a title or artist word, nothing else; popularity orders the matches.
-  if (Array.from(text).length === 1) {
+  if (!hasWordClauses(text)) {
     return {
       multi_match: {
         query: text,
@@ -172,12 +228,13 @@ function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryCon
     },
   });
   const perWord = words.map((word, index): estypes.QueryDslQueryContainer => {
-    const queries = [
-      match('title', word, boosts.title),
-      match('artists', word, boosts.artist),
-      match('title', word, boosts.title * boosts.fuzzy, true),
-      match('artists', word, boosts.artist * boosts.fuzzy, true),
-    ];
+    const queries = [match('title', word, boosts.title), match('artists', word, boosts.artist)];
+    if (typos) {
+      queries.push(
+        match('title', word, boosts.title * boosts.fuzzy, true),
+        match('artists', word, boosts.artist * boosts.fuzzy, true),
+      );
+    }
     if (index === words.length - 1) {
       queries.push(
         match('title.edge', word, boosts.title * boosts.prefix),
@@ -197,6 +254,7 @@ function textQuery(text: string, boosts: SearchBoosts): estypes.QueryDslQueryCon
             fields: ['words'],
             operator: 'and',
             boost: boosts.allWords,
+            _name: ALL_WORDS,
           },
         },
         {
@@ -300,25 +358,41 @@ const SearchCursor = z.object({
   f: z.string(),
   /** The sort values of the last hit on the page: [score or weeks, id]. */
   a: z.tuple([z.number(), z.string().min(1).max(64)]),
+  /** Present when the first page was searched with typos: later pages are too, or scores would not line up. */
+  t: z.literal(true).optional(),
 });
 
 export function encodeSearchCursor(
   mode: SearchMode,
   fingerprint: string,
   sortValues: [number, string],
+  typos = false,
 ): string {
-  return encodeCursor({ v: 1, m: mode, f: fingerprint, a: sortValues } satisfies z.infer<
-    typeof SearchCursor
-  >);
+  return encodeCursor({
+    v: 1,
+    m: mode,
+    f: fingerprint,
+    a: sortValues,
+    ...(typos ? { t: true as const } : {}),
+  } satisfies z.infer<typeof SearchCursor>);
+}
+
+/** Where a cursor continues, if it is well-formed and was issued for this very search. */
+export function readSearchCursor(
+  cursor: string,
+  mode: SearchMode,
+  fingerprint: string,
+): { after: [number, string]; typos: boolean } {
+  const payload = decodeCursor(cursor, SearchCursor);
+  if (payload.m !== mode || payload.f !== fingerprint) {
+    throw unknownCursor('issued for a different query or filters');
+  }
+  return { after: payload.a, typos: payload.t === true };
 }
 
 /** The `search_after` values in a cursor, if it is well-formed and was issued for this very search. */
 export function decodeSearchCursor(cursor: string, mode: SearchMode, fingerprint: string): [number, string] {
-  const payload = decodeCursor(cursor, SearchCursor);
-  if (payload.m !== mode || payload.f !== fingerprint) {
-    throw invalidCursor('issued for a different query or filters');
-  }
-  return payload.a;
+  return readSearchCursor(cursor, mode, fingerprint).after;
 }
 
 /** The displayed fields of a song as the index returns them. */
@@ -334,7 +408,7 @@ export interface SongHitSource {
   version?: number;
 }
 
-/** Maps a search response to the port's result: items, total, next cursor, facet counts. */
+/** Maps a search response to the port's result: items, total, next cursor, facet counts (when asked). */
 export function readSongSearch(
   plan: SongSearchPlan,
   response: estypes.SearchResponse<SongHitSource>,
@@ -346,7 +420,7 @@ export function readSongSearch(
   if (hits.length > plan.limit && last?.sort) {
     const [first, id] = last.sort;
     if (typeof first === 'number' && typeof id === 'string') {
-      cursor = encodeSearchCursor(plan.mode, plan.fingerprint, [first, id]);
+      cursor = encodeSearchCursor(plan.mode, plan.fingerprint, [first, id], plan.typos);
     }
   }
   const total = response.hits.total;
@@ -366,6 +440,7 @@ export function readSongSearch(
       };
     }),
     total: typeof total === 'number' ? total : (total?.value ?? hits.length),
+    totalExact: typeof total === 'number' || total?.relation === 'eq',
     cursor,
     facets: {
       decade: facetCounts(response.aggregations?.decade),
