@@ -12,7 +12,7 @@ import { memoryCatalog, memorySingers, quietNights } from '../clients/testing.ts
 import type { BffDeps, BffEnv } from '../env.ts';
 import { probesUp, silentLog, testConfig } from '../testing.ts';
 import { noUsage } from '../usage/publisher.ts';
-import { pageCsp, webRoutes } from './web.ts';
+import { mediaUploadOrigins, pageCsp, webRoutes } from './web.ts';
 
 describe('the front end as the BFF serves it', () => {
   let directory: string;
@@ -38,6 +38,9 @@ describe('the front end as the BFF serves it', () => {
       '/events/x',
       '/events/x/kj',
       '/events/x/display',
+      '/library/playlists',
+      '/library/playlists/1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      '/library/shared',
     ]) {
       const response = await app.request(page);
       expect(response.status, page).toBe(200);
@@ -50,6 +53,27 @@ describe('the front end as the BFF serves it', () => {
     }
     expect(pageCsp('test')).toContain("script-src 'self';");
     expect(pageCsp('test')).not.toContain('unsafe-inline');
+  });
+
+  it('lets only the upload page reach the media bucket, at its emulator locally or S3 on AWS', async () => {
+    const upload = await app.request('/library/upload');
+    expect(upload.status).toBe(200);
+    const csp = upload.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("connect-src 'self' https://*.s3.");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(mediaUploadOrigins({ AWS_REGION: 'eu-west-1' })).toEqual([
+      'https://*.s3.eu-west-1.amazonaws.com',
+      'https://*.s3.amazonaws.com',
+    ]);
+    expect(
+      mediaUploadOrigins({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:5123/some/path' }),
+    ).toEqual(['http://127.0.0.1:5123']);
+    expect(pageCsp('local', ['http://127.0.0.1:5123'])).toContain(
+      "connect-src 'self' http://127.0.0.1:5123;",
+    );
+    // Every other page talks to this origin only.
+    const search = await app.request('/');
+    expect(search.headers.get('content-security-policy')).toContain("connect-src 'self';");
   });
 
   it('answers a page it has seen with 304 when the browser still has it', async () => {

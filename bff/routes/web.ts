@@ -7,7 +7,16 @@ import { etag } from 'hono/etag';
 import type { BffEnv } from '../env.ts';
 
 /** The pages of `bff/web/pages/`, each a file `<name>.tsx` there and `pages/<name>.html` once built. */
-export const WEB_PAGE_NAMES = ['search', 'song', 'night', 'kj', 'display'] as const;
+export const WEB_PAGE_NAMES = [
+  'search',
+  'song',
+  'night',
+  'kj',
+  'display',
+  'upload',
+  'playlists',
+  'shared',
+] as const;
 export type WebPageName = (typeof WEB_PAGE_NAMES)[number];
 
 /** Which page each path shows; the page reads its ids from `location` itself. */
@@ -18,6 +27,10 @@ const PAGE_ROUTES: ReadonlyArray<readonly [string, WebPageName]> = [
   ['/events/:id', 'night'],
   ['/events/:id/kj', 'kj'],
   ['/events/:id/display', 'display'],
+  ['/library/upload', 'upload'],
+  ['/library/playlists', 'playlists'],
+  ['/library/playlists/:id', 'playlists'],
+  ['/library/shared', 'shared'],
 ];
 
 /** What `scripts/web-build.ts` writes beside the pages: each page's files and every asset's size. */
@@ -32,14 +45,26 @@ export const WEB_DIR = 'web';
 /**
  * Only this origin's scripts, styles, images and API; no inline script or style. Audio comes from
  * this origin, which redirects a stream to a presigned S3 link: https on AWS, moto over plain http
- * on this machine for the local stage.
+ * on this machine for the local stage. The upload page also sends files straight to the media
+ * bucket with a presigned POST: `uploadTo` is that bucket's origin, and only that page may reach it.
  */
-export function pageCsp(stage: string): string {
+export function pageCsp(stage: string, uploadTo: readonly string[] = []): string {
   const media = stage === 'local' ? "'self' https: http://127.0.0.1:*" : "'self' https:";
+  const connect = ["'self'", ...uploadTo].join(' ');
   return (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; ` +
     `media-src ${media}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
   );
+}
+
+/**
+ * Where a presigned POST of the media bucket goes: the emulator's origin when the stack points the
+ * SDK at one (path-style URLs), S3's regional virtual-hosted names on AWS. The BFF does not know the
+ * bucket's name, so on AWS any bucket of the region; the POST policy pins bucket and key.
+ */
+export function mediaUploadOrigins(config: { AWS_REGION: string; AWS_ENDPOINT_URL?: string }): string[] {
+  if (config.AWS_ENDPOINT_URL !== undefined) return [new URL(config.AWS_ENDPOINT_URL).origin];
+  return [`https://*.s3.${config.AWS_REGION}.amazonaws.com`, 'https://*.s3.amazonaws.com'];
 }
 
 /** Hashed names: a file's content never changes under its name. */
@@ -54,7 +79,7 @@ const ASSET_TYPES: Record<string, string> = {
 };
 
 /** Beside the bundle on Lambda; `dist/web` (made by `npm start`, the tests or `npm run build`) from source. */
-function webDirectory(): string {
+export function webDirectory(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const besideBundle = path.join(here, WEB_DIR);
   if (existsSync(besideBundle)) return besideBundle;
@@ -87,7 +112,11 @@ export function webRoutes(options: { directory?: string } = {}) {
   for (const [route, page] of PAGE_ROUTES) {
     app.get(route, etag(), async (c) => {
       const html = await read(path.join('pages', `${page}.html`));
-      c.header('content-security-policy', pageCsp(c.var.deps.config.STAGE));
+      const { config } = c.var.deps;
+      c.header(
+        'content-security-policy',
+        pageCsp(config.STAGE, page === 'upload' ? mediaUploadOrigins(config) : []),
+      );
       c.header('cache-control', PAGE_CACHE);
       return c.html(html.toString('utf8'));
     });

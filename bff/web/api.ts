@@ -11,6 +11,15 @@ export type KaraokeEvent = Schemas['KaraokeEvent'];
 export type Me = Schemas['Me'];
 export type Role = Schemas['User']['roles'][number];
 export type Rotation = Schemas['Rotation'];
+export type Media = Schemas['Media'];
+export type MediaUpload = Schemas['MediaUpload'];
+export type Playlist = Schemas['Playlist'];
+export type PlaylistItem = Schemas['PlaylistItem'];
+export type PlaylistSummary = Schemas['PlaylistSummary'];
+export type Share = Schemas['Share'];
+export type Pitch = Schemas['Pitch'];
+export type PitchSummary = Schemas['PitchSummary'];
+export type SentPitch = Schemas['SentPitch'];
 
 /** Every call goes to this origin with the session cookie; the types come from `/api/openapi.json`. */
 export const api = createClient<paths>({ baseUrl: location.origin, credentials: 'same-origin' });

@@ -469,6 +469,10 @@ const ROWS: readonly MatrixRow[] = [
   { method: 'GET', path: '/events/{id}', expect: EVERYONE, params: night('kj') },
   { method: 'GET', path: '/events/{id}/kj', expect: EVERYONE, params: night('kj') },
   { method: 'GET', path: '/events/{id}/display', expect: EVERYONE, params: night('kj') },
+  { method: 'GET', path: '/library/upload', expect: EVERYONE },
+  { method: 'GET', path: '/library/playlists', expect: EVERYONE },
+  { method: 'GET', path: '/library/playlists/{id}', expect: EVERYONE, params: () => ({ id: randomUUID() }) },
+  { method: 'GET', path: '/library/shared', expect: EVERYONE },
   { method: 'GET', path: '/assets/{file}', expect: EVERYONE, params: () => ({ file: builtAsset() }) },
 
   { method: 'GET', path: '/auth/login', expect: EVERYONE },
@@ -490,6 +494,10 @@ const UNDOCUMENTED_ROUTES = [
   'GET /events/{id}',
   'GET /events/{id}/kj',
   'GET /events/{id}/display',
+  'GET /library/upload',
+  'GET /library/playlists',
+  'GET /library/playlists/{id}',
+  'GET /library/shared',
   'GET /assets/{file}',
 ];
 

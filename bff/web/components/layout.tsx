@@ -5,13 +5,19 @@ import { signInUrl } from '../api.ts';
 import { type SessionState, signOut } from '../session.ts';
 
 /**
- * The site's navigation. A link shows for the roles it names (none: everyone). The library pages
- * (upload, playlists, shared with me) join this list when their APIs exist.
+ * The site's navigation. A link shows for the roles it names, or to anyone signed in
+ * (`signedIn`), or to everyone (neither). A page under a link's path marks that link as current.
  */
-const NAV: ReadonlyArray<{ href: string; label: string; roles?: readonly Role[] }> = [
+const NAV: ReadonlyArray<{ href: string; label: string; roles?: readonly Role[]; signedIn?: boolean }> = [
   { href: '/', label: 'Search' },
+  { href: '/library/playlists', label: 'My playlists', signedIn: true },
+  { href: '/library/shared', label: 'Shared with me', signedIn: true },
+  { href: '/library/upload', label: 'Upload', roles: ['curator', 'admin'] },
   { href: '/kj', label: 'Host a night', roles: ['kj', 'admin'] },
 ];
+
+const isCurrent = (href: string, here: string) =>
+  href === '/' ? here === '/' : here === href || here.startsWith(`${href}/`);
 
 interface LayoutProps {
   title: string;
@@ -32,7 +38,8 @@ export function Layout({ title, session, children, bare = false }: LayoutProps) 
         {children}
       </main>
     );
-  const roles = session.status === 'signed-in' ? session.me.roles : [];
+  const signedIn = session.status === 'signed-in';
+  const roles = signedIn ? session.me.roles : [];
   const here = location.pathname;
   return (
     <>
@@ -45,11 +52,13 @@ export function Layout({ title, session, children, bare = false }: LayoutProps) 
         </a>
         <nav aria-label="Site">
           <ul>
-            {NAV.filter(
-              (item) => item.roles === undefined || item.roles.some((role) => roles.includes(role)),
+            {NAV.filter((item) =>
+              item.roles !== undefined
+                ? item.roles.some((role) => roles.includes(role))
+                : !item.signedIn || signedIn,
             ).map((item) => (
               <li key={item.href}>
-                <a href={item.href} aria-current={here === item.href ? 'page' : undefined}>
+                <a href={item.href} aria-current={isCurrent(item.href, here) ? 'page' : undefined}>
                   {item.label}
                 </a>
               </li>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, call, describeFailure, type Failure, idFromPath, type Song, signInUrl } from '../api.ts';
 import { Layout, Notice } from '../components/layout.tsx';
+import { Player } from '../components/player.tsx';
 import { mount } from '../mount.tsx';
 import { type SessionState, useSession } from '../session.ts';
 
@@ -77,26 +78,6 @@ function SongDetails({ song, session }: { song: Song; session: SessionState }) {
         )}
       </div>
     </article>
-  );
-}
-
-/** The audio is only asked for on Play: the stream route answers with a short-lived link. */
-function Player({ songId }: { songId: string }) {
-  const [playing, setPlaying] = useState(false);
-  if (!playing)
-    return (
-      <button type="button" class="button" onClick={() => setPlaying(true)}>
-        ▶ Play
-      </button>
-    );
-  return (
-    // biome-ignore lint/a11y/useMediaCaption: a song's audio has no captions to offer
-    <audio
-      controls
-      autoplay
-      src={`/api/songs/${encodeURIComponent(songId)}/media/stream`}
-      aria-label="Song audio"
-    />
   );
 }
 
