@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorTokenSigningConfig } from '#lib/actor-token';
 import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
 import { usageSettings } from './usage/config.ts';
 
@@ -84,6 +85,7 @@ const authSettings = z.object({
 
 const bffConfigSchema = logConfig
   .and(awsConfig)
+  .and(actorTokenSigningConfig)
   .and(bffSettings)
   .and(authSettings)
   .and(usageSettings)

@@ -1,6 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
+import { actorTokenSigner } from '#lib/actor-token';
 import { awsClientConfig } from '#lib/aws';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
@@ -77,6 +78,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
   });
   const kv = redisKeyValueStore(redis);
   const sign = config.SERVICE_AUTH === 'iam' ? sigV4Signer(config.AWS_REGION) : undefined;
+  const actorTokens = actorTokenSigner(config.ACTOR_TOKEN_SIGNING_KEY);
   const serviceClient = (name: string) =>
     httpServiceClient({
       name,
@@ -84,6 +86,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
       timeoutMs: config.SERVICE_TIMEOUT_MS,
       retries: 2,
       tracer,
+      actorTokens,
       ...(sign ? { sign } : {}),
     });
   return {

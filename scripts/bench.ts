@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ACTOR_TOKEN_HEADER, actorTokenSigner } from '#lib/actor-token';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import type { SongChange } from '#services/catalog/search/port';
@@ -402,7 +403,7 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
     if (wants('import')) {
       // Last, because it leaves 12.7k changes for the local chain to work through.
       log('catalog import…');
-      const imported = await importCatalog(server.url);
+      const imported = await importCatalog(server.internalUrl);
       record({
         bench: 'catalog import through the catalog service (12,694 rows)',
         value: `${imported.toFixed(0)} rows/s`,
@@ -445,15 +446,16 @@ async function buildPlaylist(
   return id;
 }
 
-async function importCatalog(baseUrl: string): Promise<number> {
+async function importCatalog(servicesUrl: string): Promise<number> {
+  const signer = actorTokenSigner(process.env.ACTOR_TOKEN_SIGNING_KEY ?? '');
   const started = Date.now();
   let batch: unknown[] = [];
   let count = 0;
   const send = async () => {
     if (batch.length === 0) return;
-    const response = await fetch(`${baseUrl}/internal/catalog/songs/import`, {
+    const response = await fetch(`${servicesUrl}/internal/catalog/songs/import`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [ACTOR_TOKEN_HEADER]: await signer.sign('catalog') },
       body: JSON.stringify({ songs: batch }),
     });
     if (!response.ok) throw new Error(`import failed: ${response.status} ${await response.text()}`);

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ACTOR_TOKEN_HEADER, actorTokenSigner } from '#lib/actor-token';
 import * as catalog from '#services/catalog/contract';
 import { type CatalogRow, readCatalog } from './catalog/rows.ts';
 import { rebuildSearchIndex } from './local/search-index.ts';
-import { localStackUrl, runningLocalStack } from './local/stack-file.ts';
+import { runningLocalStack } from './local/stack-file.ts';
 
 const BATCH_SIZE = 500;
 
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
     );
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`No such file: ${path}`);
-  const baseUrl = process.env.KARAOKE_URL ?? localStackUrl();
+  // The catalog's internal route, with an actor token signed by the stack's own key: local stage only.
+  const stack = runningLocalStack();
+  const baseUrl = stack.internalUrl;
+  const signer = actorTokenSigner(stack.env.ACTOR_TOKEN_SIGNING_KEY ?? '');
   const started = Date.now();
   const totals = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
   let batch: Array<Extract<CatalogRow, { ok: true }>> = [];
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
     if (batch.length === 0) return;
     const response = await fetch(`${baseUrl}${catalog.basePath}${catalog.routes.import.path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [ACTOR_TOKEN_HEADER]: await signer.sign('catalog') },
       body: JSON.stringify({ songs: batch.map((row) => row.song) }),
     }).catch((error: Error) => {
       throw new Error(
@@ -70,12 +74,12 @@ async function main(): Promise<void> {
     `\nDone in ${seconds.toFixed(1)} s: ${totals.read} rows, ${totals.inserted} inserted, ${totals.updated} updated, ` +
       `${totals.unchanged} unchanged, ${totals.rejected} rejected (${(totals.read / seconds).toFixed(0)} rows/s).`,
   );
-  if (!process.env.KARAOKE_URL && totals.inserted + totals.updated > BULK_ROWS) {
+  if (totals.inserted + totals.updated > BULK_ROWS) {
     // Every row's change also travels the local chain, but moto passes only about ten messages a
     // second, so a bulk load would take many minutes to become searchable that way. The index is
     // rebuilt from PostgreSQL instead; the chain's messages then arrive as stale no-ops.
     console.log('Rebuilding the search index from PostgreSQL, so the whole catalog is searchable now…');
-    const indexed = await rebuildSearchIndex(runningLocalStack().env, (done) =>
+    const indexed = await rebuildSearchIndex(stack.env, (done) =>
       process.stdout.write(`\r  ${done} songs indexed`),
     );
     console.log(`\nSearchable: ${indexed.documents} songs in ${indexed.index}.`);

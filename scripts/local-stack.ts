@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     // How local helpers (`npm run token`, the catalog import) find this running stack.
     writeStackFile({
       url: server.url,
+      internalUrl: server.internalUrl,
       pid: process.pid,
       env: { ...env, OIDC_ISSUER: server.oidcIssuer, PUBLIC_BASE_URL: server.url },
     });

@@ -1,6 +1,15 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ACTOR_TOKEN_HEADER, actorTokenSigner, actorTokenVerifier } from '#lib/actor-token';
 import { ConflictError, DependencyError, NotFoundError, ValidationError } from '#lib/errors';
 import { httpServiceClient } from './service-client.ts';
+
+const keys = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const verifier = actorTokenVerifier([keys.publicKey]);
 
 const context = { requestId: 'req-1', traceId: '1-5759e988-bd862e3fe1be46a994272793' };
 
@@ -27,7 +36,14 @@ const problem = (status: number, body: object) =>
   });
 
 const client = (fake: typeof fetch, retries = 2) =>
-  httpServiceClient({ name: 'catalog', baseUrl: 'http://svc.local', timeoutMs: 50, retries, fetch: fake });
+  httpServiceClient({
+    name: 'catalog',
+    baseUrl: 'http://svc.local',
+    timeoutMs: 50,
+    retries,
+    fetch: fake,
+    actorTokens: actorTokenSigner(keys.privateKey),
+  });
 
 describe('httpServiceClient', () => {
   it('sends the request id and trace header and returns the JSON body', async () => {
@@ -58,17 +74,24 @@ describe('httpServiceClient', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('sends who the call is for and the version it pins, when given', async () => {
+  it('sends who the call is for in an actor token for that service, and the version it pins', async () => {
     const { fake, seen } = scriptedFetch([new Response('{}')]);
-    await client(fake).call(context, {
-      method: 'POST',
-      path: '/x',
-      actor: { id: 'a1b2', roles: ['kj', 'admin'] },
-      ifMatch: '"7"',
-    });
-    expect(seen[0]?.headers.get('x-actor-id')).toBe('a1b2');
-    expect(seen[0]?.headers.get('x-actor-roles')).toBe('kj,admin');
+    const actor = { id: '5f0c6a2e-6a43-4f55-9d7e-3c1f2b8a9d10', roles: ['kj', 'admin'] };
+    await client(fake).call(context, { method: 'POST', path: '/x', actor, ifMatch: '"7"' });
+    const token = seen[0]?.headers.get(ACTOR_TOKEN_HEADER) ?? undefined;
+    await expect(verifier.verify(token, 'catalog')).resolves.toEqual({ actor });
+    await expect(verifier.verify(token, 'singers')).rejects.toThrow(/actor token/);
+    expect(seen[0]?.headers.get('x-actor-id')).toBeNull();
     expect(seen[0]?.headers.get('if-match')).toBe('"7"');
+  });
+
+  it("signs a call on nobody's behalf once, and sends that token with every attempt", async () => {
+    const { fake, seen } = scriptedFetch([problem(503, {}), new Response('{}')]);
+    await client(fake).call(context, { method: 'GET', path: '/x' });
+    expect(seen).toHaveLength(2);
+    const tokens = seen.map((request) => request.headers.get(ACTOR_TOKEN_HEADER) ?? undefined);
+    expect(tokens[1]).toBe(tokens[0]);
+    await expect(verifier.verify(tokens[0], 'catalog')).resolves.toEqual({ actor: undefined });
   });
 
   it('never retries a write', async () => {

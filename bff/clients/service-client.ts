@@ -1,4 +1,5 @@
-import { type Actor, actorHeaders } from '#lib/actor';
+import type { Actor } from '#lib/actor';
+import { ACTOR_TOKEN_HEADER, type ActorTokenSigner } from '#lib/actor-token';
 import {
   ConflictError,
   DependencyError,
@@ -26,7 +27,7 @@ export interface ServiceCall {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /** Who the BFF acts for, for services that authorise per record (see `#lib/actor`). */
+  /** Who the BFF acts for, for services that authorise per record (said in the call's actor token). */
   actor?: Actor;
   /** Sent as `If-Match` (optimistic concurrency on services that version their records). */
   ifMatch?: string;
@@ -61,12 +62,15 @@ export interface ServiceClient {
 }
 
 export interface ServiceClientOptions {
+  /** The service's name: the audience of the actor tokens its calls carry. */
   name: string;
   baseUrl: string;
   /** Per attempt. */
   timeoutMs: number;
   /** Extra attempts for idempotent calls (GET) after a timeout, a network error or a 502/503/504. */
   retries: number;
+  /** Signs the actor token every call carries (the service refuses calls without one). */
+  actorTokens: ActorTokenSigner;
   sign?: RequestSigner;
   fetch?: typeof fetch;
   /** Each call becomes a subsegment named for the service; the callee's segment hangs under it. */
@@ -108,6 +112,8 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const attempts = call.method === 'GET' ? options.retries + 1 : 1;
+    // One token for every attempt: it outlives the attempts and their backoff (see ACTOR_TOKEN_LIFETIME_SECONDS).
+    const actorToken = await options.actorTokens.sign(options.name, call.actor);
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let response: Response | undefined;
@@ -119,7 +125,7 @@ export function httpServiceClient(options: ServiceClientOptions): ServiceClient 
             [REQUEST_ID_HEADER]: context.requestId,
             [TRACE_HEADER]: traceHeader,
             ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(call.actor ? actorHeaders(call.actor) : {}),
+            [ACTOR_TOKEN_HEADER]: actorToken,
             ...(call.ifMatch === undefined ? {} : { 'if-match': call.ifMatch }),
           },
           ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),

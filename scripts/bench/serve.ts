@@ -14,7 +14,8 @@ import { startLocalServer } from '../local/server.ts';
  * A server under load, in a process of its own as each Lambda has: `hello` (the bare Hono ceiling),
  * `hello-redis` (hello-world that reads one small value from Redis: the floor of any Redis cache),
  * `bff` (the BFF alone, calling the services at SERVICES_BASE_URL) or `services` (the local server,
- * whose services the BFF calls; both trust the OIDC_ISSUER given rather than starting a provider).
+ * whose internal listener, the services, is on the port given; both trust the OIDC_ISSUER given
+ * rather than starting a provider).
  * Run by {@link startServerProcess}; the port is the second argument. With BENCH_CPU_PROFILE set to a
  * directory, each server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
  */
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     );
     serve({ fetch: app.fetch, port: Number(port), hostname: '127.0.0.1' });
   } else if (kind === 'services') {
-    await startLocalServer(process.env, Number(port));
+    // The services' internal listener on the port given: what the BFF's SERVICES_BASE_URL names.
+    await startLocalServer(process.env, await freePort(), { internalPort: Number(port) });
   } else if (kind === 'bff') {
     // The BFF alone, as its Lambda is; it calls the services at SERVICES_BASE_URL over HTTP.
     const config = loadBffConfig({

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pgDb } from '#lib/db/pg';
 import { readMigrations, runMigrations } from '#lib/migrate';
@@ -23,6 +23,12 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
     await db.close();
   }
   const resources = await ensureLocalAwsResources({ endpoint: urls.awsEndpointUrl, region: LOCAL_REGION });
+  // The BFF signs actor tokens with the private key; the services hold only the public one.
+  const actorTokenKeys = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   return {
     resources,
     env: {
@@ -75,6 +81,8 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       OIDC_CLIENT_ID: 'karaoke-bff',
       OIDC_CLIENT_SECRET: randomBytes(24).toString('base64url'),
       OIDC_AUDIENCE: 'karaoke-api',
+      ACTOR_TOKEN_SIGNING_KEY: actorTokenKeys.privateKey,
+      ACTOR_TOKEN_VERIFY_KEYS: actorTokenKeys.publicKey,
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { JWK } from 'jose';
 import { createApp } from '#bff/app';
@@ -32,6 +33,11 @@ const isUnder = (path: string, prefix: string) =>
 
 export interface LocalServer {
   url: string;
+  /**
+   * The services' internal routes: a second listener on loopback, as AWS serves them only to
+   * signed callers and never on the public domain. Calls need an actor token (`#lib/actor-token`).
+   */
+  internalUrl: string;
   /** The issuer the BFF trusts: the local provider's unless OIDC_ISSUER points elsewhere. */
   oidcIssuer: string;
   close(): Promise<void>;
@@ -40,13 +46,17 @@ export interface LocalServer {
 export interface LocalServerOptions {
   /** Private RS256 JWK the local provider signs with (tests mint their own tokens with it). */
   oidcSigningKey?: JWK;
+  /** Port of the internal listener (default: any free one). */
+  internalPort?: number;
 }
 
 /**
- * One HTTP server for the whole local system: the BFF under `/api` and `/auth`, as API Gateway
- * routes them to the BFF Lambda on AWS, each service under `/internal/<service>`, and the local
- * OpenID provider under `/oidc` in place of
- * Cognito. Config is validated exactly as at a Lambda cold start.
+ * The local system on two loopback listeners: the public one serves the BFF under `/api` and
+ * `/auth`, as API Gateway routes them to the BFF Lambda on AWS, and the local OpenID provider under
+ * `/oidc` in place of Cognito; the internal one serves each service under `/internal/<service>`
+ * and nothing else, on a port of its own, and only to requests addressed to it by its own host
+ * name: a page in a browser cannot reach it through the public port, nor by pointing a name of
+ * its own at 127.0.0.1 (DNS rebinding). Config is validated exactly as at a Lambda cold start.
  *
  * With STAGE=local and no OIDC_ISSUER, the local provider is started and the BFF trusts it; its
  * issuer and the BFF's public URL follow from the port. Set OIDC_ISSUER (with the client id and
@@ -58,12 +68,16 @@ export async function startLocalServer(
   options: LocalServerOptions = {},
 ): Promise<LocalServer> {
   const url = `http://127.0.0.1:${port}`;
+  const internal = createServer();
+  await listenOnLoopback(internal, options.internalPort ?? 0);
+  const internalHost = `127.0.0.1:${(internal.address() as AddressInfo).port}`;
+  const internalUrl = `http://${internalHost}`;
   const useLocalProvider = env.STAGE === 'local' && !env.OIDC_ISSUER;
   const config = loadBffConfig({
     ...env,
     ...(useLocalProvider ? { OIDC_ISSUER: `${url}${OIDC_MOUNT_PATH}` } : {}),
     PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? url,
-    SERVICES_BASE_URL: url,
+    SERVICES_BASE_URL: internalUrl,
     SERVICE_AUTH: 'none',
   });
   // One tracer for every function this process serves: each request is a segment of its own hop.
@@ -103,21 +117,36 @@ export async function startLocalServer(
       oidc.handle(req, res);
       return;
     }
-    const service = serviceListeners.find(([basePath]) => isUnder(path, basePath));
-    void (service?.[1] ?? bffListener)(req, res);
+    void bffListener(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+  internal.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const service = serviceListeners.find(([basePath]) => isUnder(req.url ?? '/', basePath));
+    if (req.headers.host !== internalHost || !service) {
+      refuse(res, req.headers.host !== internalHost ? 421 : 404);
+      return;
+    }
+    void service[1](req, res);
   });
+  try {
+    await listenOnLoopback(server, port);
+  } catch (error) {
+    internal.close();
+    throw error;
+  }
   return {
     url,
+    internalUrl,
     oidcIssuer: config.OIDC_ISSUER,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all(
+        [server, internal].map(
+          (listener) =>
+            new Promise<void>((resolve) => {
+              listener.close(() => resolve());
+              listener.closeIdleConnections();
+            }),
+        ),
+      );
       await Promise.all([
         bff.close(),
         catalog.close(),
@@ -128,4 +157,28 @@ export async function startLocalServer(
       ]);
     },
   };
+}
+
+function listenOnLoopback(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+/** 421: addressed to another host name (a rebound DNS name); 404: not a service's route. */
+function refuse(res: ServerResponse, status: 404 | 421): void {
+  const detail =
+    status === 421
+      ? 'The internal routes answer only under their own host name.'
+      : 'No service has this route.';
+  res.writeHead(status, { 'content-type': 'application/problem+json', connection: 'close' });
+  res.end(
+    JSON.stringify({
+      type: 'about:blank',
+      status,
+      title: status === 421 ? 'Misdirected Request' : 'Not Found',
+      detail,
+    }),
+  );
 }

@@ -7,6 +7,8 @@ export const STACK_FILE = join(REPO_ROOT, '.local', 'data', 'stack.json');
 
 export interface StackFile {
   url: string;
+  /** The services' internal listener (loopback only; calls need an actor token). */
+  internalUrl: string;
   pid: number;
   /** The environment the local deployables run with, for tools that talk to the stack's parts. */
   env: Record<string, string>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorTokenVerifyConfig } from '#lib/actor-token';
 import {
   awsConfig,
   configFields,
@@ -21,7 +22,12 @@ export const mediaConfig = z.object({
 });
 export type MediaConfig = z.infer<typeof mediaConfig>;
 
-const catalogConfigSchema = logConfig.and(awsConfig).and(searchConfig).and(dbConfig).and(mediaConfig);
+const catalogConfigSchema = logConfig
+  .and(actorTokenVerifyConfig)
+  .and(awsConfig)
+  .and(searchConfig)
+  .and(dbConfig)
+  .and(mediaConfig);
 export type CatalogConfig = z.infer<typeof catalogConfigSchema>;
 
 export function loadCatalogConfig(env: Env): CatalogConfig {

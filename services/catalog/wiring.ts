@@ -1,3 +1,4 @@
+import { actorTokenVerifier } from '#lib/actor-token';
 import { createDb } from '#lib/db/create';
 import { createElasticsearchClient } from '#lib/elasticsearch';
 import { createLogger } from '#lib/log';
@@ -39,6 +40,7 @@ export function wireCatalog(config: CatalogConfig, tracer: Tracer = xrayTracer()
   };
   return {
     log,
+    callers: actorTokenVerifier(config.ACTOR_TOKEN_VERIFY_KEYS),
     catalog: createCatalogService({ songs, index }),
     media: createMediaService({
       media: pgMediaStore(db),

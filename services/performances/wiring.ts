@@ -1,3 +1,4 @@
+import { actorTokenVerifier } from '#lib/actor-token';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
 import { type Tracer, traceQueueConsumer, traceRequests, xrayTracer } from '#lib/trace';
@@ -17,6 +18,7 @@ export function wirePerformances(config: PerformancesConfig, tracer: Tracer = xr
   const performances = createPerformancesService({ performances: pgPerformanceStore(db) });
   return {
     log,
+    callers: actorTokenVerifier(config.ACTOR_TOKEN_VERIFY_KEYS),
     performances,
     recorder: traceQueueConsumer(
       tracer,

@@ -1,3 +1,4 @@
+import { actorTokenVerifier } from '#lib/actor-token';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
 import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
@@ -22,6 +23,7 @@ export function wirePlaylists(config: PlaylistsConfig, tracer: Tracer = xrayTrac
   const store = pgPlaylistStore(db);
   return {
     log,
+    callers: actorTokenVerifier(config.ACTOR_TOKEN_VERIFY_KEYS),
     playlists: createPlaylistsService({ store }),
     pitches: createPitchesService({ pitches: pgPitchStore(db), playlists: store }),
     async close() {

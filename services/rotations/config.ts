@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorTokenVerifyConfig } from '#lib/actor-token';
 import { awsConfig, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
 
 const timingSettings = z.object({
@@ -8,7 +9,11 @@ const timingSettings = z.object({
   ROTATION_CHANGEOVER_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
-const rotationsConfigSchema = logConfig.and(awsConfig).and(dbConfig).and(timingSettings);
+const rotationsConfigSchema = logConfig
+  .and(actorTokenVerifyConfig)
+  .and(awsConfig)
+  .and(dbConfig)
+  .and(timingSettings);
 export type RotationsConfig = z.infer<typeof rotationsConfigSchema>;
 
 export function loadRotationsConfig(env: Env): RotationsConfig {

@@ -1,3 +1,4 @@
+import { actorTokenVerifier } from '#lib/actor-token';
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
 import { type Tracer, traceRequests, xrayTracer } from '#lib/trace';
@@ -19,6 +20,7 @@ export function wireSingers(config: SingersConfig, tracer: Tracer = xrayTracer()
   const db = createDb(config, tracer, config.AWS_REGION);
   return {
     log,
+    callers: actorTokenVerifier(config.ACTOR_TOKEN_VERIFY_KEYS),
     singers: createSingersService({ singers: pgSingerStore(db) }),
     async close() {
       await db.close();

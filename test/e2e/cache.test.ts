@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { startLocalSync } from '#scripts/local/sync';
 import { issueLocalAccessToken } from '#scripts/token';
+import { stackActorTokens } from '../support/actor-tokens.ts';
 import { freePort } from '../support/child.ts';
 import { eventually } from '../support/sync-fixture.ts';
 
@@ -36,10 +37,11 @@ describe('read cache over HTTP', () => {
       },
     });
   /** Another writer: the catalog service's internal route, bypassing the BFF and its invalidation. */
-  const catalog = (path: string, init: RequestInit) =>
-    fetch(`${server.url}/internal/catalog${path}`, {
+  const serviceTokens = stackActorTokens(inject('localEnv'));
+  const catalog = async (path: string, init: RequestInit) =>
+    fetch(`${server.internalUrl}/internal/catalog${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await serviceTokens('catalog')) },
     });
   const read = async (id: string) => {
     const response = await api(`/songs/${id}`);

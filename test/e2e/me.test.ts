@@ -7,6 +7,7 @@ import { httpServiceClient } from '#bff/clients/service-client';
 import { singersClient } from '#bff/clients/singers';
 import { loadBffConfig } from '#bff/config';
 import { type BffResources, wireBff } from '#bff/wiring';
+import { actorTokenSigner } from '#lib/actor-token';
 import { DEMO_USERS } from '#scripts/local/oidc-provider';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { issueLocalAccessToken } from '#scripts/token';
@@ -133,7 +134,7 @@ describe('/api/me over HTTP on the local stack', () => {
         ...inject('localEnv'),
         OIDC_ISSUER: server.oidcIssuer,
         PUBLIC_BASE_URL: outageUrl,
-        SERVICES_BASE_URL: server.url,
+        SERVICES_BASE_URL: server.internalUrl,
         SERVICE_AUTH: 'none',
         // Nothing served from the cache: the answer shows what the BFF does without the service.
         READ_CACHE: 'off',
@@ -147,6 +148,7 @@ describe('/api/me over HTTP on the local stack', () => {
             baseUrl: `http://127.0.0.1:${deadPort}`,
             timeoutMs: 500,
             retries: 1,
+            actorTokens: actorTokenSigner(config.ACTOR_TOKEN_SIGNING_KEY),
           }),
         ),
       };

@@ -33,7 +33,10 @@ describe('a karaoke night in Chromium: the KJ console, a singer and the venue di
 
   beforeAll(async () => {
     server = await startLocalServer(inject('localEnv'), await freePort());
-    [browser] = await Promise.all([launchChromium(), loadSampleSongs(server.url, inject('localEnv'))]);
+    [browser] = await Promise.all([
+      launchChromium(),
+      loadSampleSongs(server.internalUrl, inject('localEnv')),
+    ]);
   });
 
   afterAll(async () => {

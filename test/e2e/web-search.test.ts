@@ -20,7 +20,10 @@ describe('the song search box in Chromium', () => {
 
   beforeAll(async () => {
     server = await startLocalServer(inject('localEnv'), await freePort());
-    [browser] = await Promise.all([launchChromium(), loadSampleSongs(server.url, inject('localEnv'))]);
+    [browser] = await Promise.all([
+      launchChromium(),
+      loadSampleSongs(server.internalUrl, inject('localEnv')),
+    ]);
   });
 
   afterAll(async () => {

@@ -219,10 +219,10 @@ describe('catalog service over HTTP', () => {
       'x'.repeat(5000),
       '{"query":1}',
     ]) {
-      const response = await app.request(`${base}/search?q=${encodeURIComponent(q)}`);
+      const response = await send('GET', `${base}/search?q=${encodeURIComponent(q)}`);
       expect(response.status, q.slice(0, 40)).toBe(200);
     }
-    expect((await app.request(`${base}/search?limit=51`)).status).toBe(400);
-    expect((await app.request(`${base}/search?cursor=not-a-cursor`)).status).toBe(400);
+    expect((await send('GET', `${base}/search?limit=51`)).status).toBe(400);
+    expect((await send('GET', `${base}/search?cursor=not-a-cursor`)).status).toBe(400);
   });
 });

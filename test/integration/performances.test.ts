@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actor, actorHeaders } from '#lib/actor';
+import type { Actor } from '#lib/actor';
 import { DatabaseError } from '#lib/errors';
 import { LOCAL_REGION } from '#scripts/local/bootstrap';
 import { startOutboxListener } from '#scripts/local/outbox-listener';
@@ -15,6 +15,7 @@ import { createPerformancesService } from '#services/performances/service';
 import { pgRotationStore } from '#services/rotations/repo';
 import { createRotationsService, type RotationsService } from '#services/rotations/service';
 import { publishPending } from '#services/sync/outbox';
+import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
 import { createSyncFixture, eventually, quietLog, type SyncFixture } from '../support/sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -123,10 +124,14 @@ describe('performances: rotation log → outbox → SNS → SQS performances →
     const ada = person('singer');
     const night = await nightOf(kj, ada, ['First', 'Second']);
 
-    const app = createPerformancesApp({ performances: performancesService(), log: quietLog });
-    const history = (viewer: Actor, query = '') =>
+    const app = createPerformancesApp({
+      performances: performancesService(),
+      log: quietLog,
+      callers: testCallers,
+    });
+    const history = async (viewer: Actor, query = '') =>
       app.request(`/internal/performances/singers/${ada.id}/performances${query}`, {
-        headers: actorHeaders(viewer),
+        headers: await actorTokenHeaders('performances', viewer),
       });
     const own = await eventually(async () => {
       const page = (await (await history(ada)).json()) as PerformancesPage;

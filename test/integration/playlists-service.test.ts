@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actor, actorHeaders } from '#lib/actor';
+import type { Actor } from '#lib/actor';
 import { sql } from '#lib/db/port';
 import { createPlaylistsApp } from '#services/playlists/app';
 import type {
@@ -19,6 +19,7 @@ import { pgPitchStore } from '#services/playlists/pitch-repo';
 import { createPitchesService } from '#services/playlists/pitches';
 import { pgPlaylistStore } from '#services/playlists/repo';
 import { createPlaylistsService } from '#services/playlists/service';
+import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
@@ -39,12 +40,13 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       playlists: createPlaylistsService({ store: playlists }),
       pitches: createPitchesService({ pitches: pgPitchStore(store.db), playlists }),
       log: quietLog,
+      callers: testCallers,
     });
   });
 
   afterAll(() => store?.close());
 
-  const send = (
+  const send = async (
     method: string,
     path: string,
     options: { actor?: Actor; body?: unknown; headers?: Record<string, string> } = {},
@@ -53,7 +55,7 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       method,
       headers: {
         'content-type': 'application/json',
-        ...(options.actor ? actorHeaders(options.actor) : {}),
+        ...(await actorTokenHeaders('playlists', options.actor)),
         ...options.headers,
       },
       ...(options.body === undefined

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Actor, actorHeaders } from '#lib/actor';
+import type { Actor } from '#lib/actor';
 import { sql } from '#lib/db/port';
 import { createRotationsApp } from '#services/rotations/app';
 import type { KaraokeEvent, RequestReceipt, Rotation } from '#services/rotations/contract';
 import { pgRotationStore } from '#services/rotations/repo';
 import { createRotationsService } from '#services/rotations/service';
+import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
@@ -22,12 +23,12 @@ describe.each(['pg', 'data-api'] as const)('rotations service (%s adapter)', (ad
   beforeAll(async () => {
     store = await openServiceDb(adapter);
     const rotations = createRotationsService({ store: pgRotationStore(store.db), timing });
-    app = createRotationsApp({ rotations, log: quietLog });
+    app = createRotationsApp({ rotations, log: quietLog, callers: testCallers });
   });
 
   afterAll(() => store?.close());
 
-  const send = (
+  const send = async (
     method: string,
     path: string,
     options: { actor?: Actor; body?: unknown; headers?: Record<string, string> } = {},
@@ -36,7 +37,7 @@ describe.each(['pg', 'data-api'] as const)('rotations service (%s adapter)', (ad
       method,
       headers: {
         'content-type': 'application/json',
-        ...(options.actor ? actorHeaders(options.actor) : {}),
+        ...(await actorTokenHeaders('rotations', options.actor)),
         ...options.headers,
       },
       ...(options.body === undefined

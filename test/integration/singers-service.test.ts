@@ -7,6 +7,7 @@ import { createSingersApp } from '#services/singers/app';
 import { createPostConfirmationHandler } from '#services/singers/post-confirmation';
 import { pgSingerStore } from '#services/singers/repo';
 import { createSingersService, type SingersService } from '#services/singers/service';
+import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
 import { type DbAdapter, openServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
@@ -27,7 +28,7 @@ async function openHarness(adapter: DbAdapter): Promise<Harness> {
     db: store.db,
     inspect: store.inspect,
     service,
-    app: createSingersApp({ singers: service, log: quietLog }),
+    app: createSingersApp({ singers: service, log: quietLog, callers: testCallers }),
     close: store.close,
   };
 }
@@ -43,10 +44,10 @@ describe.each(['pg', 'data-api'] as const)('singers service over HTTP (%s adapte
 
   afterAll(() => h?.close());
 
-  const send = (method: string, path: string, body?: unknown) =>
+  const send = async (method: string, path: string, body?: unknown) =>
     h.app.request(path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await actorTokenHeaders('singers')) },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
   const count = async (from: string, params: Params = {}) =>

@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { readCatalog } from '#scripts/catalog/rows';
 import { rebuildSearchIndex } from '#scripts/local/search-index';
 import * as catalog from '#services/catalog/contract';
+import { stackActorTokens } from './actor-tokens.ts';
 import { CATALOG_CSV } from './relevance/catalog.ts';
 import { REPO_ROOT } from './stack.ts';
 
@@ -32,16 +33,19 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** The sample catalog's first `count` songs, and every "Don't Stop Believin'", loaded and searchable. */
-export async function loadSampleSongs(baseUrl: string, env: Record<string, string>, count = 300) {
+/**
+ * The sample catalog's first `count` songs, and every "Don't Stop Believin'", loaded and searchable,
+ * through the catalog service at `servicesUrl` (the local server's internal listener).
+ */
+export async function loadSampleSongs(servicesUrl: string, env: Record<string, string>, count = 300) {
   const songs: catalog.CreateSong[] = [];
   for await (const row of readCatalog(CATALOG_CSV)) {
     if (!row.ok) continue;
     if (songs.length < count || /Believin/.test(row.song.title)) songs.push(row.song);
   }
-  const response = await fetch(`${baseUrl}${catalog.basePath}${catalog.routes.import.path}`, {
+  const response = await fetch(`${servicesUrl}${catalog.basePath}${catalog.routes.import.path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await stackActorTokens(env)('catalog')) },
     body: JSON.stringify({ songs }),
   });
   if (!response.ok)
