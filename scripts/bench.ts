@@ -8,6 +8,7 @@ import { songFromFields } from '#services/catalog/song-row';
 import { freePort } from '#test/support/child';
 import { startStack } from '#test/support/stack';
 import { deployedEnv, measureInit } from './bench/init.ts';
+import { startInstantSns } from './bench/instant-sns.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { startServerProcess } from './bench/serve.ts';
@@ -367,11 +368,16 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
         LOG_LEVEL: 'ERROR',
         USAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:no-such-topic',
       });
+      // moto is a Python server on the same two cores: an SNS that answers at once shows what
+      // publishing costs the BFF itself, apart from what moto costs the machine.
+      const instantSns = await startInstantSns();
+      const toInstantSns = await startServerProcess('bff', { ...childEnv, AWS_ENDPOINT_URL: instantSns.url });
       try {
         const search = '/api/songs/search?q=love';
         for (const [label, server] of [
           ['usage events published', cachedServer],
           ['every usage publish failing', topicDown],
+          ['usage events published to an SNS that answers at once', toInstantSns],
         ] as const) {
           log(
             `GET /api/songs/search (read cache hit), ${label}, interleaved with the BFF without the publisher…`,
@@ -394,9 +400,14 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
             `${((candidate.rps / without.rps) * 100).toFixed(0)} % of the req/s without the publisher (${without.rps.toFixed(0)} req/s, p50 ${ms(without.p50)}), slices ${Math.min(...percents)}–${Math.max(...percents)} %`,
           );
         }
+        log(
+          `the instant SNS took ${instantSns.published().toLocaleString('en')} messages of up to 100 events`,
+        );
       } finally {
         await withoutUsage.stop();
         await topicDown.stop();
+        await toInstantSns.stop();
+        await instantSns.stop();
       }
     }
 
