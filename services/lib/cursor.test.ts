@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS } from './cursor.ts';
-import { ValidationError } from './errors.ts';
+import { decodeCursor, encodeCursor, MAX_CURSOR_CHARS, PageCursor } from './cursor.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 
 const PageStart = z.object({ after: z.int().positive(), id: z.string().min(1) });
 const raw = (text: string) => Buffer.from(text).toString('base64url');
@@ -17,20 +17,36 @@ describe('cursor codec', () => {
   it.each([
     ['an empty cursor', ''],
     ['characters outside base64url', '!!!'],
-    ['a valid cursor with a character added', `${encodeCursor({ after: 1, id: 'x' })}A`],
-    ['a valid cursor with a stray character', `${encodeCursor({ after: 1, id: 'x' })}=`],
     ['text that is not JSON', raw('not json')],
     ['JSON of another shape', encodeCursor([1, 'x'])],
-    ['a payload failing the listing schema', encodeCursor({ after: -1, id: 'x' })],
     ['null', encodeCursor(null)],
-    ['a cursor longer than any issued', 'a'.repeat(MAX_CURSOR_CHARS + 1)],
-  ])('refuses %s as a problem with the cursor field', (_, cursor) => {
+    ['a cursor longer than any issued', `eyJ${'a'.repeat(MAX_CURSOR_CHARS)}`],
+  ])('refuses %s as malformed (400), as the cursor parameter says', (_, cursor) => {
+    expect(PageCursor.safeParse(cursor).success).toBe(false);
     const attempt = () => decodeCursor(cursor, PageStart);
     expect(attempt).toThrow(ValidationError);
     try {
       attempt();
     } catch (error) {
       expect((error as ValidationError).issues).toEqual([{ path: 'cursor', message: expect.any(String) }]);
+    }
+  });
+
+  it.each([
+    ['a valid cursor with a character added', `${encodeCursor({ after: 1, id: 'x' })}A`],
+    ['a payload failing the listing schema', encodeCursor({ after: -1, id: 'x' })],
+    ['a payload of another listing', encodeCursor({ before: 3 })],
+    ['JSON cut short', raw('{"after": 1')],
+  ])('answers %s, of the right shape, as naming no page (404)', (_, cursor) => {
+    expect(PageCursor.safeParse(cursor).success).toBe(true);
+    const attempt = () => decodeCursor(cursor, PageStart);
+    expect(attempt).toThrow(NotFoundError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as NotFoundError).details).toEqual({
+        issues: [{ path: 'cursor', message: expect.any(String) }],
+      });
     }
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DependencyError, ValidationError } from '#lib/errors';
+import { DependencyError, NotFoundError, ValidationError } from '#lib/errors';
 import type { Song } from '#services/catalog/contract';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import { INDEX_GENERATION } from '#services/catalog/search/index-definition';
@@ -519,11 +519,14 @@ describe('search over the Billboard catalog', () => {
     }
   });
 
-  it('refuses a cursor that was tampered with or belongs to another query', async () => {
+  it('answers a cursor that was tampered with or belongs to another query as naming no page', async () => {
     const first = await index.search({ q: 'love', limit: 5 });
     const cursor = first.cursor as string;
-    await expect(index.search({ q: 'hate', limit: 5, cursor })).rejects.toBeInstanceOf(ValidationError);
+    await expect(index.search({ q: 'hate', limit: 5, cursor })).rejects.toBeInstanceOf(NotFoundError);
     await expect(index.search({ q: 'love', limit: 5, cursor: `${cursor}x` })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(index.search({ q: 'love', limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
       ValidationError,
     );
     const second = await index.search({ q: 'love', limit: 5, cursor });
