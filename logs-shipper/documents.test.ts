@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { indexFor, MAX_JSON_DEPTH, MAX_LINE_CHARS, toLogDocument } from './documents.ts';
+import {
+  indexFor,
+  MAPPING_CONFLICT_TAG,
+  MAX_JSON_DEPTH,
+  MAX_LINE_CHARS,
+  toLogDocument,
+  withConflictSetAside,
+} from './documents.ts';
 
 const origin = {
   owner: '123456789012',
@@ -107,6 +114,60 @@ describe('toLogDocument', () => {
     const { source } = documentOf(line);
     expect(String(source.message)).toHaveLength(MAX_LINE_CHARS);
     expect(source.tags).toEqual(['truncated']);
+  });
+
+  it('sets aside values of the wrong type for their field, as JSON under conflicts, tagged', () => {
+    const line = JSON.stringify({
+      '@timestamp': '2025-03-04T05:06:06.000Z',
+      message: 'wrong types',
+      'url.path': { nested: true },
+      'http.response.status_code': 'n/a',
+      'event.duration': '1200',
+      'faas.coldstart': 'sometimes',
+      'sync.lag_ms': [1, { late: true }],
+      'service.name': 'bff',
+      tags: 'kept',
+    });
+    const { source } = documentOf(line);
+    expect(source.conflicts).toEqual({
+      'url.path': '{"nested":true}',
+      'http.response.status_code': '"n/a"',
+      'faas.coldstart': '"sometimes"',
+      'sync.lag_ms': '[1,{"late":true}]',
+    });
+    expect(source.tags).toEqual(['kept', MAPPING_CONFLICT_TAG]);
+    for (const field of ['url.path', 'http.response.status_code', 'faas.coldstart', 'sync.lag_ms']) {
+      expect(source).not.toHaveProperty([field]);
+    }
+    // What Elasticsearch coerces is no conflict.
+    expect(source).toMatchObject({ 'event.duration': '1200', 'service.name': 'bff', message: 'wrong types' });
+  });
+
+  it('leaves a line whose values all fit their fields without conflicts or tags', () => {
+    const { source } = documentOf(
+      JSON.stringify({
+        '@timestamp': '2025-03-04T05:06:06.000Z',
+        message: 'fine',
+        'http.response.status_code': 200,
+        'event.ingested': 1741064766000,
+      }),
+    );
+    expect(source).not.toHaveProperty('conflicts');
+    expect(source).not.toHaveProperty('tags');
+  });
+
+  it('sets aside a field Elasticsearch named in a refusal, once', () => {
+    const document = documentOf(
+      JSON.stringify({ '@timestamp': '2025-03-04T05:06:06.000Z', message: 'odd', 'url.path': 'xxx' }),
+    );
+    const repaired = withConflictSetAside(document, 'url.path');
+    expect(repaired?.source).toMatchObject({
+      conflicts: { 'url.path': '"xxx"' },
+      tags: [MAPPING_CONFLICT_TAG],
+    });
+    expect(repaired?.source).not.toHaveProperty(['url.path']);
+    expect(repaired && withConflictSetAside(repaired, 'url.path')).toBeUndefined();
+    expect(withConflictSetAside(document, 'conflicts')).toBeUndefined();
   });
 
   it('puts an event in the daily index of its CloudWatch timestamp', () => {

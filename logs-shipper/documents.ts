@@ -1,4 +1,5 @@
 import type { CloudWatchLogEvent, LogOrigin } from './decode.ts';
+import { LOG_FIELDS } from './index-template.ts';
 
 /** One log event ready for Elasticsearch: `_id` is the CloudWatch event id, so a retry cannot duplicate it. */
 export interface LogDocument {
@@ -127,6 +128,11 @@ export function toLogDocument(
   if ('message' in fields && typeof fields.message !== 'string') {
     fields.message = JSON.stringify(fields.message);
   }
+  const conflicts = setAsideConflicts(fields);
+  if (conflicts) {
+    fields.conflicts = { ...(isPlainObject(fields.conflicts) ? fields.conflicts : {}), ...conflicts };
+    tags.push(MAPPING_CONFLICT_TAG);
+  }
   if (tags.length > 0) {
     const existing = Array.isArray(fields.tags)
       ? fields.tags
@@ -147,4 +153,89 @@ export function toLogDocument(
     'aws.cloudwatch.timestamp': eventTime,
   };
   return { id: event.id, index: indexFor(indexPrefix, event.timestamp), source };
+}
+
+/** The tag of a document some of whose values did not fit their field's type (see {@link setAsideConflicts}). */
+export const MAPPING_CONFLICT_TAG = 'mapping_conflict';
+
+type FieldType = (typeof LOG_FIELDS)[keyof typeof LOG_FIELDS]['type'];
+const FIELD_TYPES = new Map<string, FieldType>(
+  Object.entries(LOG_FIELDS).map(([name, mapping]) => [name, mapping.type]),
+);
+const SHORT = 32_767;
+
+const isScalar = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+/** What Elasticsearch coerces into a number field: a number, or a string of a decimal one. */
+const asNumber = (value: unknown) =>
+  typeof value === 'number'
+    ? value
+    : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)
+      ? Number(value)
+      : Number.NaN;
+
+/** Whether Elasticsearch indexes `value` (one value; arrays are checked element by element) as `type`. */
+function fits(type: FieldType, value: unknown): boolean {
+  if (value === null) return true;
+  switch (type) {
+    case 'keyword':
+    case 'text':
+      return isScalar(value);
+    case 'long':
+      return Number.isFinite(asNumber(value)) && Math.abs(asNumber(value)) <= Number.MAX_SAFE_INTEGER;
+    case 'short':
+      return Number.isFinite(asNumber(value)) && Math.abs(asNumber(value)) <= SHORT;
+    case 'boolean':
+      return typeof value === 'boolean' || value === 'true' || value === 'false';
+    case 'date':
+      // `strict_date_optional_time||epoch_millis`.
+      return (
+        (typeof value === 'number' && Number.isSafeInteger(value)) ||
+        (typeof value === 'string' && /^\d{1,15}$/.test(value)) ||
+        validTimestamp(value)
+      );
+    case 'flattened':
+      return isPlainObject(value);
+  }
+}
+
+/**
+ * Moves every value a mapped field cannot take (an object in `url.path`, `"n/a"` as a status code)
+ * out of its field into `conflicts`, as the JSON it was: Elasticsearch would otherwise refuse the
+ * line (an object in a keyword field) or keep the value unsearchable (`ignore_malformed`). Under
+ * `conflicts.<field>` it stays searchable, and the {@link MAPPING_CONFLICT_TAG} tag says which
+ * documents to look at. Answers the conflicts, if any; `fields` loses the conflicting values.
+ */
+export function setAsideConflicts(fields: Record<string, unknown>): Record<string, string> | undefined {
+  let conflicts: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(fields)) {
+    const type = FIELD_TYPES.get(name);
+    if (type === undefined || value === undefined) continue;
+    const values = Array.isArray(value) && type !== 'flattened' ? value.flat(Infinity) : [value];
+    if (values.every((item) => fits(type, item))) continue;
+    conflicts ??= {};
+    conflicts[name] = JSON.stringify(value);
+    delete fields[name];
+  }
+  return conflicts;
+}
+
+/**
+ * The document with `field` set aside as a conflict, for a value Elasticsearch refused that
+ * {@link setAsideConflicts} let through; none when the document has no such field (or it is the
+ * conflicts themselves), so a refusal is not retried for ever.
+ */
+export function withConflictSetAside(document: LogDocument, field: string): LogDocument | undefined {
+  const { [field]: value, ...rest } = document.source;
+  if (value === undefined || field === 'conflicts') return undefined;
+  const conflicts = isPlainObject(rest.conflicts) ? rest.conflicts : {};
+  const tags = Array.isArray(rest.tags) ? rest.tags : rest.tags === undefined ? [] : [rest.tags];
+  return {
+    ...document,
+    source: {
+      ...rest,
+      conflicts: { ...conflicts, [field]: JSON.stringify(value) },
+      tags: tags.includes(MAPPING_CONFLICT_TAG) ? tags : [...tags, MAPPING_CONFLICT_TAG],
+    },
+  };
 }

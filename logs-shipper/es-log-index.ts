@@ -20,16 +20,18 @@ const retryable = (status: number) => status === 429 || status >= 500;
  * several bulk requests; one that fails as a whole fails only its own documents, as retryable.
  */
 export function esLogIndex(client: Client): LogIndex {
-  async function bulk(documents: LogDocument[]): Promise<IndexOutcome[]> {
+  async function bulk(chunk: EncodedChunk): Promise<IndexOutcome[]> {
+    const { documents, body } = chunk;
     try {
+      // The body goes out as it is (a string is not serialised again); the answer keeps only what
+      // an outcome needs, not each item's index, id, version and shards.
       const response = await client.bulk({
-        operations: documents.flatMap((document) => [
-          { create: { _index: document.index, _id: document.id } },
-          document.source,
-        ]),
+        operations: body as unknown as BulkOperations,
+        filter_path: BULK_ANSWER,
       });
+      const items = response.items ?? [];
       return documents.map((_, position) => {
-        const item = Object.values(response.items[position] ?? {})[0] as BulkItem | undefined;
+        const item = Object.values(items[position] ?? {})[0] as BulkItem | undefined;
         const status = item?.status ?? 0;
         if (status === 201 || status === 200) return { result: 'created' };
         if (status === 409) return { result: 'duplicate' };
@@ -51,24 +53,47 @@ export function esLogIndex(client: Client): LogIndex {
   return {
     async create(documents) {
       const outcomes: IndexOutcome[] = [];
-      for (const chunk of chunks(documents)) outcomes.push(...(await bulk(chunk)));
+      for (const chunk of encodedChunks(documents)) outcomes.push(...(await bulk(chunk)));
       return outcomes;
     },
   };
 }
 
-function* chunks(documents: LogDocument[]): Generator<LogDocument[]> {
+type BulkOperations = NonNullable<
+  Extract<Parameters<Client['bulk']>[0], { operations?: unknown }>['operations']
+>;
+
+/** `filter_path` of a bulk answer: each item's status and error, nothing else. */
+const BULK_ANSWER = 'items.*.status,items.*.error';
+
+interface EncodedChunk {
+  documents: LogDocument[];
+  /** The NDJSON body of the bulk request: a `create` line and the source line per document. */
+  body: string;
+}
+
+/**
+ * Encodes each document once, into the NDJSON lines of its bulk request, and cuts the requests
+ * where the next document would pass {@link MAX_BULK_BYTES} or {@link MAX_BULK_DOCUMENTS}.
+ */
+export function* encodedChunks(documents: LogDocument[]): Generator<EncodedChunk> {
   let chunk: LogDocument[] = [];
+  let lines: string[] = [];
   let bytes = 0;
   for (const document of documents) {
-    const size = Buffer.byteLength(JSON.stringify(document.source)) + document.id.length + 64;
+    const action = `{"create":{"_index":${JSON.stringify(document.index)},"_id":${JSON.stringify(document.id)}}}\n`;
+    const source = `${JSON.stringify(document.source)}\n`;
+    // UTF-16 code units, not bytes: at most 3 bytes each, so a request stays far below the 100 MB limit.
+    const size = action.length + source.length;
     if (chunk.length > 0 && (bytes + size > MAX_BULK_BYTES || chunk.length >= MAX_BULK_DOCUMENTS)) {
-      yield chunk;
+      yield { documents: chunk, body: lines.join('') };
       chunk = [];
+      lines = [];
       bytes = 0;
     }
     chunk.push(document);
+    lines.push(action, source);
     bytes += size;
   }
-  if (chunk.length > 0) yield chunk;
+  if (chunk.length > 0) yield { documents: chunk, body: lines.join('') };
 }

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 
 /** Bumped whenever {@link LOG_FIELDS} or the settings change, so cold starts install the new template. */
-export const LOG_TEMPLATE_VERSION = 2;
+export const LOG_TEMPLATE_VERSION = 3;
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
 // Plain `text` rather than `match_only_text`: that type lives in a module not every 8.x build ships.
@@ -18,7 +18,8 @@ const date = { type: 'date', format: 'strict_date_optional_time||epoch_millis' }
  * Panel fields that callers are expected to log:
  * - `cache.outcome`: `hit` | `miss` | `bypass` on cached BFF reads (the `X-Cache` value);
  * - `sync.lag_ms`: how long after the change was committed a sync consumer applied it;
- * - `queue.name` with `queue.dlq_depth`: a dead-letter queue's depth, sampled by whoever checks it.
+ * - `queue.name` with `queue.dlq_depth`: a dead-letter queue's depth, sampled by whoever checks it;
+ * - `search.result_count`: how many songs a search found (the BFF's line for each search).
  */
 export const LOG_FIELDS = {
   '@timestamp': date,
@@ -51,6 +52,7 @@ export const LOG_FIELDS = {
   'error.cause': text,
   'cache.outcome': keyword,
   'sync.lag_ms': long,
+  'search.result_count': long,
   'queue.name': keyword,
   'queue.dlq_depth': long,
   'outbox.published': long,
@@ -64,6 +66,9 @@ export const LOG_FIELDS = {
   'aws.cloudwatch.log_group': keyword,
   'aws.cloudwatch.log_stream': keyword,
   'aws.cloudwatch.timestamp': date,
+  // Values a line gave a field of another type, as JSON by field name (`conflicts.url.path`), set
+  // aside by the shipper with the tag `mapping_conflict` rather than refused or left unsearchable.
+  conflicts: { type: 'flattened', ignore_above: 8191 },
 } as const satisfies Record<string, { type: string; [setting: string]: unknown }>;
 
 export const templateName = (indexPrefix: string) => `${indexPrefix}-template`;
@@ -80,8 +85,8 @@ export const logIndexPattern = (indexPrefix: string) => `${indexPrefix}-2*`;
  *
  * - `subobjects: false`: the logger writes flat dotted keys, and some share a prefix with a leaf
  *   (`message` and `message.id`); with subobjects they could not both be indexed.
- * - `index.mapping.ignore_malformed`: a value of the wrong type (a status code `"n/a"`) is left
- *   unindexed rather than the whole line refused.
+ * - `index.mapping.ignore_malformed`: a value of the wrong type the shipper did not set aside
+ *   itself (see `setAsideConflicts`) is left unindexed rather than the whole line refused.
  * - `auto_expand_replicas`: one replica where the cluster has a second node, none on a laptop.
  */
 export function logIndexTemplate(indexPrefix: string) {

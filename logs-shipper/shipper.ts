@@ -1,6 +1,6 @@
 import type { Logger } from '#lib/log';
 import { type CloudWatchLogEvent, decodeSubscriptionEvent, MalformedPayloadError } from './decode.ts';
-import { type LogDocument, toLogDocument } from './documents.ts';
+import { type LogDocument, toLogDocument, withConflictSetAside } from './documents.ts';
 import type { DeadLetter, DeadLetters, IndexOutcome, LogIndex } from './ports.ts';
 
 export interface RetryPolicy {
@@ -53,8 +53,9 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
  * Every event is created under its CloudWatch id, so a delivery shipped twice (Lambda retries an
  * asynchronous invocation that failed) indexes nothing twice: a 409 means "already there".
  * Documents Elasticsearch refuses with 429 or 5xx, or that get no answer, are retried alone, up to
- * `maxAttempts` bulk rounds with backoff; those still refused then, or refused for good (a mapping
- * conflict), go to the dead-letter queue with their raw line. An undecodable delivery is
+ * `maxAttempts` bulk rounds with backoff. A value of the wrong type for its field is set aside
+ * under `conflicts` (tagged `mapping_conflict`), before sending or when Elasticsearch names it in a
+ * refusal; documents still refused after the last round go to the dead-letter queue with their raw line. An undecodable delivery is
  * dead-lettered whole. Only a dead-letter queue that refuses them makes the invocation fail, so
  * Lambda retries it and nothing is lost.
  */
@@ -104,7 +105,13 @@ export function createLogsShipper(deps: ShipperDeps) {
         if (outcome.result === 'created') report.indexed++;
         else if (outcome.result === 'duplicate') report.duplicates++;
         else if (outcome.retryable) retry.push({ ...item, last: outcome });
-        else refused.push({ ...item, last: outcome });
+        else {
+          // A value of a field's wrong type that the shipper did not foresee: set aside, sent again.
+          const field = REFUSED_FIELD.exec(outcome.reason)?.[1];
+          const repaired = field ? withConflictSetAside(item.document, field) : undefined;
+          if (repaired) retry.push({ ...item, document: repaired, last: outcome });
+          else refused.push({ ...item, last: outcome });
+        }
       });
       pending = retry;
     }
@@ -136,6 +143,9 @@ export function createLogsShipper(deps: ShipperDeps) {
     return report;
   };
 }
+
+/** How Elasticsearch names the field whose value it could not index. */
+const REFUSED_FIELD = /failed to parse field \[([^\]]+)\]/;
 
 const noAnswer = (reason: string): IndexOutcome => ({ result: 'failed', retryable: true, status: 0, reason });
 

@@ -469,7 +469,20 @@ describe('logs-shipper: malformed, hostile and refused input', () => {
     );
     expect(source('structuredMessage').message).toBe('{"text":"structured"}');
     expect(source('proto').message).toBe('proto');
-    expect(source('wrongTypes').message).toBe('wrong types');
+    // Values of a field's wrong type are kept beside it, searchable and tagged, not dropped or refused.
+    expect(source('wrongTypes')).toMatchObject({
+      message: 'wrong types',
+      tags: ['mapping_conflict'],
+      conflicts: {
+        'http.response.status_code': '"n/a"',
+        'faas.coldstart': '"sometimes"',
+        'url.path': '{"nested":true}',
+      },
+    });
+    const conflicted = { term: { tags: 'mapping_conflict' } };
+    expect(await countOf(group, conflicted)).toBe(1);
+    expect(await countOf(group, { term: { 'conflicts.url.path': '{"nested":true}' } })).toBe(1);
+    expect(await countOf(group, { query_string: { query: '*sometimes*', fields: ['conflicts'] } })).toBe(1);
     // Nested deeper than Elasticsearch takes (parsing it could stop the node): kept as plain text.
     expect(source('deep')).toMatchObject({ message: lines.deep });
     expect(letters).toEqual([]);
@@ -478,6 +491,46 @@ describe('logs-shipper: malformed, hostile and refused input', () => {
     for (const index of Object.values(mapping)) {
       expect(Object.keys(index.mappings.properties ?? {}).sort()).toEqual(Object.keys(LOG_FIELDS).sort());
     }
+  });
+
+  it('sets aside a value Elasticsearch refuses for its field and indexes the line with it kept', async () => {
+    const group = newLogGroup();
+    const events = eventsFor([
+      JSON.stringify({ '@timestamp': new Date().toISOString(), message: 'odd one', 'service.name': 'bff' }),
+      'plain line',
+    ]);
+    const odd = events[0]?.id;
+    const real = esLogIndex(client);
+    const sent: Array<Record<string, unknown>> = [];
+    // Elasticsearch refusing a value the shipper did not foresee, in Elasticsearch's own words.
+    const index: LogIndex = {
+      async create(documents) {
+        const refuse = sent.length === 0;
+        sent.push(...documents.map((document) => document.source));
+        const accepted = documents.filter((document) => !(refuse && document.id === odd));
+        const outcomes = await real.create(accepted);
+        return documents.map(
+          (document): IndexOutcome =>
+            refuse && document.id === odd
+              ? {
+                  result: 'failed',
+                  retryable: false,
+                  status: 400,
+                  reason: `document_parsing_exception: [1:52] failed to parse field [service.name] of type [keyword] in document with id '${odd}'`,
+                }
+              : (outcomes.shift() ?? { result: 'failed', retryable: true, status: 0, reason: 'missing' }),
+        );
+      },
+    };
+    const report = await shipperWith({ index })(deliveryOf(group, events));
+    expect(report).toMatchObject({ indexed: 2, deadLettered: 0, attempts: 2 });
+    const documents = await documentsOf(group);
+    expect(documents.find((hit) => hit._id === odd)?._source).toMatchObject({
+      message: 'odd one',
+      tags: ['mapping_conflict'],
+      conflicts: { 'service.name': '"bff"' },
+    });
+    expect(await drainDeadLetters()).toEqual([]);
   });
 
   it('retries only the documents Elasticsearch turned away, then indexes them', async () => {
