@@ -32,6 +32,9 @@ export function withFixedInterval<T>(body: T, fixedInterval: string): T {
 /** Access-log lines: one per HTTP request, written by `requestContext` in services/lib/http.ts. */
 const accessLines = { exists: { field: 'http.response.status_code' } };
 
+/** The BFF's line for each song search says how many songs it found. */
+const zeroResults = { term: { 'search.result_count': 0 } };
+
 const serverErrors = { range: { 'http.response.status_code': { gte: 500 } } };
 
 const LATENCY_PERCENTS = [50, 95, 99];
@@ -248,6 +251,36 @@ export const PANELS: Panel[] = [
         x: time,
         y: { field: 'depth', type: 'quantitative', title: 'messages' },
         color: { field: 'name', type: 'nominal', title: 'queue' },
+      },
+    },
+  },
+  {
+    id: 'karaoke-logs-search-zero-results',
+    title: 'Search zero-result rate',
+    description:
+      'Share of song searches that found nothing (search.result_count 0), of every search the BFF answered, read-cache answers included.',
+    body: {
+      size: 0,
+      aggs: {
+        searches: {
+          filter: { exists: { field: 'search.result_count' } },
+          aggs: {
+            empty: { filter: zeroResults },
+            over_time: { ...overTime, aggs: { empty: { filter: zeroResults } } },
+          },
+        },
+      },
+    },
+    rows: 'aggregations.searches.over_time.buckets',
+    view: {
+      transform: [
+        { calculate: 'datum.doc_count > 0 ? datum.empty.doc_count / datum.doc_count : null', as: 'rate' },
+        { filter: 'datum.rate != null' },
+      ],
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: time,
+        y: { field: 'rate', type: 'quantitative', title: 'zero-result share', axis: { format: '%' } },
       },
     },
   },

@@ -68,6 +68,7 @@ describe('Kibana saved objects', () => {
       'Cache hit ratio',
       'Sync lag',
       'DLQ depth',
+      'Search zero-result rate',
       'Rotation advances per night',
     ]);
   });

@@ -5,7 +5,7 @@ import { createLogger } from '#lib/log';
 import { encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
 import { esLogIndex } from '../../logs-shipper/es-log-index.ts';
 import { installIndexTemplate, templateName } from '../../logs-shipper/index-template.ts';
-import { PANELS, type Panel } from '../../logs-shipper/kibana/panels.ts';
+import { PANELS, type Panel, withFixedInterval } from '../../logs-shipper/kibana/panels.ts';
 import { renderPanel, type Search } from '../../logs-shipper/kibana/render.ts';
 import { vegaSpec } from '../../logs-shipper/kibana/saved-objects.ts';
 import type { DeadLetters } from '../../logs-shipper/ports.ts';
@@ -36,6 +36,14 @@ function producedLines(now: number): Array<Record<string, unknown>> {
         'http.response.status_code': status,
         'event.duration': (minute + 1) * 3_000_000,
         'cache.outcome': outcome,
+      });
+    }
+    for (const found of [0, 4, 12]) {
+      lines.push({
+        ...base,
+        message: 'song search',
+        'service.name': 'bff',
+        'search.result_count': found,
       });
     }
     lines.push({
@@ -126,6 +134,16 @@ describe('the Kibana dashboard drawn with vega against shipped log lines', () =>
       expect(rendered.svg).toMatch(/^<svg/);
     },
   );
+
+  it('the zero-result rate is the share of searches that found nothing', async () => {
+    const panel = PANELS.find((candidate) => candidate.id === 'karaoke-logs-search-zero-results') as Panel;
+    const response = (await search('karaoke-logs-*', withFixedInterval(panel.body, '1m'))) as {
+      aggregations: { searches: { doc_count: number; empty: { doc_count: number } } };
+    };
+    const { searches } = response.aggregations;
+    expect(searches.doc_count).toBe(15);
+    expect(searches.empty.doc_count / searches.doc_count).toBeCloseTo(1 / 3);
+  });
 
   it('a spec with a typo fails instead of shipping an empty panel', async () => {
     const panel = PANELS[0] as Panel;
