@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import { notFound, problemResponse, requestContext } from '#lib/http';
+import { methodNotAllowed, notFound, problemResponse, requestContext } from '#lib/http';
 import { limitBody, validationHook } from '#lib/service-app';
 import { authFailureLimit } from './abuse/auth-failures.ts';
 import { rateLimit } from './abuse/rate-limit.ts';
@@ -9,6 +9,7 @@ import { authenticate, bearerChallenge, csrfProtection } from './auth/middleware
 import { registerSecuritySchemes } from './auth/openapi.ts';
 import { keptAnswers } from './cache/kept-answers.ts';
 import type { BffDeps, BffEnv } from './env.ts';
+import { serveApiDescription } from './openapi/document.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -60,6 +61,8 @@ export function createApp(deps: BffDeps) {
   app.use('*', authFailureLimit(deps));
   app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
   app.use('*', rateLimit(deps));
+  // A path of the API asked with a method it does not take: 405 naming those it takes.
+  app.use('*', methodNotAllowed(() => app.routes));
   // Song views count whoever answers them, the hot-read step included.
   app.use('/api/songs/*', recordSongViews());
   // Repeated reads of the hottest routes are answered from memory, after every policy above.
@@ -80,16 +83,7 @@ export function createApp(deps: BffDeps) {
   app.route('/', webRoutes());
 
   registerSecuritySchemes(app);
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Karaoke Suite API',
-      version: '0.1.0',
-      description:
-        'The one endpoint the Karaoke Suite front end talks to. Browsers sign in at /auth/login and carry an ' +
-        'HttpOnly session cookie; API clients send an access token as `Authorization: Bearer`.',
-    },
-  });
+  serveApiDescription(app, '/api/openapi.json');
   app.onError(problemResponse);
   app.notFound(notFound);
 

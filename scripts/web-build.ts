@@ -31,12 +31,12 @@ const API_TYPES = path.join(WEB_SOURCE, 'generated', 'openapi.d.ts');
  */
 export async function openApiDocument() {
   // Loaded here, not at the top: building the pages needs none of the BFF.
-  const [{ createApp }, { silentLog, testConfig }] = await Promise.all([
+  const [{ createApp }, { apiDescription }, { silentLog, testConfig }] = await Promise.all([
     import('#bff/app'),
+    import('#bff/openapi/document'),
     import('#bff/testing'),
   ]);
-  const app = createApp({ config: testConfig, log: silentLog } as BffDeps);
-  return app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Karaoke Suite API', version: '0' } });
+  return apiDescription(createApp({ config: testConfig, log: silentLog } as BffDeps));
 }
 
 /** Writes `bff/web/generated/openapi.d.ts` (the `paths` and `components` types openapi-fetch takes). */

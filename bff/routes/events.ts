@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
 import { UnauthorizedError } from '#lib/errors';
+import { ifMatchHeader } from '#lib/if-match';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { RotationAction } from '#services/rotations/contract';
 import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
@@ -22,13 +23,7 @@ import {
 
 const EventId = z.object({ id: z.uuid({ error: 'must be an event id (uuid)' }) });
 const RequestKey = EventId.extend({ requestId: z.uuid({ error: 'must be a request id (uuid)' }) });
-const IfMatch = z.object({
-  'if-match': z
-    .string()
-    .max(100)
-    .optional()
-    .openapi({ description: 'The rotation ETag you last read; a 412 if the rotation changed since' }),
-});
+const IfMatch = ifMatchHeader('The rotation ETag you last read; a 412 if the rotation changed since', 100);
 const IfNoneMatch = z.object({ 'if-none-match': z.string().max(200).optional() });
 
 const RequestSong = z

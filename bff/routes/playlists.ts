@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
 import { NotFoundError, ValidationError } from '#lib/errors';
+import { ifMatchHeader } from '#lib/if-match';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { Song } from '#services/catalog/contract';
 import type { Playlist as PlaylistRecord } from '#services/playlists/contract';
@@ -29,13 +30,7 @@ type PlaylistContext = Context<BffEnv>;
 const PlaylistId = z.object({ id: z.uuid({ error: 'must be a playlist id (uuid)' }) });
 const ItemKey = PlaylistId.extend({ itemId: z.uuid({ error: 'must be an item id (uuid)' }) });
 const MemberKey = PlaylistId.extend({ userId: z.uuid({ error: 'must be a user id (uuid)' }) });
-const IfMatch = z.object({
-  'if-match': z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ description: 'The playlist ETag you last read; a 412 if the playlist changed since' }),
-});
+const IfMatch = ifMatchHeader('The playlist ETag you last read; a 412 if the playlist changed since', 200);
 const IfNoneMatch = z.object({ 'if-none-match': z.string().max(200).optional() });
 const guarded = { 401: authErrorResponses[401], 403: authErrorResponses[403] };
 const signedInOnly = { tags: ['playlists'], security: signedIn, middleware: requireAuth() };

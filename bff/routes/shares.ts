@@ -27,7 +27,11 @@ const routes = {
       'right to download, so only curators and admins may. A playlist shared with a user lets them read it; ' +
       'shared for download, also download its songs.',
     request: { body: jsonBody(CreateShare) },
-    responses: { 201: jsonResponse(Share, 'The share'), ...guarded },
+    responses: {
+      201: jsonResponse(Share, 'The share'),
+      ...guarded,
+      404: { description: 'No such playlist, or no such song in the catalog' },
+    },
   }),
   list: createRoute({
     ...signedInOnly,

@@ -72,7 +72,11 @@ const routes = {
     summary: 'Change some fields of a song (curators)',
     ...curatorOnly,
     request: { params: SongId, body: jsonBody(UpdateSong) },
-    responses: { 200: jsonResponse(Song, 'The song as changed'), ...guarded },
+    responses: {
+      200: jsonResponse(Song, 'The song as changed'),
+      ...guarded,
+      409: { description: 'Another song has this title and artist' },
+    },
   }),
   remove: createRoute({
     method: 'delete',

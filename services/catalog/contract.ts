@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageCursor } from '#lib/cursor';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { storable } from '#lib/text';
 
@@ -50,7 +51,7 @@ export type CreateSong = z.infer<typeof CreateSong>;
 export const UpdateSong = SongFields.partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change')
-  .openapi('UpdateSong');
+  .openapi('UpdateSong', { minProperties: 1 });
 export type UpdateSong = z.infer<typeof UpdateSong>;
 
 export const Song = z
@@ -89,7 +90,7 @@ export const SearchParams = z.object({
     .optional()
     .transform((q) => (q ?? '').slice(0, 200)),
   limit: z.coerce.number().int().min(1).max(50, 'at most 50 results per page').default(20),
-  cursor: z.string().max(2000).optional(),
+  cursor: PageCursor.optional(),
   decade: z.coerce
     .number()
     .int()
@@ -224,7 +225,8 @@ export const MediaUploadRequest = z
       .string()
       .trim()
       .toLowerCase()
-      .pipe(z.enum(MEDIA_CONTENT_TYPES, { error: `one of ${MEDIA_CONTENT_TYPES.join(', ')}` })),
+      .pipe(z.enum(MEDIA_CONTENT_TYPES, { error: `one of ${MEDIA_CONTENT_TYPES.join(', ')}` }))
+      .openapi({ enum: [...MEDIA_CONTENT_TYPES], description: 'Read in any case, around spaces trimmed' }),
     sizeBytes: z.number().int().min(1, 'an empty file is no audio'),
   })
   .strict()

@@ -47,6 +47,18 @@ export class NotFoundError extends AppError {
   readonly type = 'not-found';
 }
 
+/** A method the path does not answer; the response's `Allow` header names the ones it does. */
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly type = 'method-not-allowed';
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+  ) {
+    super(message, { details: { allow } });
+  }
+}
+
 export class ConflictError extends AppError {
   readonly status = 409;
   readonly type = 'conflict';
@@ -60,6 +72,11 @@ export class PreconditionFailedError extends AppError {
 export class PayloadTooLargeError extends AppError {
   readonly status = 413;
   readonly type = 'payload-too-large';
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly type = 'unsupported-media-type';
 }
 
 export class RateLimitedError extends AppError {
@@ -146,6 +163,7 @@ function titleFor(status: number): string {
     401: 'Unauthorized',
     403: 'Forbidden',
     404: 'Not Found',
+    405: 'Method Not Allowed',
     409: 'Conflict',
     412: 'Precondition Failed',
     413: 'Payload Too Large',

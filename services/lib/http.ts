@@ -4,10 +4,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AppError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
   toProblem,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.ts';
 import { type Logger, type RequestLog, withKeys, writesInfo } from './log.ts';
@@ -124,6 +126,7 @@ export function problemResponse(error: unknown, c: Context): Response {
   const requestId = c.get('requestId') as string | undefined;
   if (requestId) headers[REQUEST_ID_HEADER] = requestId;
   if (normalised instanceof RateLimitedError) headers['retry-after'] = String(normalised.retryAfterSeconds);
+  if (normalised instanceof MethodNotAllowedError) headers.allow = normalised.allow.join(', ');
   // The refused body may still be on its way; a connection left mid-body cannot carry another request.
   if (normalised instanceof PayloadTooLargeError) headers.connection = 'close';
   return new Response(JSON.stringify({ ...problem, ...(requestId ? { requestId } : {}) }), {
@@ -137,9 +140,90 @@ function normaliseError(error: unknown): unknown {
   if (error instanceof AppError || !(error instanceof HTTPException)) return error;
   if (error.status === 413) return new PayloadTooLargeError('Request body is too large.');
   if (error.status === 404) return new NotFoundError(error.message || 'Not found.');
+  // The media-type gate of `@hono/zod-openapi`: a body that is not the JSON the route takes.
+  if (error.status === 415) return new UnsupportedMediaTypeError('Send the body as application/json.');
   if (error.status < 500) return new ValidationError(error.message || 'The request is malformed.');
   return error;
 }
 
 export const notFound: NotFoundHandler = (c) =>
   problemResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}.`), c);
+
+/** A route as `app.routes` lists it: middleware added with `use` has the method `ALL`. */
+interface ListedRoute {
+  method: string;
+  path: string;
+}
+
+interface PathTemplate {
+  pattern: RegExp;
+  /** Per segment: 0 literal, 1 parameter, 2 wildcard; a lower rank is more specific. */
+  ranks: number[];
+  methods: Set<string>;
+}
+
+/**
+ * Answers 405, with an `Allow` header naming the methods it takes, a request whose path is a
+ * resource of the app but whose method is not one of that resource's. The resource of a path is
+ * its most specific route path (a literal segment before a parameter, as OpenAPI matches paths):
+ * `DELETE /songs/1/media/download` is refused here, not handed to `DELETE /songs/:id/media/:mediaId`
+ * to fail validation. HEAD goes with GET, which Hono answers with the GET route. `routes()` lists
+ * the app's routes; it is read at the first request, when every route is registered.
+ */
+export function methodNotAllowed(routes: () => readonly ListedRoute[]): MiddlewareHandler {
+  let templates: PathTemplate[] | undefined;
+  return async (c, next) => {
+    templates ??= pathTemplates(routes());
+    const template = templates.find(({ pattern }) => pattern.test(c.req.path));
+    if (template === undefined || template.methods.has(c.req.method)) return next();
+    const allow = [...template.methods].sort();
+    const message = `${c.req.method} is not allowed on ${c.req.path}; it takes ${allow.join(', ')}.`;
+    throw new MethodNotAllowedError(message, allow);
+  };
+}
+
+/** The app's route paths with the methods of each, most specific first. */
+function pathTemplates(routes: readonly ListedRoute[]): PathTemplate[] {
+  const byPath = new Map<string, PathTemplate>();
+  for (const route of routes) {
+    if (route.method === 'ALL') continue;
+    let template = byPath.get(route.path);
+    if (template === undefined) {
+      template = { ...compileRoutePath(route.path), methods: new Set() };
+      byPath.set(route.path, template);
+    }
+    template.methods.add(route.method.toUpperCase());
+    if (route.method.toUpperCase() === 'GET') template.methods.add('HEAD');
+  }
+  return [...byPath.values()].sort((a, b) => compareRanks(a.ranks, b.ranks));
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) {
+    const difference = (a[index] as number) - (b[index] as number);
+    if (difference !== 0) return difference;
+  }
+  return b.length - a.length;
+}
+
+/** A Hono route path (`/songs/:id`, `/:file{.+\\.js}`, `/assets/*`) as a regular expression of whole paths. */
+function compileRoutePath(path: string): Pick<PathTemplate, 'pattern' | 'ranks'> {
+  const ranks: number[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      if (segment === '*') {
+        ranks.push(2);
+        return '.*';
+      }
+      const parameter = /^:\w+(?:\{(.+)\})?(\?)?$/.exec(segment);
+      if (parameter) {
+        ranks.push(1);
+        return `(?:${parameter[1] ?? '[^/]+'})${parameter[2] ?? ''}`;
+      }
+      ranks.push(0);
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { pattern: new RegExp(`^${source}$`), ranks };
+}

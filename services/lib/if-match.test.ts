@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.ts';
-import { ifMatchAllows, parseIfMatch } from './if-match.ts';
+import { IF_MATCH_PATTERN, ifMatchAllows, parseIfMatch } from './if-match.ts';
 
 describe('If-Match (RFC 9110 §13.1.1)', () => {
   it('reads *, one tag, weak tags and lists with empty elements and a comma inside a tag', () => {
@@ -42,5 +42,40 @@ describe('If-Match (RFC 9110 §13.1.1)', () => {
     expect(ifMatchAllows(parseIfMatch('"abc"'), '12')).toBe(false);
     expect(ifMatchAllows(parseIfMatch('W/"12"'), '12')).toBe(false);
     expect(ifMatchAllows(parseIfMatch('"1", W/"12"'), '12')).toBe(false);
+  });
+});
+
+describe('the If-Match pattern of the API description', () => {
+  it('accepts exactly what parseIfMatch accepts', () => {
+    const values = [
+      '*',
+      ' * ',
+      '"12"',
+      'W/"12"',
+      '"1", "2"',
+      ', "1" ,',
+      '"1",,"2"',
+      '"x,y"',
+      '\t"1"\t',
+      '',
+      ' ',
+      ',',
+      'garbage',
+      '12',
+      '"a"b',
+      '"a" "b"',
+      'w/"1"',
+      '"\u0001"',
+      '"1"\n',
+    ];
+    for (const value of values) {
+      let parsed = true;
+      try {
+        parseIfMatch(value);
+      } catch {
+        parsed = false;
+      }
+      expect(IF_MATCH_PATTERN.test(value), JSON.stringify(value)).toBe(parsed);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { ValidationError } from './errors.ts';
 
 /** One entity-tag of a conditional request header (RFC 9110 §8.8.3): `"abc"` or weak `W/"abc"`. */
@@ -13,6 +14,30 @@ export interface EntityTag {
  * `etagc` is any visible character but the double quote, so a comma may sit inside a tag.
  */
 const ELEMENT = /[\t ]*(?:(W\/)?"([\x21\x23-\x7E\x80-\xFF]*)")?[\t ]*(?:,|$)/y;
+
+const ENTITY_TAG = '(?:W/)?"[\\x21\\x23-\\x7E\\x80-\\xFF]*"';
+
+/**
+ * What {@link parseIfMatch} accepts, as one pattern: `*`, or a list with at least one entity-tag,
+ * empty elements allowed. Written for both ECMAScript and the regex dialects API tools use.
+ */
+export const IF_MATCH_PATTERN = new RegExp(
+  `^[\\t ]*(?:\\*|(?:,[\\t ]*)*${ENTITY_TAG}[\\t ]*(?:,[\\t ]*(?:${ENTITY_TAG}[\\t ]*)?)*)[\\t ]*$`,
+);
+
+/**
+ * The optional `If-Match` header of a conditional write, for a route's `request.headers`: a value
+ * that is not an entity-tag list is a 400 at validation, and the description says what is valid.
+ */
+export const ifMatchHeader = (description: string, maxLength = 200) =>
+  z.object({
+    'if-match': z
+      .string()
+      .max(maxLength)
+      .regex(IF_MATCH_PATTERN, 'must be * or a list of quoted ETags from a previous read, e.g. "12"')
+      .optional()
+      .openapi({ description }),
+  });
 
 /**
  * The `If-Match` header as RFC 9110 §13.1.1 reads it: `*` (any current representation), or the

@@ -35,3 +35,21 @@ describe('storable text', () => {
     expect(title.safeParse('abcdef').success).toBe(false);
   });
 });
+
+describe('storable text in the API description', () => {
+  it('carries the control-character rule as a pattern, and still refuses unpaired surrogates', () => {
+    const schema = storable(z.string().max(10));
+    const described = z.toJSONSchema(schema) as { pattern?: string };
+    expect(described.pattern).toBeDefined();
+    const pattern = new RegExp(described.pattern as string);
+    for (const value of ['a\u0000b', 'a\u0007', 'a\u0085b', 'a\tb', 'a\nb']) {
+      expect(pattern.test(value), JSON.stringify(value)).toBe(false);
+    }
+    for (const value of ['Sigur Rós', '🎤 Karaoke', 'שלום']) expect(pattern.test(value), value).toBe(true);
+    expect(schema.safeParse('x\uD800').success).toBe(false);
+    const lines = storable(z.string(), { lineBreaks: true });
+    const linesPattern = new RegExp((z.toJSONSchema(lines) as { pattern: string }).pattern);
+    expect(linesPattern.test('one\r\ntwo\tthree')).toBe(true);
+    expect(linesPattern.test('one\u0000')).toBe(false);
+  });
+});

@@ -24,5 +24,17 @@ export function isStorableText(value: string, options: { lineBreaks?: boolean } 
  * as the field needs) refusing what {@link isStorableText} refuses, as a field-level 400.
  */
 export function storable<T extends z.ZodString>(schema: T, options: { lineBreaks?: boolean } = {}): T {
-  return schema.refine((value) => isStorableText(value, options), UNSTORABLE_TEXT) as unknown as T;
+  return schema
+    .regex(options.lineBreaks ? NO_CONTROLS_BUT_LINE_BREAKS : NO_CONTROLS, UNSTORABLE_TEXT)
+    .refine((value) => value.isWellFormed(), UNSTORABLE_TEXT) as T;
 }
+
+/**
+ * The control characters {@link isStorableText} refuses, as a pattern the API description carries
+ * (C0 and C1 spelled out: `\p{Cc}` is no pattern every API tool reads). Unpaired surrogates, which no
+ * portable pattern can name, are refused by a check of their own.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters is the point
+const NO_CONTROLS = /^[^\x00-\x1F\x7F-\x9F]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters is the point
+const NO_CONTROLS_BUT_LINE_BREAKS = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$/;

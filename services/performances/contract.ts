@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageCursor } from '#lib/cursor';
 import { jsonResponse } from '#lib/openapi';
 
 /** What callers may know of the performances service: its internal route and what it answers. */
@@ -32,7 +33,7 @@ export type PerformancesPage = z.infer<typeof PerformancesPage>;
 
 export const PerformancesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50, 'at most 50 performances per page').default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 export type PerformancesQuery = z.infer<typeof PerformancesQuery>;
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageCursor } from '#lib/cursor';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { storable } from '#lib/text';
 
@@ -24,13 +25,17 @@ const PlaylistName = storable(
     .trim()
     .min(1, 'must not be empty')
     .refine((value) => characters(value) <= PLAYLIST_NAME_MAX, `at most ${PLAYLIST_NAME_MAX} characters`),
-).openapi({ description: `1–${PLAYLIST_NAME_MAX} characters, trimmed`, example: 'Friday warm-up' });
+).openapi({
+  description: `1–${PLAYLIST_NAME_MAX} characters, trimmed`,
+  example: 'Friday warm-up',
+  maxLength: PLAYLIST_NAME_MAX,
+});
 
 /** Free text of a few paragraphs: line breaks allowed, other control characters not. */
 const LongText = storable(
   z.string().refine((value) => characters(value) <= DESCRIPTION_MAX, `at most ${DESCRIPTION_MAX} characters`),
   { lineBreaks: true },
-);
+).openapi({ maxLength: DESCRIPTION_MAX });
 
 export const Role = z.enum(['viewer', 'editor']).openapi({
   description: 'viewer: reads the playlist; editor: also adds, moves and removes items',
@@ -52,7 +57,7 @@ export const UpdatePlaylist = z
   .partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change')
-  .openapi('UpdatePlaylist');
+  .openapi('UpdatePlaylist', { minProperties: 1 });
 export type UpdatePlaylist = z.infer<typeof UpdatePlaylist>;
 
 const Position = z
@@ -146,7 +151,7 @@ export type PlaylistsPage = z.infer<typeof PlaylistsPage>;
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100, 'at most 100 per page').default(20),
-  cursor: z.string().max(512).optional(),
+  cursor: PageCursor.optional(),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
@@ -168,7 +173,7 @@ export const CreateShare = z
     message: 'share either a songId or a playlistId',
     path: ['songId'],
   })
-  .openapi('CreateShare');
+  .openapi('CreateShare', { oneOf: [{ required: ['songId'] }, { required: ['playlistId'] }] });
 export type CreateShare = z.infer<typeof CreateShare>;
 
 export const Share = z

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { PageCursor } from '#lib/cursor';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { storable } from '#lib/text';
 
@@ -22,7 +23,7 @@ const name = (max: number) =>
       .trim()
       .min(1, 'must not be empty')
       .refine((value) => characters(value) <= max, `at most ${max} characters`),
-  );
+  ).openapi({ maxLength: max });
 
 export const StageName = name(STAGE_NAME_MAX).openapi({
   description: `How the KJ calls the singer up: 1–${STAGE_NAME_MAX} characters, trimmed, no control characters`,
@@ -62,7 +63,7 @@ export const UpdateSinger = z
   .partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change')
-  .openapi('UpdateSinger');
+  .openapi('UpdateSinger', { minProperties: 1 });
 export type UpdateSinger = z.infer<typeof UpdateSinger>;
 
 export const Singer = z
@@ -103,7 +104,7 @@ export type FavouritesPage = z.infer<typeof FavouritesPage>;
 
 export const FavouritesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100, 'at most 100 favourites per page').default(20),
-  cursor: z.string().max(100).optional(),
+  cursor: PageCursor.optional(),
 });
 export type FavouritesQuery = z.infer<typeof FavouritesQuery>;
 
