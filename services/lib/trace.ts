@@ -1,4 +1,5 @@
 import { daemonEmitter } from './trace-emitter.ts';
+import { newTraceId } from './trace-ids.ts';
 import { noTracer, type Tracer } from './trace-port.ts';
 import { samplingRule } from './trace-sampling.ts';
 import { segmentTracer } from './trace-segments.ts';
@@ -101,4 +102,18 @@ export function traceQueueConsumer<E extends { Records: readonly TracedRecord[] 
       event.Records.map((record) => record.attributes.AWSTraceHeader),
       () => handler(event),
     );
+}
+
+/**
+ * A function invoked with no trace to continue (a schedule, a notification that carries none) as
+ * a hop of its own: on Lambda under the invocation's segment, elsewhere in a new trace if the
+ * sampling rule takes it. Its AWS calls (an S3 listing, a PutObject) are then its subsegments.
+ */
+export function traceInvocation<A extends unknown[], R>(
+  tracer: Tracer,
+  name: string,
+  handler: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  if (tracer === noTracer) return handler;
+  return (...args) => tracer.hop({ name, traceId: newTraceId(), header: undefined }, () => handler(...args));
 }

@@ -1,6 +1,6 @@
 import { createDb } from '#lib/db/create';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceQueueConsumer, xrayTracer } from '#lib/trace';
 import { s3MediaObjects } from '../media/objects.ts';
 import { pgMediaStore } from '../media/repo.ts';
 import { mediaS3Client } from '../media/s3.ts';
@@ -24,7 +24,8 @@ export function wireMediaInspector(config: MediaInspectorConfig, tracer: Tracer 
   };
   return {
     ...deps,
-    handle: createMediaInspector(deps),
+    // S3 notifications carry no trace: on Lambda its GetObject calls hang under the invocation's segment.
+    handle: traceQueueConsumer(tracer, 'media-inspector', createMediaInspector(deps)),
     async close() {
       s3.destroy();
       await db.close();

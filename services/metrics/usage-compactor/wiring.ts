@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '#lib/aws';
 import { createLogger } from '#lib/log';
-import { type Tracer, xrayTracer } from '#lib/trace';
+import { type Tracer, traceInvocation, xrayTracer } from '#lib/trace';
 import { s3LakeStore } from '../lake/store.ts';
 import type { UsageArchiverConfig } from '../usage-archiver/config.ts';
 import { createUsageCompactor, daysToCompact } from './compactor.ts';
@@ -31,11 +31,11 @@ export function wireUsageCompactor(config: UsageArchiverConfig, tracer: Tracer =
     log,
     compactor,
     /** The scheduled run: the last two complete days, one after the other. */
-    async handle() {
+    handle: traceInvocation(tracer, 'usage-compactor', async () => {
       const reports = [];
       for (const day of daysToCompact(new Date())) reports.push(await compactor.compactDay(day));
       return reports;
-    },
+    }),
     close: async () => s3.destroy(),
   };
 }
