@@ -1,5 +1,6 @@
 import type { Db, Queryable } from './db/port.ts';
 import { noTracer, type Tracer } from './trace.ts';
+import { recordingNow } from './trace-context.ts';
 
 /**
  * Subsegments for the clients the AWS SDK capture does not see: PostgreSQL through `pg`, Redis
@@ -40,6 +41,8 @@ export function captureRedis<T extends object>(redis: T, tracer: Tracer): T {
   const client = redis as unknown as { sendCommand(command: RedisCommand, stream?: unknown): unknown };
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
+    // Most requests are not sampled, and a cached read is a Redis command or two: no span to open.
+    if (!recordingNow()) return send(command, stream);
     let result: unknown;
     void tracer
       .span(

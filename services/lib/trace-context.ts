@@ -14,3 +14,6 @@ export type TraceContext = readonly Open[];
  * installs no promise hook at all.
  */
 export const context = new AsyncLocalStorage<TraceContext>();
+
+/** Whether a sampled trace is being recorded here now: what an instrumented call checks first. */
+export const recordingNow = (): boolean => context.getStore() !== undefined;

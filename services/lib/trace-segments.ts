@@ -16,9 +16,24 @@ export interface SegmentTracerOptions {
 /**
  * Sampled hops in flight in this process. Once a store has been entered, Node keeps a promise hook
  * installed until it is disabled, and that hook alone took ~40 % of a kept answer's throughput
- * (`npx tsx scripts/bench/tracing.ts`): so the store is disabled whenever no sampled hop is running.
+ * (`npx tsx scripts/bench/tracing.ts`): so the store is disabled while no sampled hop is running.
  */
 let recording = 0;
+let disableQueued = false;
+
+/**
+ * Ends one sampled hop. The store is disabled once no sampled hop has run for a turn of the event
+ * loop, not at each moment none runs: under load another starts within the turn, and turning
+ * Node's promise hooks off and on again around every request cost more than leaving them on.
+ */
+function hopEnded(): void {
+  if (--recording > 0 || disableQueued) return;
+  disableQueued = true;
+  setImmediate(() => {
+    disableQueued = false;
+    if (recording === 0) context.disable();
+  }).unref();
+}
 
 /** The tracer behind {@link xrayTracer}, with its outlet and sampling passed in (tests collect in memory). */
 export function segmentTracer(options: SegmentTracerOptions): Tracer {
@@ -78,7 +93,7 @@ export function segmentTracer(options: SegmentTracerOptions): Tracer {
       for (const { root } of roots) markFailure(root, error);
       throw error;
     } finally {
-      if (--recording === 0) context.disable();
+      hopEnded();
       const end = now();
       for (const { root, facade } of roots) {
         root.end_time = end;

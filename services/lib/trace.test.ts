@@ -1,5 +1,7 @@
+import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import {
+  DAEMON_PREAMBLE,
   newTraceId,
   rootTraceId,
   type SegmentDocument,
@@ -44,6 +46,39 @@ describe('xrayTracer', () => {
         throw new Error('failed');
       }),
     ).rejects.toThrow('failed');
+  });
+});
+
+describe('xrayTracer with a daemon address', () => {
+  it('sends each hop of a turn as a datagram of its own, in the daemon protocol, after the hop ends', async () => {
+    const daemon = createSocket('udp4');
+    const received: string[] = [];
+    daemon.on('message', (message) => received.push(message.toString()));
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    try {
+      const tracer = xrayTracer({
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+        XRAY_SAMPLE_RATE: '1',
+      });
+      const ids = [newTraceId(), newTraceId(), newTraceId()];
+      await Promise.all(
+        ids.map((traceId) =>
+          tracer.hop({ name: 'bff', traceId, header: undefined }, () => tracer.span('Redis', async () => {})),
+        ),
+      );
+      for (let wait = 0; received.length < ids.length && wait < 100; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(received.every((datagram) => datagram.startsWith(DAEMON_PREAMBLE))).toBe(true);
+      const documents = received.map((datagram) => JSON.parse(datagram.slice(DAEMON_PREAMBLE.length)));
+      expect(documents.map((document) => document.trace_id).sort()).toEqual([...ids].sort());
+      for (const document of documents) {
+        expect(document).toMatchObject({ name: 'bff', subsegments: [{ name: 'Redis' }] });
+        expect(document.end_time).toBeGreaterThanOrEqual(document.start_time);
+      }
+    } finally {
+      daemon.close();
+    }
   });
 });
 
