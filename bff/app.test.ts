@@ -38,6 +38,8 @@ async function appWith(options: AppOptions = {}) {
 }
 
 const singer = { id: 'singer-1', name: 'Singer 1', email: 's1@karaoke.test', roles: ['singer' as const] };
+const SID = '__Host-sid';
+const LOGIN = '__Secure-sid_login';
 const cookieOf = (response: Response, name: string) =>
   response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
 const cookieValue = (setCookie: string | undefined) => setCookie?.split(';')[0]?.split('=')[1];
@@ -46,7 +48,7 @@ const cookieValue = (setCookie: string | undefined) => setCookie?.split(';')[0]?
 async function signIn(app: Awaited<ReturnType<typeof appWith>>['app'], extraCookie = '', returnTo = '/') {
   const login = await app.request(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
   const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
-  const loginCookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0];
+  const loginCookie = (cookieOf(login, LOGIN) ?? '').split(';')[0];
   return app.request(`/auth/callback?code=abc&state=${encodeURIComponent(state)}`, {
     headers: { cookie: [loginCookie, extraCookie].filter(Boolean).join('; ') },
   });
@@ -180,7 +182,7 @@ describe('BFF app', () => {
     );
     expect(document.paths['/api/me']?.get?.security).toEqual([{ session: [] }, { bearer: [] }]);
     expect(document.components.securitySchemes).toMatchObject({
-      session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+      session: { type: 'apiKey', in: 'cookie', name: '__Host-sid' },
       bearer: { type: 'http', scheme: 'bearer' },
     });
   });
@@ -446,7 +448,7 @@ describe('who is calling', () => {
   it('reads a session cookie into the principal', async () => {
     const { app, auth } = await appWith();
     const sid = await auth.sessionFor(singer);
-    const response = await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } });
+    const response = await app.request('/auth/session', { headers: { cookie: `__Host-sid=${sid}` } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       authenticated: true,
@@ -456,22 +458,31 @@ describe('who is calling', () => {
 
   it('answers /auth/session with 401 {authenticated:false} for an unknown cookie', async () => {
     const { app } = await appWith();
-    const response = await app.request('/auth/session', { headers: { cookie: `sid=${'x'.repeat(43)}` } });
+    const response = await app.request('/auth/session', {
+      headers: { cookie: `__Host-sid=${'x'.repeat(43)}` },
+    });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ authenticated: false });
   });
 
-  it('treats cookie requests as anonymous when the session store is down, and keeps Bearer working', async () => {
+  it('answers 503 with Retry-After where a cookie caller must be known while the session store is down', async () => {
     const failing = memoryKeyValueStore();
     const down = async () => {
       throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
     };
     const auth = await testAuth({
-      kv: { ...failing, get: down, set: down, take: down, expire: down, delete: down },
+      kv: Object.fromEntries(Object.keys(failing).map((name) => [name, down])) as unknown as typeof failing,
     });
     const { app } = await appWith({ auth });
-    const cookie = await app.request('/api/me', { headers: { cookie: `sid=${'a'.repeat(43)}` } });
-    expect(cookie.status).toBe(401);
+    const cookie = { cookie: `__Host-sid=${'a'.repeat(43)}` };
+    for (const path of ['/api/me', '/auth/session']) {
+      const response = await app.request(path, { headers: cookie });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(response.headers.get('retry-after')).toBe('2');
+    }
+    // Routes open to everyone answer the cookie caller as anonymous.
+    expect((await app.request('/api/health', { headers: cookie })).status).toBe(200);
     const bearer = await app.request('/api/me', {
       headers: { authorization: `Bearer ${await auth.bearerToken()}` },
     });
@@ -488,12 +499,12 @@ describe('signing in through the BFF', () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(new RegExp(`^${auth.issuer}/auth\\?`));
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const loginCookie = cookieOf(response, 'sid_login') ?? '';
+    const loginCookie = cookieOf(response, LOGIN) ?? '';
     expect(loginCookie).toContain('HttpOnly');
     expect(loginCookie).toContain('SameSite=Lax');
     expect(loginCookie).toContain('Path=/auth/callback');
     expect(loginCookie).toContain('Max-Age=600');
-    expect(loginCookie).not.toContain('Secure');
+    expect(loginCookie).toContain('Secure');
   });
 
   it.each([
@@ -517,26 +528,36 @@ describe('signing in through the BFF', () => {
     const response = await signIn(app, '', '/songs?q=abba');
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('http://bff.test/songs?q=abba');
-    const sid = cookieOf(response, 'sid') ?? '';
-    expect(sid).toMatch(/^sid=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
+    const sid = cookieOf(response, SID) ?? '';
+    expect(sid).toMatch(
+      /^__Host-sid=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
     const session = await app.request('/auth/session', { headers: { cookie: sid.split(';')[0] ?? '' } });
     expect(await session.json()).toMatchObject({ authenticated: true, user: { id: 'singer-1' } });
   });
 
-  it('marks the cookies Secure when the BFF is served over https', async () => {
+  it('sets the same __Host- cookie, Secure, without Domain, when the BFF is served over https', async () => {
     const { app } = await appWith({ config: { PUBLIC_BASE_URL: 'https://api.karaoke.example' } });
     const response = await signIn(app);
-    expect(cookieOf(response, 'sid')).toContain('Secure');
+    expect(cookieOf(response, SID)).toContain('Secure');
+    expect(cookieOf(response, SID)).not.toMatch(/Domain=/i);
+  });
+
+  it('ignores a cookie named plain sid: only the __Host- cookie counts', async () => {
+    const { app, auth } = await appWith();
+    const sid = await auth.sessionFor(singer);
+    const response = await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } });
+    expect(response.status).toBe(401);
   });
 
   it('issues a new session id at sign-in and ends the one the browser brought along', async () => {
     const { app, auth } = await appWith();
     const planted = await auth.sessionFor({ id: 'attacker', roles: [] });
-    const response = await signIn(app, `sid=${planted}`);
-    const issued = cookieValue(cookieOf(response, 'sid'));
+    const response = await signIn(app, `__Host-sid=${planted}`);
+    const issued = cookieValue(cookieOf(response, SID));
     expect(issued).toBeDefined();
     expect(issued).not.toBe(planted);
-    const old = await app.request('/auth/session', { headers: { cookie: `sid=${planted}` } });
+    const old = await app.request('/auth/session', { headers: { cookie: `__Host-sid=${planted}` } });
     expect(old.status).toBe(401);
   });
 
@@ -547,7 +568,7 @@ describe('signing in through the BFF', () => {
 
     const login = await app.request('/auth/login');
     const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
-    const cookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0] ?? '';
+    const cookie = (cookieOf(login, LOGIN) ?? '').split(';')[0] ?? '';
     const callback = `/auth/callback?code=abc&state=${encodeURIComponent(state)}`;
     expect((await app.request(callback, { headers: { cookie } })).status).toBe(302);
     expect((await app.request(callback, { headers: { cookie } })).status).toBe(401);
@@ -556,24 +577,28 @@ describe('signing in through the BFF', () => {
   it('refuses a callback whose state is not the one sent', async () => {
     const { app } = await appWith();
     const login = await app.request('/auth/login');
-    const cookie = (cookieOf(login, 'sid_login') ?? '').split(';')[0] ?? '';
+    const cookie = (cookieOf(login, LOGIN) ?? '').split(';')[0] ?? '';
     const response = await app.request('/auth/callback?code=abc&state=forged', { headers: { cookie } });
     expect(response.status).toBe(401);
-    expect(cookieOf(response, 'sid')).toBeUndefined();
+    expect(cookieOf(response, SID)).toBeUndefined();
   });
 });
 
 describe('signing out and cross-site requests', () => {
-  it('ends the session on the server and clears the cookie', async () => {
+  it("ends the session on the server, clears the cookie and sends the browser to the provider's sign-out", async () => {
     const { app, auth } = await appWith();
     const sid = await auth.sessionFor(singer);
     const response = await app.request('/auth/logout', {
       method: 'POST',
-      headers: { cookie: `sid=${sid}`, origin: 'http://bff.test' },
+      headers: { cookie: `__Host-sid=${sid}`, origin: 'http://bff.test' },
     });
-    expect(response.status).toBe(204);
-    expect(cookieOf(response, 'sid')).toMatch(/^sid=; Max-Age=0; Path=\//);
-    const replay = await app.request('/api/me', { headers: { cookie: `sid=${sid}` } });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(location.href.startsWith(`${auth.issuer}/session/end?`)).toBe(true);
+    expect(location.searchParams.get('post_logout_redirect_uri')).toBe('http://bff.test/');
+    expect(auth.endSessions).toEqual([{ returnTo: 'http://bff.test/', idTokenHint: 'provider-id-token' }]);
+    expect(cookieOf(response, SID)).toMatch(/^__Host-sid=; Max-Age=0; Path=\/; HttpOnly; Secure/);
+    const replay = await app.request('/api/me', { headers: { cookie: `__Host-sid=${sid}` } });
     expect(replay.status).toBe(401);
   });
 
@@ -587,10 +612,12 @@ describe('signing out and cross-site requests', () => {
     const sid = await auth.sessionFor(singer);
     const response = await app.request('/auth/logout', {
       method: 'POST',
-      headers: { cookie: `sid=${sid}`, ...headers },
+      headers: { cookie: `__Host-sid=${sid}`, ...headers },
     });
     expect(response.status).toBe(403);
-    expect((await app.request('/auth/session', { headers: { cookie: `sid=${sid}` } })).status).toBe(200);
+    expect((await app.request('/auth/session', { headers: { cookie: `__Host-sid=${sid}` } })).status).toBe(
+      200,
+    );
   });
 
   it('accepts a cookie POST from a configured front-end origin or with a same-site Referer', async () => {
@@ -603,9 +630,9 @@ describe('signing out and cross-site requests', () => {
       const sid = await auth.sessionFor(singer);
       const response = await app.request('/auth/logout', {
         method: 'POST',
-        headers: { cookie: `sid=${sid}`, ...headers },
+        headers: { cookie: `__Host-sid=${sid}`, ...headers },
       });
-      expect(response.status).toBe(204);
+      expect(response.status).toBe(303);
     }
   });
 

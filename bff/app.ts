@@ -10,6 +10,7 @@ import { registerSecuritySchemes } from './auth/openapi.ts';
 import { keptAnswers } from './cache/kept-answers.ts';
 import type { BffDeps, BffEnv } from './env.ts';
 import { serveApiDescription } from './openapi/document.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -59,7 +60,12 @@ export function createApp(deps: BffDeps) {
     c.res.headers.append('vary', 'Origin');
   });
   app.use('*', authFailureLimit(deps));
-  app.use('*', bearerChallenge(API_REALM), authenticate(deps.auth), csrfProtection(trustedOrigins));
+  app.use(
+    '*',
+    bearerChallenge(API_REALM),
+    authenticate(deps.auth, { rolesMaxAgeSeconds: config.SESSION_ROLES_MAX_AGE_SECONDS }),
+    csrfProtection(trustedOrigins),
+  );
   app.use('*', rateLimit(deps));
   // A path of the API asked with a method it does not take: 405 naming those it takes.
   app.use('*', methodNotAllowed(() => app.routes));
@@ -78,6 +84,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', playlistRoutes());
   app.route('/api', shareRoutes());
   app.route('/api', pitchRoutes());
+  app.route('/api', adminRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
   app.route('/', webRoutes());

@@ -16,6 +16,7 @@ const env = {
   OIDC_CLIENT_ID: 'client-id',
   OIDC_CLIENT_SECRET: 'client-secret',
   OIDC_AUDIENCE: 'client-id',
+  SESSION_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
   PUBLIC_BASE_URL: 'https://api.karaoke.example/',
   SERVICES_BASE_URL: 'https://internal.execute-api.eu-west-1.amazonaws.com',
   SERVICE_AUTH: 'iam',
@@ -38,6 +39,26 @@ describe('BFF configuration', () => {
     const { OIDC_ISSUER: _1, OIDC_CLIENT_SECRET: _2, PUBLIC_BASE_URL: _3, ...partial } = env;
     expect(() => loadBffConfig(partial)).toThrow(
       /OIDC_ISSUER[\s\S]*OIDC_CLIENT_SECRET[\s\S]*PUBLIC_BASE_URL/,
+    );
+  });
+
+  it('insists on a 32-byte session encryption key, base64 or base64url', () => {
+    const { SESSION_ENCRYPTION_KEY: _, ...partial } = env;
+    expect(() => loadBffConfig(partial)).toThrow(/SESSION_ENCRYPTION_KEY/);
+    for (const key of [Buffer.alloc(16).toString('base64'), 'x'.repeat(44), `${'A'.repeat(43)}!`]) {
+      expect(() => loadBffConfig({ ...env, SESSION_ENCRYPTION_KEY: key })).toThrow(
+        /SESSION_ENCRYPTION_KEY: must be 32 random bytes/,
+      );
+    }
+    const urlSafe = Buffer.alloc(32, 0xfb).toString('base64url');
+    expect(loadBffConfig({ ...env, SESSION_ENCRYPTION_KEY: urlSafe }).SESSION_ENCRYPTION_KEY).toBe(urlSafe);
+  });
+
+  it('allows plain http for the local stage on a loopback host only (the session cookie is Secure)', () => {
+    const local = { ...env, STAGE: 'local', OIDC_ISSUER: 'http://127.0.0.1:3000/oidc' };
+    expect(() => loadBffConfig({ ...local, PUBLIC_BASE_URL: 'http://localhost:3000' })).not.toThrow();
+    expect(() => loadBffConfig({ ...local, PUBLIC_BASE_URL: 'http://192.168.1.20:3000' })).toThrow(
+      /PUBLIC_BASE_URL: plain http only on a loopback host/,
     );
   });
 

@@ -79,9 +79,39 @@ const authSettings = z.object({
     .int()
     .positive()
     .default(12 * 60 * 60),
+  /**
+   * 32 random bytes, base64 or base64url: the AES-256-GCM key that seals the provider tokens a
+   * session keeps in Redis (refresh token, ID token hint). Changing it ends every session.
+   */
+  SESSION_ENCRYPTION_KEY: configFields
+    .required('32 random bytes, base64: openssl rand -base64 32')
+    .refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && decodedKey(value).length === 32, {
+      error: 'must be 32 random bytes, base64 or base64url encoded (openssl rand -base64 32)',
+    }),
+  /** Milliseconds one session-store command may take before the request counts it as unavailable. */
+  SESSION_STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+  /** The longest a session's roles are used before they are read again from the identity provider. */
+  SESSION_ROLES_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
+  /**
+   * Cognito's hosted-UI sign-out endpoint (`https://<domain>.auth.<region>.amazoncognito.com/logout`),
+   * which Cognito's discovery document does not name. Unset: the issuer's `end_session_endpoint`
+   * (RP-initiated logout), as the local provider publishes it.
+   */
+  OIDC_LOGOUT_URL: configFields
+    .url('Cognito sign-out endpoint, e.g. https://<domain>.auth.<region>.amazoncognito.com/logout')
+    .optional(),
   /** Front-end origins (besides PUBLIC_BASE_URL) allowed to call with the session cookie. */
   CORS_ORIGINS: z.string().optional().transform(commaSeparated).pipe(z.array(origin)),
 });
+
+/** The session encryption key's bytes (base64 and base64url both decode here). */
+export const decodedKey = (value: string) => Buffer.from(value, 'base64url');
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const bffConfigSchema = logConfig
   .and(awsConfig)
@@ -104,6 +134,17 @@ const bffConfigSchema = logConfig
       }
     }
   })
+  .refine(
+    (config) =>
+      config.PUBLIC_BASE_URL.startsWith('https://') ||
+      LOOPBACK_HOSTS.has(new URL(config.PUBLIC_BASE_URL).hostname),
+    {
+      path: ['PUBLIC_BASE_URL'],
+      // The session cookie is `__Host-` and Secure: browsers keep such a cookie from plain http
+      // only on a loopback host.
+      error: 'plain http only on a loopback host (127.0.0.1, localhost, [::1])',
+    },
+  )
   .refine((config) => config.SESSION_ABSOLUTE_SECONDS >= config.SESSION_IDLE_SECONDS, {
     path: ['SESSION_ABSOLUTE_SECONDS'],
     error: 'must be at least SESSION_IDLE_SECONDS',

@@ -10,7 +10,9 @@ import { captureRedis } from '#lib/trace-capture';
 import { redisRateLimiter } from './abuse/rate-limit.ts';
 import { jwtBearerVerifier, remoteJwks } from './auth/bearer.ts';
 import { redisKeyValueStore } from './auth/kv.ts';
+import { SESSION_RETRY_AFTER_SECONDS } from './auth/middleware.ts';
 import { openidClient } from './auth/oidc.ts';
+import { aesGcmSealer } from './auth/sealed.ts';
 import { createPendingLoginStore, createSessionStore } from './auth/sessions.ts';
 import { noCache } from './cache/port.ts';
 import { redisCache } from './cache/redis-cache.ts';
@@ -21,7 +23,7 @@ import { rotationsClient } from './clients/rotations.ts';
 import { httpServiceClient } from './clients/service-client.ts';
 import { sigV4Signer } from './clients/signer.ts';
 import { singersClient } from './clients/singers.ts';
-import type { BffConfig } from './config.ts';
+import { type BffConfig, decodedKey } from './config.ts';
 import type { BffDeps } from './env.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
 import { batchingUsagePublisher, noUsage } from './usage/publisher.ts';
@@ -75,8 +77,13 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     clientSecret: config.OIDC_CLIENT_SECRET,
     redirectUri: `${config.PUBLIC_BASE_URL}/auth/callback`,
     allowHttp: config.STAGE === 'local',
+    ...(config.OIDC_LOGOUT_URL ? { cognitoLogoutUrl: config.OIDC_LOGOUT_URL } : {}),
   });
-  const kv = redisKeyValueStore(redis);
+  const kv = redisKeyValueStore(redis, {
+    log,
+    timeoutMs: config.SESSION_STORE_TIMEOUT_MS,
+    retryAfterMs: SESSION_RETRY_AFTER_SECONDS * 1000,
+  });
   const sign = config.SERVICE_AUTH === 'iam' ? sigV4Signer(config.AWS_REGION) : undefined;
   const actorTokens = actorTokenSigner(config.ACTOR_TOKEN_SIGNING_KEY);
   const serviceClient = (name: string) =>
@@ -99,7 +106,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
       queues: queuesProbe(sqs, config.MONITORED_QUEUE_URLS),
     },
     auth: {
-      sessions: createSessionStore(kv, {
+      sessions: createSessionStore(kv, aesGcmSealer(decodedKey(config.SESSION_ENCRYPTION_KEY)), {
         idleSeconds: config.SESSION_IDLE_SECONDS,
         absoluteSeconds: config.SESSION_ABSOLUTE_SECONDS,
       }),

@@ -1,11 +1,12 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { ForbiddenError, UnauthorizedError } from '#lib/errors';
+import { DependencyError, ForbiddenError, UnauthorizedError } from '#lib/errors';
 import type { RequestVariables } from '#lib/http';
 import type { BearerVerifier } from './bearer.ts';
 import { SESSION_COOKIE } from './cookies.ts';
 import type { OidcClient } from './oidc.ts';
 import { hasAnyRole, type Principal, type Role } from './principal.ts';
+import { liveSession, type RenewalPolicy } from './renewal.ts';
 import type { PendingLoginStore, SessionStore } from './sessions.ts';
 
 /** What sign-in and authentication need, injected through `createApp`. */
@@ -19,19 +20,38 @@ export interface AuthDeps {
 export interface AuthVariables {
   /** The caller, or null when anonymous. Set for every request before any route runs. */
   principal: Principal | null;
+  /**
+   * Set when the request carried a session cookie the session store could not look up: the caller
+   * is unknown, not anonymous, so whatever needs to know who it is answers 503 rather than 401.
+   */
+  sessionUnknown?: SessionStoreUnavailableError;
 }
 
 type AuthEnv = { Variables: AuthVariables & Pick<RequestVariables, 'log'> };
+
+/** Seconds a caller whose session could not be looked up is told to wait (`Retry-After`). */
+export const SESSION_RETRY_AFTER_SECONDS = 2;
+
+/** The session store did not answer: who is behind the cookie cannot be told right now. */
+export class SessionStoreUnavailableError extends DependencyError {
+  readonly retryAfterSeconds = SESSION_RETRY_AFTER_SECONDS;
+}
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Establishes `c.get('principal')` from a Bearer token (which must verify, or the request ends with
- * 401) or else from the session cookie. When the session store is unreachable, cookie requests
- * continue as anonymous and the outage is logged: Bearer requests do not depend on it.
+ * 401) or else from the session cookie, with roles renewed from the provider when due
+ * ({@link liveSession}). When the session store cannot answer (down, or slower than its timeout),
+ * a cookie request goes on without a principal but marked `sessionUnknown`: routes open to everyone
+ * still answer it, and anything that needs the signed-in user answers 503 with `Retry-After`
+ * ({@link signedInPrincipal}). Bearer requests do not depend on the store.
  */
-export function authenticate(auth: Pick<AuthDeps, 'sessions' | 'bearer'>): MiddlewareHandler<AuthEnv> {
+export function authenticate(
+  auth: Pick<AuthDeps, 'sessions' | 'bearer' | 'oidc'>,
+  policy: RenewalPolicy,
+): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
     if (authorization !== undefined) {
@@ -42,16 +62,21 @@ export function authenticate(auth: Pick<AuthDeps, 'sessions' | 'bearer'>): Middl
     }
     const sessionId = getCookie(c, SESSION_COOKIE);
     let principal: Principal | null = null;
+    let unknown: SessionStoreUnavailableError | undefined;
     if (sessionId !== undefined) {
       try {
-        const session = await auth.sessions.read(sessionId);
+        const session = await liveSession(auth, sessionId, policy, c.get('log'));
         if (session) principal = { ...session.user, via: 'session' };
       } catch (error) {
-        c.get('log').warn('session store unavailable; request treated as anonymous', error as Error);
+        unknown = new SessionStoreUnavailableError('The session store is unavailable right now.', {
+          cause: error,
+        });
+        c.set('sessionUnknown', unknown);
       }
     }
     c.set('principal', principal);
-    return next();
+    await next();
+    if (unknown && c.res.status === 503) c.header('retry-after', String(unknown.retryAfterSeconds));
   };
 }
 
@@ -94,11 +119,16 @@ export function requestOrigin(origin: string | undefined, referer: string | unde
   return refererOrigin === 'null' ? undefined : refererOrigin;
 }
 
-/** The signed-in caller; a 401 for an anonymous request. Behind `requireAuth()` it only narrows the type. */
-export function signedInPrincipal(c: { get(key: 'principal'): Principal | null }): Principal {
+/**
+ * The signed-in caller; a 401 for an anonymous request, a 503 when the session store could not say
+ * who sent the cookie. Behind `requireAuth()` it only narrows the type.
+ */
+export function signedInPrincipal(c: Pick<Context<{ Variables: AuthVariables }>, 'get'>): Principal {
   const principal = c.get('principal');
-  if (!principal) throw new UnauthorizedError('Sign in, or send a Bearer access token.');
-  return principal;
+  if (principal) return principal;
+  const unknown = c.get('sessionUnknown');
+  if (unknown) throw unknown;
+  throw new UnauthorizedError('Sign in, or send a Bearer access token.');
 }
 
 /** 401 unless someone is signed in (by session or Bearer token). */

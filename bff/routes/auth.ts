@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { DependencyError, UnauthorizedError } from '#lib/errors';
 import { cookieOptions, LOGIN_COOKIE, LOGIN_COOKIE_PATH, SESSION_COOKIE } from '../auth/cookies.ts';
+import { signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, ProblemSchema, UserSchema } from '../auth/openapi.ts';
 import type { Principal } from '../auth/principal.ts';
 import { PENDING_LOGIN_SECONDS } from '../auth/sessions.ts';
@@ -52,7 +53,7 @@ const callbackRoute = createRoute({
   tags: ['auth'],
   summary: 'Finish signing in (the identity provider redirects here)',
   description:
-    'Checks state, PKCE and nonce, exchanges the code, starts a new session and sets the HttpOnly `sid` cookie.',
+    'Checks state, PKCE and nonce, exchanges the code, starts a new session and sets the HttpOnly, Secure `__Host-sid` cookie.',
   responses: {
     302: redirect('To the returnTo path given to /auth/login'),
     401: authErrorResponses[401],
@@ -64,9 +65,24 @@ const logoutRoute = createRoute({
   method: 'post',
   path: '/logout',
   tags: ['auth'],
-  summary: 'Sign out: end the session on the server and clear the cookie',
+  summary: "Sign out: end the session (or all of the user's sessions) and the identity provider's session",
+  description:
+    'Ends the session on the server and clears the cookie, then sends the browser (303) to the identity ' +
+    "provider's sign-out endpoint, which sends it back to the home page: the next sign-in asks for the " +
+    'password again. Submit it as a form (a navigation): a script cannot follow the redirect to the provider. ' +
+    "With `everywhere=1`, every session of the signed-in user ends, on every device (a Bearer caller's too).",
+  request: {
+    query: z.object({
+      everywhere: z
+        .literal('1', { error: "must be '1' when given" })
+        .optional()
+        .openapi({ description: "'1': end every session of the signed-in user, not only this one" }),
+    }),
+  },
   responses: {
-    204: { description: 'Signed out (also when there was no session)' },
+    303: redirect("To the identity provider's sign-out, or the home page when it has none"),
+    400: { description: 'A query parameter is malformed', content: unavailable.content },
+    401: authErrorResponses[401],
     403: authErrorResponses[403],
     503: unavailable,
   },
@@ -80,6 +96,7 @@ const sessionRoute = createRoute({
   responses: {
     200: { description: 'Signed in', content: { 'application/json': { schema: SessionState } } },
     401: { description: 'Anonymous', content: { 'application/json': { schema: Anonymous } } },
+    503: unavailable,
   },
 });
 
@@ -99,27 +116,20 @@ async function withSessionStore<T>(what: string, call: () => Promise<T>): Promis
   }
 }
 
-const sessionCookie = (c: Context<BffEnv>) => {
-  const { config } = c.get('deps');
-  return cookieOptions(config.PUBLIC_BASE_URL, '/', config.SESSION_ABSOLUTE_SECONDS);
-};
+const sessionCookie = (c: Context<BffEnv>) =>
+  cookieOptions('/', c.get('deps').config.SESSION_ABSOLUTE_SECONDS);
 
 /** `/auth/*`: the browser's sign-in, mounted at `/auth`. */
 export function authRoutes() {
   return new OpenAPIHono<BffEnv>()
     .openapi(loginRoute, async (c) => {
-      const { config, auth } = c.get('deps');
+      const { auth } = c.get('deps');
       const { returnTo = '/' } = c.req.valid('query');
       const { authorizationUrl, checks } = await auth.oidc.beginLogin();
       const loginId = await withSessionStore('Signing in', () =>
         auth.pendingLogins.save({ ...checks, returnTo }),
       );
-      setCookie(
-        c,
-        LOGIN_COOKIE,
-        loginId,
-        cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, PENDING_LOGIN_SECONDS),
-      );
+      setCookie(c, LOGIN_COOKIE, loginId, cookieOptions(LOGIN_COOKIE_PATH, PENDING_LOGIN_SECONDS));
       c.header('cache-control', 'no-store');
       return c.redirect(authorizationUrl.href, 302);
     })
@@ -150,7 +160,7 @@ export function authRoutes() {
       await ensureSinger(c, user).catch((error: unknown) => {
         log.warn('could not create or refresh the singer at sign-in', error as Error);
       });
-      deleteCookie(c, LOGIN_COOKIE, cookieOptions(config.PUBLIC_BASE_URL, LOGIN_COOKIE_PATH, 0));
+      deleteCookie(c, LOGIN_COOKIE, cookieOptions(LOGIN_COOKIE_PATH, 0));
       setCookie(c, SESSION_COOKIE, sessionId, sessionCookie(c));
       c.header('cache-control', 'no-store');
       log.info('signed in', { 'user.id': user.id });
@@ -159,14 +169,37 @@ export function authRoutes() {
       return c.redirect(`${config.PUBLIC_BASE_URL}${returnTo}`, 302);
     })
     .openapi(logoutRoute, async (c) => {
-      const { auth } = c.get('deps');
+      const { auth, config } = c.get('deps');
+      const log = c.get('log');
+      const { everywhere } = c.req.valid('query');
       const sessionId = getCookie(c, SESSION_COOKIE);
-      if (sessionId) await withSessionStore('Signing out', () => auth.sessions.revoke(sessionId));
+      const session = sessionId
+        ? await withSessionStore('Signing out', () => auth.sessions.read(sessionId))
+        : null;
+      if (everywhere) {
+        const { id } = signedInPrincipal(c);
+        const ended = await withSessionStore('Signing out', () => auth.sessions.revokeAllOf(id));
+        log.info('signed out everywhere', { 'user.id': id, 'session.count': ended });
+      } else if (sessionId) {
+        await withSessionStore('Signing out', () => auth.sessions.revoke(sessionId));
+      }
       deleteCookie(c, SESSION_COOKIE, { ...sessionCookie(c), maxAge: 0 });
-      return c.body(null, 204);
+      c.header('cache-control', 'no-store');
+      const home = `${config.PUBLIC_BASE_URL}/`;
+      // Without the provider's endpoint the BFF's sign-out still holds; only the provider's own
+      // session may then let the next sign-in through without a password.
+      const providerSignOut = await auth.oidc
+        .endSessionUrl(home, session?.tokens.idToken)
+        .catch((error: unknown) => {
+          log.warn("could not build the identity provider's sign-out URL", error as Error);
+          return undefined;
+        });
+      return c.redirect(providerSignOut?.href ?? home, 303);
     })
     .openapi(sessionRoute, (c) => {
       const principal = c.get('principal');
+      const unknown = c.get('sessionUnknown');
+      if (!principal && unknown) throw unknown;
       c.header('cache-control', 'no-store');
       return principal
         ? c.json({ authenticated: true as const, user: userOf(principal) }, 200)

@@ -199,9 +199,9 @@ describe('signing in', () => {
   const signIn = async (app: Awaited<ReturnType<typeof appWith>>['app']) => {
     const login = await app.request('/auth/login');
     const state = new URL(login.headers.get('location') ?? '').searchParams.get('state') ?? '';
-    const cookie = (login.headers.getSetCookie().find((line) => line.startsWith('sid_login=')) ?? '').split(
-      ';',
-    )[0];
+    const cookie = (
+      login.headers.getSetCookie().find((line) => line.startsWith('__Secure-sid_login=')) ?? ''
+    ).split(';')[0];
     return app.request(`/auth/callback?code=abc&state=${encodeURIComponent(state)}`, {
       headers: { cookie: cookie ?? '' },
     });
@@ -224,6 +224,6 @@ describe('signing in', () => {
     auth.signInAs({ id: randomUUID(), roles: ['singer'], name: 'Unlucky' });
     const response = await signIn(app);
     expect(response.status).toBe(302);
-    expect(response.headers.getSetCookie().some((line) => line.startsWith('sid='))).toBe(true);
+    expect(response.headers.getSetCookie().some((line) => line.startsWith('__Host-sid='))).toBe(true);
   });
 });

@@ -83,6 +83,8 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       OIDC_AUDIENCE: 'karaoke-api',
       ACTOR_TOKEN_SIGNING_KEY: actorTokenKeys.privateKey,
       ACTOR_TOKEN_VERIFY_KEYS: actorTokenKeys.publicKey,
+      // New on every start, like the local provider's signing key: sessions do not outlive a restart.
+      SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     },
   };
 }

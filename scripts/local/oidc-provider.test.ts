@@ -41,6 +41,7 @@ describe('local OpenID provider', () => {
           clientId: 'bff',
           clientSecret: 'secret',
           redirectUri: 'https://bff.example/auth/callback',
+          postLogoutRedirectUri: 'https://bff.example/',
         },
       }),
     ).rejects.toThrow(/only with STAGE=local/);

@@ -69,7 +69,13 @@ export interface LocalOidcOptions {
   issuer: string;
   /** `aud` of the access tokens for the API. */
   audience: string;
-  bffClient: { clientId: string; clientSecret: string; redirectUri: string };
+  bffClient: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    /** Where the provider may send the browser back after signing out (RP-initiated logout). */
+    postLogoutRedirectUri: string;
+  };
   /** Private RS256 JWK to sign with; a new one is generated when absent. */
   signingKey?: JWK;
   onError?: (error: unknown) => void;
@@ -79,6 +85,13 @@ export interface LocalOidcProvider {
   issuer: string;
   /** Node request listener for every request under `/oidc`. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * What an administrator does in Cognito's console, for tests of what the BFF makes of it: put a
+   * demo user in other groups (tokens issued from now on carry them) …
+   */
+  setGroups(username: string, groups: string[]): void;
+  /** … or sign the user out everywhere (`AdminUserGlobalSignOut`): their refresh tokens stop working. */
+  signOutEverywhere(username: string): void;
 }
 
 /* The package ships no type declarations; the part used here is typed below. */
@@ -102,6 +115,11 @@ interface ProviderInstance {
     options?: { mergeWithLastSubmission?: boolean },
   ): Promise<void>;
   on(event: 'server_error', listener: (ctx: unknown, error: Error) => void): void;
+}
+interface PageContext {
+  type?: string;
+  body?: string;
+  set(header: string, value: string): void;
 }
 interface GrantModel {
   new (properties: { clientId: string; accountId: string }): Grant;
@@ -130,16 +148,23 @@ export async function createLocalOidcProvider(options: LocalOidcOptions): Promis
   }
   const { default: Provider, errors } = (await import(PROVIDER_PACKAGE)) as ProviderModule;
   const signingKey = options.signingKey ?? (await generateSigningKey());
-  const bySub = new Map(DEMO_USERS.map((user) => [user.sub, user]));
+  const bySub = new Map(DEMO_USERS.map((user) => [user.sub, { ...user }]));
+  const storage = memoryAdapter();
+  const demoUser = (username: string) => {
+    const user = [...bySub.values()].find((candidate) => candidate.username === username);
+    if (!user) throw new Error(`no demo user named ${username}`);
+    return user;
+  };
 
   const provider = new Provider(options.issuer, {
-    adapter: memoryAdapter(),
+    adapter: storage.Adapter,
     clients: [
       {
         client_id: options.bffClient.clientId,
         client_secret: options.bffClient.clientSecret,
         redirect_uris: [options.bffClient.redirectUri],
-        grant_types: ['authorization_code'],
+        post_logout_redirect_uris: [options.bffClient.postLogoutRedirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
@@ -153,6 +178,11 @@ export async function createLocalOidcProvider(options: LocalOidcOptions): Promis
       },
     ],
     pkce: { required: () => true },
+    // As Cognito does: a refresh token with every code grant to a client allowed to refresh, never
+    // rotated; it dies with the provider's session (sign-out) and with the grant.
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => false,
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: {
@@ -199,7 +229,24 @@ export async function createLocalOidcProvider(options: LocalOidcOptions): Promis
     },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Cognito signs out without asking; the provider insists on a form, so it submits itself.
+        logoutSource: async (ctx: PageContext, form: string) => {
+          const nonce = randomBytes(16).toString('base64url');
+          ctx.set(
+            'content-security-policy',
+            `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; frame-ancestors 'none'`,
+          );
+          ctx.type = 'html';
+          ctx.body = page(
+            'Signing out',
+            `${form}
+            <button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+            <script nonce="${nonce}">document.forms['op.logoutForm'].requestSubmit(document.querySelector('button[value=yes]'))</script>`,
+          );
+        },
+      },
       resourceIndicators: {
         enabled: true,
         // Clients need not ask for the API: Cognito has no resource parameter, and the BFF sends none.
@@ -220,6 +267,7 @@ export async function createLocalOidcProvider(options: LocalOidcOptions): Promis
     },
     ttl: {
       AccessToken: ACCESS_TOKEN_SECONDS,
+      RefreshToken: 12 * 60 * 60,
       AuthorizationCode: 60,
       IdToken: ACCESS_TOKEN_SECONDS,
       Interaction: 10 * 60,
@@ -238,6 +286,12 @@ export async function createLocalOidcProvider(options: LocalOidcOptions): Promis
 
   return {
     issuer: options.issuer,
+    setGroups(username, groups) {
+      demoUser(username).groups = [...groups];
+    },
+    signOutEverywhere(username) {
+      storage.dropAccount(demoUser(username).sub);
+    },
     handle(req, res) {
       const path = (req.url ?? '/').slice(OIDC_MOUNT_PATH.length);
       if (path.startsWith('/interaction/')) {
@@ -387,12 +441,16 @@ interface StoredPayload {
  */
 function memoryAdapter() {
   const entries = new Map<string, { payload: StoredPayload; expiresAt: number }>();
+  /** Forgets every session, grant and token of the account. */
+  const dropAccount = (accountId: string) => {
+    for (const [key, entry] of entries) if (entry.payload.accountId === accountId) entries.delete(key);
+  };
   const live = (key: string) => {
     const entry = entries.get(key);
     if (entry && entry.expiresAt <= Date.now()) entries.delete(key);
     return entries.get(key)?.payload;
   };
-  return class MemoryAdapter {
+  const Adapter = class MemoryAdapter {
     constructor(private readonly model: string) {}
     private key(id: string) {
       return `${this.model}:${id}`;
@@ -423,4 +481,5 @@ function memoryAdapter() {
       for (const [key, entry] of entries) if (entry.payload.grantId === grantId) entries.delete(key);
     }
   };
+  return { Adapter, dropAccount };
 }

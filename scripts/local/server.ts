@@ -25,7 +25,7 @@ import { createSingersApp } from '#services/singers/app';
 import { loadSingersConfig } from '#services/singers/config';
 import * as singersContract from '#services/singers/contract';
 import { wireSingers } from '#services/singers/wiring';
-import { createLocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
+import { createLocalOidcProvider, type LocalOidcProvider, OIDC_MOUNT_PATH } from './oidc-provider.ts';
 import { localTracer } from './xray.ts';
 
 const isUnder = (path: string, prefix: string) =>
@@ -40,6 +40,8 @@ export interface LocalServer {
   internalUrl: string;
   /** The issuer the BFF trusts: the local provider's unless OIDC_ISSUER points elsewhere. */
   oidcIssuer: string;
+  /** The local provider, when this server runs it (tests act as its administrator through it). */
+  localProvider?: LocalOidcProvider;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startLocalServer(
           clientId: config.OIDC_CLIENT_ID,
           clientSecret: config.OIDC_CLIENT_SECRET,
           redirectUri: `${config.PUBLIC_BASE_URL}/auth/callback`,
+          postLogoutRedirectUri: `${config.PUBLIC_BASE_URL}/`,
         },
         ...(options.oidcSigningKey ? { signingKey: options.oidcSigningKey } : {}),
       })
@@ -137,6 +140,7 @@ export async function startLocalServer(
     url,
     internalUrl,
     oidcIssuer: config.OIDC_ISSUER,
+    ...(oidc ? { localProvider: oidc } : {}),
     async close() {
       await Promise.all(
         [server, internal].map(

@@ -14,8 +14,9 @@ async function signIn(server: LocalServer, browser: HeadlessBrowser, username: s
   return browser.request(callback);
 }
 
+const SID = '__Host-sid';
 const sidOf = (server: LocalServer, browser: HeadlessBrowser) =>
-  browser.cookies.get(new URL(server.url), 'sid');
+  browser.cookies.get(new URL(server.url), SID);
 
 async function sessionOf(server: LocalServer, browser: HeadlessBrowser) {
   const response = await browser.request(new URL('/auth/session', server.url));
@@ -56,15 +57,16 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     expect(location.searchParams.get('redirect_uri')).toBe(`${server.url}/auth/callback`);
   });
 
-  it('signs singer1 in with the code flow and sets an HttpOnly, SameSite=Lax session cookie', async () => {
+  it('signs singer1 in with the code flow and sets an HttpOnly, Secure, SameSite=Lax __Host- cookie', async () => {
     const browser = new HeadlessBrowser();
     const callback = await signIn(server, browser, 'singer1', '/api/me');
     expect(callback.status).toBe(302);
     expect(callback.headers.get('location')).toBe(`${server.url}/api/me`);
-    const cookie = callback.headers.getSetCookie().find((line) => line.startsWith('sid='));
-    expect(cookie).toMatch(/^sid=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
-    // Served over http locally, so not Secure; over https it is (see bff/app.test.ts).
-    expect(cookie).not.toContain('Secure');
+    const cookie = callback.headers.getSetCookie().find((line) => line.startsWith(`${SID}=`));
+    // Secure even over the local stack's http://127.0.0.1: browsers keep it on loopback hosts.
+    expect(cookie).toMatch(
+      /^__Host-sid=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
   });
 
   it('shows the signed-in user with the roles from the provider groups at /auth/session and /api/me', async () => {
@@ -108,12 +110,14 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
       method: 'POST',
       headers: { origin: server.url },
     });
-    expect(logout.status).toBe(204);
-    expect(logout.headers.getSetCookie().find((line) => line.startsWith('sid='))).toMatch(/^sid=; Max-Age=0/);
+    expect(logout.status).toBe(303);
+    expect(logout.headers.getSetCookie().find((line) => line.startsWith(`${SID}=`))).toMatch(
+      /^__Host-sid=; Max-Age=0/,
+    );
     expect(sidOf(server, browser)).toBeUndefined();
 
     const replay = new HeadlessBrowser();
-    replay.cookies.set(new URL(server.url), 'sid', oldSid);
+    replay.cookies.set(new URL(server.url), SID, oldSid);
     expect((await sessionOf(server, replay)).status).toBe(401);
     expect((await replay.request(new URL('/api/me', server.url))).status).toBe(401);
   });
@@ -124,7 +128,7 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     const planted = sidOf(server, attacker) ?? '';
 
     const victim = new HeadlessBrowser();
-    victim.cookies.set(new URL(server.url), 'sid', planted);
+    victim.cookies.set(new URL(server.url), SID, planted);
     await signIn(server, victim, 'singer4');
     const issued = sidOf(server, victim);
     expect(issued).toBeDefined();
@@ -145,7 +149,7 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
     const browser = new HeadlessBrowser();
     await signIn(server, browser, 'singer5');
     const forged = new HeadlessBrowser();
-    forged.cookies.set(new URL(server.url), 'sid', tamper(sidOf(server, browser) ?? ''));
+    forged.cookies.set(new URL(server.url), SID, tamper(sidOf(server, browser) ?? ''));
     expect((await forged.request(new URL('/api/me', server.url))).status).toBe(401);
   });
 
@@ -182,12 +186,17 @@ describe('signing in through the BFF over HTTP on the local stack', () => {
       return ((await health.json()) as { deps: { redis: string } }).deps.redis;
     };
 
-    it('treats cookie requests as anonymous instead of failing', async () => {
+    it('answers cookie requests that need the user with 503 and Retry-After, and serves the rest', async () => {
       expect(await redisAsSeenBy(degraded)).toBe('down');
       const browser = new HeadlessBrowser();
-      browser.cookies.set(new URL(degraded.url), 'sid', 'A'.repeat(43));
-      expect(await sessionOf(degraded, browser)).toEqual({ status: 401, body: { authenticated: false } });
-      expect((await browser.request(new URL('/api/me', degraded.url))).status).toBe(401);
+      browser.cookies.set(new URL(degraded.url), SID, 'A'.repeat(43));
+      for (const path of ['/auth/session', '/api/me']) {
+        const response = await browser.request(new URL(path, degraded.url));
+        expect(response.status).toBe(503);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect((await browser.request(new URL('/api/openapi.json', degraded.url))).status).toBe(200);
     });
 
     it('keeps Bearer tokens working', async () => {

@@ -475,6 +475,14 @@ const ROWS: readonly MatrixRow[] = [
   { method: 'GET', path: '/library/shared', expect: EVERYONE },
   { method: 'GET', path: '/assets/{file}', expect: EVERYONE, params: () => ({ file: builtAsset() }) },
 
+  // A user nobody signs in as: the row checks who may end sessions, without ending the callers' own.
+  {
+    method: 'DELETE',
+    path: '/api/admin/users/{userId}/sessions',
+    expect: ADMIN_ONLY,
+    params: () => ({ userId: randomUUID() }),
+  },
+
   { method: 'GET', path: '/auth/login', expect: EVERYONE },
   // Public, but it answers only the browser that started at /auth/login: a token gets nobody in.
   { method: 'GET', path: '/auth/callback', expect: NOBODY },

@@ -53,10 +53,39 @@ describe('signing in with a real browser', () => {
       email: 'singer1@karaoke.test',
       roles: ['singer'],
     });
-    const sid = (await context.cookies(server.url)).find((cookie) => cookie.name === 'sid');
-    expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    const sid = (await context.cookies(server.url)).find((cookie) => cookie.name === '__Host-sid');
+    // Secure and __Host- even on the local stack's plain-http 127.0.0.1: Chromium keeps it there.
+    expect(sid).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     // Scripts on the page cannot read the session cookie.
     expect(await page.evaluate<string>('document.cookie')).not.toContain('sid=');
+    await context.close();
+  });
+
+  it('signs out with a form post: the session and the provider session end, the next sign-in asks again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/auth/login?returnTo=/api/me`);
+    await page.getByLabel('User name').fill('singer2');
+    await page.getByLabel('Password').fill('singer2');
+    await Promise.all([
+      page.waitForURL(`${server.url}/api/me`),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    // A sign-out form, as a page submits it: the BFF, then the provider's sign-out, then home.
+    await Promise.all([
+      page.waitForURL(`${server.url}/`),
+      page.evaluate(`(() => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/auth/logout';
+        document.body.append(form);
+        form.submit();
+      })()`),
+    ]);
+    expect((await context.cookies(server.url)).map((cookie) => cookie.name)).not.toContain('__Host-sid');
+    await page.goto(`${server.url}/auth/login?returnTo=/api/me`);
+    expect(new URL(page.url()).pathname).toMatch(/^\/oidc\/interaction\//);
+    await expect(page.getByLabel('Password').count()).resolves.toBe(1);
     await context.close();
   });
 });

@@ -233,7 +233,7 @@ describe('hot reads: repeated reads answered from process memory', () => {
     expect(after.profile.data.stageName).toBe('Renamed One');
 
     const sid = await auth.sessionFor({ id: thirdId, roles: ['singer'], name: 'Three' });
-    const bySession = () => app.request('/api/me', { headers: { cookie: `sid=${sid}` } });
+    const bySession = () => app.request('/api/me', { headers: { cookie: `__Host-sid=${sid}` } });
     expect(((await (await untilHot(cache, bySession)).json()) as { id: string }).id).toBe(thirdId);
     await auth.deps.sessions.revoke(sid);
     expect((await bySession()).status).toBe(401);
