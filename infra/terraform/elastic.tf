@@ -1,8 +1,9 @@
 # Elasticsearch and Kibana on Elastic Cloud. Not Amazon OpenSearch: the @elastic/elasticsearch 8.x
 # client refuses servers that do not answer as Elasticsearch.
 #
-# No traffic filter: search-indexer, catalog and logs-shipper run outside the VPC and have no
-# fixed egress addresses, so an IP filter would have to allow all of Lambda's ranges anyway.
+# No traffic filter: catalog and logs-shipper run outside the VPC and have no fixed egress
+# addresses (the BFF and search-indexer reach it through the NAT gateway), so an IP filter would
+# have to allow all of Lambda's ranges anyway.
 
 data "ec_stack" "selected" {
   version_regex = var.elastic_version_regex

@@ -32,7 +32,8 @@ const dlqMonitorSettings = z.object({
 });
 
 const publisherSchema = logConfig.and(awsConfig).and(publisherSettings).and(dbConfig);
-const indexerSchema = logConfig.and(awsConfig).and(searchConfig);
+// The indexer invalidates cached search answers once its changes are searchable (the BFF's Redis).
+const indexerSchema = logConfig.and(awsConfig).and(searchConfig).and(invalidatorSettings);
 const invalidatorSchema = logConfig.and(awsConfig).and(invalidatorSettings);
 
 const dlqMonitorSchema = logConfig.and(awsConfig).and(dlqMonitorSettings);
@@ -45,7 +46,7 @@ export type InvalidatorConfig = z.infer<typeof invalidatorSchema>;
 /** change-publisher and outbox-sweeper: the outbox in PostgreSQL and the SNS topic. */
 export const loadPublisherConfig = (env: Env) => parseConfig('change-publisher', publisherSchema, env);
 
-/** search-indexer: the search index only. */
+/** search-indexer: the search index, and the BFF's Redis for the search answers it makes stale. */
 export const loadIndexerConfig = (env: Env) => parseConfig('search-indexer', indexerSchema, env);
 
 /** cache-invalidator: the BFF's Redis only. */

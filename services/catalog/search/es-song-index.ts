@@ -40,8 +40,11 @@ export function esSongIndex(client: Client, options: EsSongIndexOptions = {}): S
       await ensureSongIndex(client, { readAlias, writeAlias });
     },
 
-    apply(changes) {
-      return bulkApply(client, writeAlias, changes, { requireAlias: true });
+    apply(changes, applyOptions) {
+      return bulkApply(client, writeAlias, changes, {
+        requireAlias: true,
+        searchable: applyOptions?.searchable === true,
+      });
     },
 
     async search(query: SongSearchQuery): Promise<SongSearchResult> {
@@ -85,12 +88,13 @@ export function esSongIndex(client: Client, options: EsSongIndexOptions = {}): S
  * whatever order the changes arrive in. Outcomes: 2xx → applied, 409 → stale (the index already holds
  * this version or a newer one), anything else → failed with its reason. A request that fails as a
  * whole (Elasticsearch unreachable, overloaded, refusing the request) throws a `DependencyError`.
+ * With `searchable` it answers once the changes are visible to searches.
  */
 export async function bulkApply(
   client: Client,
   target: string,
   changes: SongChange[],
-  options: { requireAlias: boolean },
+  options: { requireAlias: boolean; searchable?: boolean },
 ): Promise<ChangeOutcome[]> {
   if (changes.length === 0) return [];
   const operations: Array<estypes.BulkOperationContainer | object> = [];
@@ -124,6 +128,8 @@ export async function bulkApply(
     client.bulk({
       operations,
       require_alias: options.requireAlias,
+      // `wait_for` rides on the index's periodic refresh instead of forcing one per request.
+      ...(options.searchable ? { refresh: 'wait_for' as const } : {}),
       filter_path: 'errors,items.*.status,items.*.error',
     }),
   );

@@ -61,8 +61,11 @@ export interface SongSearchResult {
 export interface SongIndex {
   /** Creates the first physical index and both aliases when they do not exist yet. */
   ensureReady(): Promise<void>;
-  /** Applies changes in one bulk request; one outcome per change, in order. */
-  apply(changes: SongChange[]): Promise<ChangeOutcome[]>;
+  /**
+   * Applies changes in one bulk request; one outcome per change, in order. With `searchable`, it
+   * resolves only once the applied changes are visible to searches (the index refreshes).
+   */
+  apply(changes: SongChange[], options?: { searchable?: boolean }): Promise<ChangeOutcome[]>;
   search(query: SongSearchQuery): Promise<SongSearchResult>;
   /** Version the index holds for a song (tombstones included), or null: for consistency checks. */
   versionOf(id: string): Promise<{ version: number; deleted: boolean } | null>;
