@@ -106,7 +106,6 @@ export const SearchParams = z.object({
   key: storable(z.string().max(4)).optional(),
   explicit: z.enum(['true', 'false']).optional(),
   hasAudio: z.enum(['true', 'false']).optional(),
-});
   facets: z
     .enum(['true', 'false'])
     .optional()
@@ -116,6 +115,7 @@ export const SearchParams = z.object({
         'Without it the answer is what a search box shows: the songs, a total counted up to 100, ' +
         'empty facets.',
     }),
+});
 export type SearchParams = z.infer<typeof SearchParams>;
 
 const FacetCount = z.object({ value: z.string(), count: z.number().int() });
