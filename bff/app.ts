@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
+import { pitchPageRoutes } from './routes/pitch-page.ts';
 import { pitchRoutes } from './routes/pitches.ts';
 import { playlistRoutes } from './routes/playlists.ts';
 import { shareDownloadGrant, shareRoutes } from './routes/shares.ts';
@@ -68,7 +69,10 @@ export function createApp(deps: BffDeps) {
   );
   app.use('*', rateLimit(deps));
   // A path of the API asked with a method it does not take: 405 naming those it takes.
-  app.use('*', methodNotAllowed(() => app.routes));
+  app.use(
+    '*',
+    methodNotAllowed(() => app.routes),
+  );
   // Song views count whoever answers them, the hot-read step included.
   app.use('/api/songs/*', recordSongViews());
   // Repeated reads of the hottest routes are answered from memory, after every policy above.
@@ -87,6 +91,7 @@ export function createApp(deps: BffDeps) {
   app.route('/api', adminRoutes());
   app.route('/api', docsRoutes());
   app.route('/auth', authRoutes());
+  app.route('/p', pitchPageRoutes());
   app.route('/', webRoutes());
 
   registerSecuritySchemes(app);

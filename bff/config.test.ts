@@ -22,6 +22,7 @@ const env = {
   SERVICE_AUTH: 'iam',
   USAGE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:usage',
   USAGE_FLUSH: 'end-of-invocation',
+  PITCH_COOKIE_KEY: 'a-secret-of-at-least-thirty-two-characters',
 };
 
 describe('BFF configuration', () => {

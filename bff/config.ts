@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorTokenSigningConfig } from '#lib/actor-token';
 import { awsConfig, configFields, dbConfig, type Env, logConfig, parseConfig } from '#lib/config';
+import { pitchPageSettings } from './pitch/config.ts';
 import { usageSettings } from './usage/config.ts';
 
 const { commaSeparated } = configFields;
@@ -119,6 +120,7 @@ const bffConfigSchema = logConfig
   .and(bffSettings)
   .and(authSettings)
   .and(usageSettings)
+  .and(pitchPageSettings)
   .and(dbConfig)
   .superRefine((config, context) => {
     // Plain HTTP is for the local provider on loopback only; anywhere else tokens and cookies would

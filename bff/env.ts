@@ -10,6 +10,7 @@ import type { RotationsClient } from './clients/rotations.ts';
 import type { SingersClient } from './clients/singers.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
+import type { UnlockAttempts } from './pitch/unlock.ts';
 import type { UsagePublisher } from './usage/publisher.ts';
 
 /**
@@ -32,6 +33,11 @@ export interface BffDeps {
   rateLimiter: RateLimiter;
   /** Read events (searches, views, streams) for the usage lake; routes use it through `recordUsage`. */
   usage: UsagePublisher;
+  /**
+   * Wrong passwords per pitch link, shared by every instance (Redis). Absent only in in-process
+   * tests, where the pitch pages count in their own process.
+   */
+  pitchUnlocks?: UnlockAttempts;
 }
 
 /** Read with `c.get(…)` on hot paths: each `c.var` access copies every variable into a new object. */

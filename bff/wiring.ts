@@ -26,6 +26,7 @@ import { singersClient } from './clients/singers.ts';
 import { type BffConfig, decodedKey } from './config.ts';
 import type { BffDeps } from './env.ts';
 import { elasticsearchProbe, postgresProbe, queuesProbe, redisProbe } from './health/probes.ts';
+import { redisUnlockAttempts } from './pitch/unlock.ts';
 import { batchingUsagePublisher, noUsage } from './usage/publisher.ts';
 import { SNS_SINK_BATCH, snsUsageSink } from './usage/sns-sink.ts';
 
@@ -133,6 +134,7 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
           })
         : noCache(),
     rateLimiter: redisRateLimiter(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),
+    pitchUnlocks: redisUnlockAttempts(redis, { log, timeoutMs: config.CACHE_TIMEOUT_MS }),
     usage,
     async close() {
       await usage.flush();

@@ -10,3 +10,7 @@ cors_origins       = ["https://dev.karaoke.example"]
 functions_deployed = false
 
 deletion_protection = false
+
+# Pitch e-mails (ses.tf): the sender's domain becomes an SES identity; publish its DKIM records.
+pitch_mail_domain = "karaoke.example"
+pitch_mail_from   = "pitches@karaoke.example"

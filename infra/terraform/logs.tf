@@ -19,6 +19,7 @@ locals {
     "performances",
     "performances-recorder",
     "playlists",
+    "pitch-mailer",
     "dlq-monitor",
     "media-inspector",
     "usage-archiver",

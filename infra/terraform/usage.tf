@@ -11,7 +11,7 @@ locals {
   usage_archiver_visibility_timeout = 360
 
   # Outbox entities that are usage events: karaoke requests and performances, playlist writes, shares.
-  usage_change_entities = ["song-requested", "performance", "playlist", "playlist_item", "share"]
+  usage_change_entities = ["song-requested", "performance", "playlist", "playlist_item", "share", "pitch_activity"]
 
   # The named queries: services/metrics/queries/<name>.sql.
   usage_named_queries = ["plays-by-track", "pitch-engagement", "top-searches", "zero-result-searches", "karaoke-nights"]

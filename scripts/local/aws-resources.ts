@@ -4,6 +4,7 @@ import {
   PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { AlreadyExistsException, CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { USAGE_CHANGE_ENTITIES } from '#services/metrics/usage-archiver/archiver';
@@ -48,7 +49,14 @@ export interface LocalAwsResources {
   usageArchiverQueue: QueueResource;
   /** The usage data lake (Parquet under `usage/`). */
   lakeBucket: string;
+  /** Pitch e-mails that failed, waiting for the pitch-mailer's retry. */
+  pitchMailQueue: QueueResource;
+  /** The verified SES identity pitch e-mails come from. */
+  pitchMailSender: string;
 }
+
+/** The local sender of pitch e-mails; moto refuses to send from an identity it does not know. */
+export const LOCAL_PITCH_MAIL_SENDER = 'pitches@karaoke.test';
 
 /** How long the media inspector may take over one batch before its messages come back. */
 export const MEDIA_INSPECTOR_VISIBILITY_SECONDS = 120;
@@ -69,6 +77,7 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
   const sns = new SNSClient(client);
   const sqs = new SQSClient(client);
   const s3 = new S3Client({ ...client, forcePathStyle: true });
+  const ses = new SESv2Client(client);
   const name = (base: string) => `${target.prefix ?? ''}${base}`;
   try {
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name('changes') }));
@@ -164,11 +173,26 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
         }),
       );
     }
+    const pitchMailDeadLetter = await createQueue(sqs, name('pitch-mail-dlq'), {});
+    const pitchMailQueue = await createQueue(sqs, name('pitch-mail'), {
+      VisibilityTimeout: '60',
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: pitchMailDeadLetter.arn,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      }),
+    });
+    await ses
+      .send(new CreateEmailIdentityCommand({ EmailIdentity: LOCAL_PITCH_MAIL_SENDER }))
+      .catch((error: unknown) => {
+        if (!(error instanceof AlreadyExistsException)) throw error;
+      });
     const lakeBucket = name('karaoke-lake-local');
     await s3.send(new CreateBucketCommand({ Bucket: lakeBucket })).catch((error: unknown) => {
       if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
     });
     return {
+      pitchMailQueue: { ...pitchMailQueue, deadLetterUrl: pitchMailDeadLetter.url },
+      pitchMailSender: LOCAL_PITCH_MAIL_SENDER,
       usageTopicArn,
       usageArchiverQueue: { ...usageQueue, deadLetterUrl: usageDeadLetter.url },
       lakeBucket,
@@ -183,6 +207,7 @@ export async function ensureLocalAwsResources(target: AwsTarget): Promise<LocalA
     sns.destroy();
     sqs.destroy();
     s3.destroy();
+    ses.destroy();
   }
 }
 

@@ -58,6 +58,15 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
       USAGE_ARCHIVER_QUEUE_URL: resources.usageArchiverQueue.url,
       USAGE_ARCHIVER_QUEUE_ARN: resources.usageArchiverQueue.arn,
       LAKE_BUCKET: resources.lakeBucket,
+      // Pitch e-mails: sent through moto's SES (read them at <AWS_ENDPOINT_URL>/moto-api/data.json,
+      // ses.Message); links point at the local server (scripts/local/server.ts sets PUBLIC_BASE_URL).
+      PITCH_MAIL_FROM: resources.pitchMailSender,
+      PITCH_MAIL_KEY: randomBytes(32).toString('base64'),
+      PITCH_MAIL_QUEUE_URL: resources.pitchMailQueue.url,
+      PITCH_MAIL_QUEUE_ARN: resources.pitchMailQueue.arn,
+      PITCH_MAIL_RETRY_DELAY_SECONDS: '2',
+      USAGE_RECIPIENT_KEY: randomBytes(32).toString('base64url'),
+      PITCH_COOKIE_KEY: randomBytes(32).toString('base64url'),
       // Every local client (browser, tests, the bench) comes from 127.0.0.1 and shares one bucket.
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
       RATE_LIMIT_USER_PER_MINUTE: '10000000',
@@ -66,6 +75,7 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
         ...Object.values(resources.queues),
         resources.mediaInspectorQueue,
         resources.usageArchiverQueue,
+        resources.pitchMailQueue,
       ]
         .map((queue) => queue.deadLetterUrl)
         .join(','),
@@ -73,6 +83,7 @@ export async function bootstrapLocal(urls: StackUrls, log: (line: string) => voi
         ...Object.values(resources.queues),
         resources.mediaInspectorQueue,
         resources.usageArchiverQueue,
+        resources.pitchMailQueue,
       ]
         .flatMap((queue) => [queue.url, queue.deadLetterUrl])
         .join(','),

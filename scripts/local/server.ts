@@ -88,7 +88,11 @@ export async function startLocalServer(
   const singers = wireSingers(loadSingersConfig(env), tracer);
   const rotations = wireRotations(loadRotationsConfig(env), tracer);
   const performances = wirePerformances(loadPerformancesConfig(env), tracer);
-  const playlists = wirePlaylists(loadPlaylistsConfig(env), tracer);
+  // Pitch e-mails link to this server's /p/<token>, as they link to the BFF on AWS.
+  const playlists = wirePlaylists(
+    loadPlaylistsConfig({ ...env, PUBLIC_BASE_URL: config.PUBLIC_BASE_URL }),
+    tracer,
+  );
   const oidc = useLocalProvider
     ? await createLocalOidcProvider({
         stage: config.STAGE,

@@ -7,6 +7,8 @@ import { wireUsageArchiver } from '#services/metrics/usage-archiver/wiring';
 import { wireUsageCompactor } from '#services/metrics/usage-compactor/wiring';
 import { loadPerformancesConfig } from '#services/performances/config';
 import { wirePerformances } from '#services/performances/wiring';
+import { loadPitchMailerConfig } from '#services/playlists/config';
+import { wirePitchMailer } from '#services/playlists/pitch-mailer/wiring';
 import { wireCacheInvalidator } from '#services/sync/cache-invalidator/wiring';
 import { PUBLISH_BATCH_SIZE, wireChangePublisher } from '#services/sync/change-publisher/wiring';
 import {
@@ -52,6 +54,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   const mediaInspector = wireMediaInspector(loadMediaInspectorConfig(options.env), tracer);
   const usageArchiver = wireUsageArchiver(loadUsageArchiverConfig(options.env), tracer);
   const usageCompactor = wireUsageCompactor(loadUsageArchiverConfig(options.env), tracer);
+  const pitchMailer = wirePitchMailer(loadPitchMailerConfig(options.env), tracer);
   await indexer.index.ensureReady();
   const report = (what: string) => (error: unknown) =>
     publisher.log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
@@ -125,6 +128,8 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     ),
     // Fed by the `usage` topic and the karaoke log entries of `changes`.
     poll('USAGE_ARCHIVER_QUEUE', usageArchiver.handle, 'usage-archiver', 60),
+    // Pitch e-mails that failed when the pitch was sent.
+    poll('PITCH_MAIL_QUEUE', pitchMailer.handle, 'pitch-mailer', 60),
   ];
   return {
     async stop() {
@@ -143,6 +148,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
         mediaInspector.close(),
         usageArchiver.close(),
         usageCompactor.close(),
+        pitchMailer.close(),
         dlqMonitor.close(),
       ]);
     },

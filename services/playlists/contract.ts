@@ -313,9 +313,16 @@ export const routes = {
 
 export const MAX_RECIPIENTS = 50;
 
+/** The unlock rule the BFF enforces (wrong passwords per link in a window), as the domain states it. */
+export { mayTryUnlock, UNLOCK_ATTEMPTS, UNLOCK_WINDOW_MS } from './domain/pitch-links.ts';
+/** Longest password a pitch may have; an unlock attempt with a longer one is refused unchecked. */
+export const PASSWORD_MAX = 200;
+
 const Recipient = z
   .object({
-    email: storable(z.string().trim().max(254)).pipe(z.email({ error: 'must be an e-mail address' })),
+    email: storable(z.string().trim().max(254))
+      .pipe(z.email({ error: 'must be an e-mail address' }))
+      .openapi({ pattern: z.regexes.email.source }),
     name: storable(z.string().trim().min(1).max(100)).optional(),
   })
   .strict();
@@ -331,9 +338,9 @@ export const CreatePitch = z
       .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients`),
     expiresAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 instant' })
-      .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
-      .optional(),
-    password: z.string().min(1).max(200).optional(),
+      .optional()
+      .openapi({ description: 'When every link stops working; an instant already past is a 422' }),
+    password: storable(z.string().min(1).max(PASSWORD_MAX)).optional(),
     allowDownload: z.boolean(),
   })
   .strict()
@@ -406,8 +413,31 @@ export const LinkView = z
   .openapi('PitchLinkView');
 export type LinkView = z.infer<typeof LinkView>;
 
+/**
+ * What the recipient did with the link, recorded when (and only when) the link is open and allows
+ * it: an open (a page view that shows the tracks), a play (a stream link handed out) or a download
+ * of a song of the pitch. Each becomes a `pitch.opened` / `pitch.played` / `pitch.downloaded`
+ * usage event through the outbox.
+ */
+export const LinkActivity = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('open') }).strict(),
+  z
+    .object({ kind: z.enum(['play', 'download']), songId: z.uuid({ error: 'must be a song id (uuid)' }) })
+    .strict(),
+]);
+export type LinkActivity = z.infer<typeof LinkActivity>;
+
 export const ResolveLink = z
-  .object({ token: z.string().max(100), password: z.string().max(200).optional() })
+  .object({
+    token: z.string().max(100),
+    password: z.string().max(PASSWORD_MAX).optional(),
+    /**
+     * The recipient the caller has already seen unlock this link (the BFF's signed unlock cookie):
+     * the link counts as unlocked when it belongs to this recipient.
+     */
+    unlockedFor: z.uuid().optional(),
+    activity: LinkActivity.optional(),
+  })
   .strict()
   .openapi('ResolvePitchLink');
 export type ResolveLink = z.infer<typeof ResolveLink>;

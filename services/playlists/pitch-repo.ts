@@ -1,5 +1,5 @@
 import { type Db, sql } from '#lib/db/port';
-import type { Pitch, PitchRecipient } from './contract.ts';
+import type { LinkActivity, Pitch, PitchRecipient } from './contract.ts';
 
 export type PitchRow = Omit<Pitch, 'songIds' | 'recipients'> & { createdSeq: number };
 
@@ -19,9 +19,21 @@ export interface NewPitch {
 export interface LinkRecord {
   pitch: PitchRow & { songIds: string[] };
   recipientId: string;
+  /** For the recipient's keyed hash in usage events; never leaves the service. */
+  email: string;
   linkRevoked: boolean;
   passwordHash: string | null;
 }
+
+/** What an e-mail to a recipient says, read under their row lock. */
+export type DeliveryFacts = {
+  pitchId: string;
+  email: string;
+  name: string | null;
+  title: string;
+  message: string | null;
+  expiresAt: string | null;
+};
 
 const PITCH_COLUMNS = `
   p.id, p.owner_id AS "ownerId", p.playlist_id AS "playlistId", p.title, p.message,
@@ -35,15 +47,23 @@ export interface PitchStore {
   listFor(ownerId: string, limit: number, before: number | null): Promise<PitchRow[]>;
   revoke(id: string): Promise<void>;
   revokeRecipient(id: string, recipientId: string): Promise<boolean>;
-  /** Gives the recipient a new token hash, so the old link stops working. */
+  /** Gives the recipient a new token hash, so the old link stops working; its e-mail is pending again. */
   replaceLink(id: string, recipientId: string, tokenHash: string): Promise<boolean>;
   byTokenHash(tokenHash: string): Promise<LinkRecord | null>;
-  record(
-    pitchId: string,
+  /** Counts the activity on the recipient and writes it as a row of `pitch_activity` (a usage event). */
+  record(pitchId: string, recipientId: string, recipientKey: string, activity: LinkActivity): Promise<void>;
+  /**
+   * One e-mail attempt for the recipient's link whose token hashes to `tokenHash`, under the
+   * recipient's row lock: `skipped` (nothing sent) when it is already `sent`, the link was replaced
+   * or revoked, or the pitch was revoked or has expired; otherwise `send` runs and its answer is
+   * recorded as `sent` or `failed`, with the attempt counted.
+   */
+  deliver(
     recipientId: string,
-    kind: 'open' | 'play' | 'download',
-    songId?: string,
-  ): Promise<void>;
+    tokenHash: string,
+    now: Date,
+    send: (facts: DeliveryFacts) => Promise<boolean>,
+  ): Promise<'sent' | 'failed' | 'skipped'>;
 }
 
 export function pgPitchStore(db: Db): PitchStore {
@@ -151,7 +171,7 @@ export function pgPitchStore(db: Db): PitchStore {
 
     async replaceLink(id, recipientId, tokenHash) {
       const changed = await db.execute(
-        `UPDATE pitch_recipients SET token_hash = :tokenHash, revoked_at = NULL
+        `UPDATE pitch_recipients SET token_hash = :tokenHash, revoked_at = NULL, delivery_status = 'pending'
          WHERE id = :recipientId AND pitch_id = :id`,
         { id: sql.uuid(id), recipientId: sql.uuid(recipientId), tokenHash },
       );
@@ -160,9 +180,9 @@ export function pgPitchStore(db: Db): PitchStore {
 
     async byTokenHash(tokenHash) {
       const [found] = await db.query<
-        PitchRow & { recipientId: string; linkRevoked: boolean; passwordHash: string | null }
+        PitchRow & { recipientId: string; email: string; linkRevoked: boolean; passwordHash: string | null }
       >(
-        `SELECT ${PITCH_COLUMNS}, r.id AS "recipientId", r.revoked_at IS NOT NULL AS "linkRevoked",
+        `SELECT ${PITCH_COLUMNS}, r.id AS "recipientId", r.email, r.revoked_at IS NOT NULL AS "linkRevoked",
                 s.password_hash AS "passwordHash"
          FROM pitch_recipients r JOIN pitches p ON p.id = r.pitch_id
          LEFT JOIN pitch_secrets s ON s.pitch_id = p.id
@@ -170,25 +190,28 @@ export function pgPitchStore(db: Db): PitchStore {
         { tokenHash },
       );
       if (!found) return null;
-      const { recipientId, linkRevoked, passwordHash, ...pitch } = found;
+      const { recipientId, email, linkRevoked, passwordHash, ...pitch } = found;
       return {
         pitch: { ...pitch, songIds: await songIdsOf(pitch.id) },
         recipientId,
+        email,
         linkRevoked,
         passwordHash,
       };
     },
 
-    async record(pitchId, recipientId, kind, songId) {
+    async record(pitchId, recipientId, recipientKey, activity) {
+      const { kind } = activity;
       await db.transaction(async (tx) => {
         const key = {
           pitchId: sql.uuid(pitchId),
           recipientId: sql.uuid(recipientId),
-          songId: sql.uuid(songId ?? null),
+          songId: sql.uuid(activity.kind === 'open' ? null : activity.songId),
         };
         await tx.execute(
-          `INSERT INTO pitch_activity (pitch_id, recipient_id, kind, song_id) VALUES (:pitchId, :recipientId, :kind, :songId)`,
-          { ...key, kind },
+          `INSERT INTO pitch_activity (pitch_id, recipient_id, recipient_key, kind, song_id)
+           VALUES (:pitchId, :recipientId, :recipientKey, :kind, :songId)`,
+          { ...key, recipientKey, kind },
         );
         if (kind === 'open') {
           await tx.execute(
@@ -209,6 +232,37 @@ export function pgPitchStore(db: Db): PitchStore {
           );
           await tx.execute('UPDATE pitch_recipients SET last_opened_at = now() WHERE id = :recipientId', key);
         }
+      });
+    },
+    deliver(recipientId, tokenHash, now, send) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<
+          DeliveryFacts & { status: string; tokenHash: string; gone: boolean; expiresAt: string | null }
+        >(
+          `SELECT r.pitch_id AS "pitchId", r.email, r.name, p.title, p.message, p.expires_at AS "expiresAt",
+                  r.delivery_status AS status, r.token_hash AS "tokenHash",
+                  (r.revoked_at IS NOT NULL OR p.revoked_at IS NOT NULL) AS gone
+           FROM pitch_recipients r JOIN pitches p ON p.id = r.pitch_id
+           WHERE r.id = :recipientId FOR UPDATE OF r`,
+          { recipientId: sql.uuid(recipientId) },
+        );
+        if (
+          !row ||
+          row.status === 'sent' ||
+          row.tokenHash !== tokenHash ||
+          row.gone ||
+          (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime())
+        ) {
+          return 'skipped' as const;
+        }
+        const { status: _status, tokenHash: _hash, gone: _gone, ...facts } = row;
+        const sent = await send(facts);
+        await tx.execute(
+          `UPDATE pitch_recipients SET delivery_status = :status, delivery_attempts = delivery_attempts + 1
+           WHERE id = :recipientId`,
+          { recipientId: sql.uuid(recipientId), status: sent ? 'sent' : 'failed' },
+        );
+        return sent ? ('sent' as const) : ('failed' as const);
       });
     },
   };

@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import type { Actor } from '#lib/actor';
 import { decodeCursor, encodeCursor } from '#lib/cursor';
-import { ForbiddenError, NotFoundError } from '#lib/errors';
+import { ForbiddenError, NotFoundError, UnprocessableContentError } from '#lib/errors';
+import { recipientHash } from '#services/metrics/contract';
 import type {
   CreatePitch,
   IssuedLinks,
+  LinkActivity,
   LinkView,
   PageQuery,
   Pitch,
@@ -20,6 +22,7 @@ import {
   tokenHash,
   verifyPassword,
 } from './domain/pitch-links.ts';
+import type { PitchDelivery } from './pitch-mail.ts';
 import type { PitchStore } from './pitch-repo.ts';
 import type { PlaylistStore } from './repo.ts';
 
@@ -34,18 +37,36 @@ export interface PitchesService {
   /**
    * What a presented token opens. Every token takes the same path: a badly shaped one is looked up
    * as the hash of nothing that exists, so unknown and wrong tokens cannot be told apart by time.
-   * A password, when sent, is checked and unlocks the answer. Opening an open link counts an open.
+   * A password, when sent, is checked and unlocks the answer, as does `unlockedFor` naming the
+   * link's recipient. The `activity` asked for is recorded only when the link is open and allows
+   * it (a song of the pitch; a download only when the pitch allows downloads).
    */
   resolve(link: ResolveLink, now: Date): Promise<LinkView>;
 }
 
 const Before = z.object({ before: z.int().positive() });
+
+/** Whether an open link lets the recipient do `activity`: songs of the pitch only, downloads when allowed. */
+function allows(
+  pitch: { songIds: readonly string[]; allowDownload: boolean },
+  activity: LinkActivity,
+): boolean {
+  if (activity.kind === 'open') return true;
+  if (!pitch.songIds.includes(activity.songId)) return false;
+  return activity.kind === 'play' || pitch.allowDownload;
+}
 const UNKNOWN_LINK = 'No such link.';
 
 export function createPitchesService(deps: {
   pitches: PitchStore;
   playlists: PlaylistStore;
+  /** The key of the recipients' hash in usage events (`recipientHash`): never their address. */
+  recipientKey: string;
+  /** E-mails each new link to its recipient; without it links are only in the owner's answer. */
+  delivery?: PitchDelivery;
   random?: (bytes: number) => Buffer;
+  /** The clock an expiry is checked against. */
+  now?: () => number;
 }): PitchesService {
   const { pitches, playlists } = deps;
   const token = () => (deps.random ? newToken(deps.random) : newToken());
@@ -59,6 +80,11 @@ export function createPitchesService(deps: {
 
   return {
     async create(actor, body) {
+      if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= (deps.now ?? Date.now)()) {
+        throw new UnprocessableContentError('A pitch must expire in the future.', {
+          details: { issues: [{ path: 'expiresAt', message: 'must be in the future' }] },
+        });
+      }
       const playlist = await playlists.read(body.playlistId, actor.id);
       if (!playlist) throw new NotFoundError(`No playlist with id ${body.playlistId}.`);
       const access = accessOf(playlist.row, actor.id, playlist.access.membership, playlist.access.shared);
@@ -87,17 +113,17 @@ export function createPitchesService(deps: {
           tokenHash: tokenHash(tokens[index] as string),
         })),
       });
-      const pitch = await ownPitch(actor, id);
-      const idOf = new Map(pitch.recipients.map((one) => [one.email.toLowerCase(), one.recipientId]));
+      const saved = await ownPitch(actor, id);
+      const idOf = new Map(saved.recipients.map((one) => [one.email.toLowerCase(), one.recipientId]));
       // In the order they were asked for.
-      return {
-        pitch,
-        links: recipients.map((recipient, index) => ({
-          recipientId: idOf.get(recipient.email.toLowerCase()) as string,
-          email: recipient.email,
-          token: tokens[index] as string,
-        })),
-      };
+      const links = recipients.map((recipient, index) => ({
+        recipientId: idOf.get(recipient.email.toLowerCase()) as string,
+        email: recipient.email,
+        token: tokens[index] as string,
+      }));
+      if (!deps.delivery) return { pitch: saved, links };
+      await deps.delivery.sendAll(id, links);
+      return { pitch: await ownPitch(actor, id), links };
     },
 
     async list(actor, query) {
@@ -132,18 +158,19 @@ export function createPitchesService(deps: {
       if (!(await pitches.replaceLink(id, recipientId, tokenHash(fresh)))) {
         throw new NotFoundError(`No recipient ${recipientId} in pitch ${id}.`);
       }
+      await deps.delivery?.sendAll(id, [{ recipientId, token: fresh }]);
       const pitch = await ownPitch(actor, id);
       const recipient = pitch.recipients.find((one) => one.recipientId === recipientId);
       return { pitch, links: [{ recipientId, email: recipient?.email ?? '', token: fresh }] };
     },
 
-    async resolve({ token: presented, password }, now) {
+    async resolve({ token: presented, password, unlockedFor, activity }, now) {
       const found = await pitches.byTokenHash(tokenHash(isTokenShaped(presented) ? presented : ''));
       if (!found) throw new NotFoundError(UNKNOWN_LINK);
       const unlocked =
         found.passwordHash !== null &&
-        password !== undefined &&
-        (await verifyPassword(password, found.passwordHash));
+        (unlockedFor === found.recipientId ||
+          (password !== undefined && (await verifyPassword(password, found.passwordHash))));
       const { pitch } = found;
       const state = linkState(
         {
@@ -155,7 +182,14 @@ export function createPitchesService(deps: {
         },
         now,
       );
-      if (state === 'open') await pitches.record(pitch.id, found.recipientId, 'open');
+      if (state === 'open' && activity && allows(pitch, activity)) {
+        await pitches.record(
+          pitch.id,
+          found.recipientId,
+          recipientHash(deps.recipientKey, found.email),
+          activity,
+        );
+      }
       const view = { state, pitchId: pitch.id, recipientId: found.recipientId };
       // A locked or gone link shows nothing of the pitch.
       if (state !== 'open') return { ...view, title: '', message: null, allowDownload: false, songIds: [] };

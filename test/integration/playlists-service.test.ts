@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '#lib/actor';
 import { sql } from '#lib/db/port';
+import { recipientHash } from '#services/metrics/contract';
 import { createPlaylistsApp } from '#services/playlists/app';
 import type {
   DownloadGrant,
@@ -24,6 +25,7 @@ import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/ser
 import { quietLog } from '../support/sync-fixture.ts';
 
 const base = '/internal/playlists';
+const RECIPIENT_KEY = 'integration-recipient-key-0123456789abcdef';
 const person = (...roles: string[]): Actor => ({
   id: randomUUID(),
   roles: roles.length ? roles : ['singer'],
@@ -38,7 +40,11 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
     const playlists = pgPlaylistStore(store.db);
     app = createPlaylistsApp({
       playlists: createPlaylistsService({ store: playlists }),
-      pitches: createPitchesService({ pitches: pgPitchStore(store.db), playlists }),
+      pitches: createPitchesService({
+        pitches: pgPitchStore(store.db),
+        playlists,
+        recipientKey: RECIPIENT_KEY,
+      }),
       log: quietLog,
       callers: testCallers,
     });
@@ -233,17 +239,23 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
     const owner = person();
     const playlist = await create(owner);
     const first = await add(owner, playlist.id, randomUUID());
-    for (const position of [2, 1000, -1, 0.5]) {
+    // Past the end is a conflict with the list as it is; not a whole number of 0 or more, a bad request.
+    for (const [position, status] of [
+      [2, 409],
+      [1000, 409],
+      [-1, 400],
+      [0.5, 400],
+    ] as const) {
       const response = await send('POST', `/playlists/${playlist.id}/items`, {
         actor: owner,
         body: { songId: randomUUID(), position },
       });
-      const problem = await json<{ issues: Array<{ path: string }> }>(response, 400);
+      const problem = await json<{ issues: Array<{ path: string }> }>(response, status);
       expect(problem.issues.map((issue) => issue.path)).toContain('position');
     }
     const move = (itemId: string, position: number) =>
       send('POST', `/playlists/${playlist.id}/items/${itemId}/move`, { actor: owner, body: { position } });
-    expect((await move(first.itemId, 1)).status).toBe(400);
+    expect((await move(first.itemId, 1)).status).toBe(409);
     expect((await move(randomUUID(), 0)).status).toBe(404);
     expect(
       (await send('DELETE', `/playlists/${playlist.id}/items/${randomUUID()}`, { actor: owner })).status,
@@ -478,8 +490,10 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       );
       return { playlist, songs, issued };
     };
-    const resolve = (token: string, password?: string) =>
-      send('POST', '/links/resolve', { body: { token, ...(password === undefined ? {} : { password }) } });
+    const resolve = (token: string, password?: string, more: Record<string, unknown> = {}) =>
+      send('POST', '/links/resolve', {
+        body: { token, ...(password === undefined ? {} : { password }), ...more },
+      });
 
     it('freezes the items, deduplicates recipients, stores only token hashes, and counts opens', async () => {
       const owner = person();
@@ -495,8 +509,20 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       // Later changes to the playlist do not reach the pitch.
       await add(owner, playlist.id, randomUUID());
       const [first] = issued.links;
-      const view = await json<LinkView>(await resolve(first?.token as string), 200);
+      // Resolving alone counts nothing; a page view (an open) and a play do.
+      await json<LinkView>(await resolve(first?.token as string), 200);
+      const view = await json<LinkView>(
+        await resolve(first?.token as string, undefined, { activity: { kind: 'open' } }),
+        200,
+      );
       expect(view).toMatchObject({ state: 'open', songIds: songs, recipientId: first?.recipientId });
+      const play = { activity: { kind: 'play', songId: songs[0] } };
+      await json<LinkView>(await resolve(first?.token as string, undefined, play), 200);
+      // Not a song of the pitch, and a download the pitch does not allow: nothing recorded.
+      const stranger = { activity: { kind: 'play', songId: randomUUID() } };
+      await json<LinkView>(await resolve(first?.token as string, undefined, stranger), 200);
+      const download = { activity: { kind: 'download', songId: songs[0] } };
+      await json<LinkView>(await resolve(first?.token as string, undefined, download), 200);
       const stored = await store.inspect.query<{ token_hash: string }>(
         'SELECT token_hash FROM pitch_recipients WHERE pitch_id = :id',
         { id: sql.uuid(issued.pitch.id) },
@@ -508,8 +534,17 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       const published = JSON.stringify(outbox);
       expect(published).not.toContain('agency.test');
       expect(published).not.toContain(first?.token);
+      const activity = outbox
+        .map((row) => row.payload as { pitch_id?: string; recipient_key?: string; kind?: string })
+        .filter((row) => row.pitch_id === issued.pitch.id && row.kind !== undefined);
+      expect(activity.map((row) => row.kind).sort()).toEqual(['open', 'play']);
+      expect(activity[0]?.recipient_key).toBe(recipientHash(RECIPIENT_KEY, 'sup@agency.test'));
       const seen = await json<Pitch>(await send('GET', `/pitches/${issued.pitch.id}`, { actor: owner }), 200);
-      expect(seen.recipients.find((one) => one.recipientId === first?.recipientId)?.opens).toBe(1);
+      expect(seen.recipients.find((one) => one.recipientId === first?.recipientId)).toMatchObject({
+        opens: 1,
+        plays: { [songs[0] as string]: 1 },
+        downloads: 0,
+      });
       expect((await send('GET', `/pitches/${issued.pitch.id}`, { actor: person() })).status).toBe(403);
     });
 
@@ -580,7 +615,7 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
           expiresAt: '2020-01-01T00:00:00Z',
         },
       });
-      expect(past.status).toBe(400);
+      expect(past.status).toBe(422);
     });
 
     it('a password locks the link until the right one is sent', async () => {
@@ -590,6 +625,14 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       expect(await json<LinkView>(await resolve(token), 200)).toMatchObject({ state: 'locked', songIds: [] });
       expect((await json<LinkView>(await resolve(token, 'wrong'), 200)).state).toBe('locked');
       expect((await json<LinkView>(await resolve(token, 'open sesame'), 200)).state).toBe('open');
+      const { recipientId } = await json<LinkView>(await resolve(token), 200);
+      // The BFF's unlock cookie names the recipient it was given to: it opens that link only.
+      expect(
+        (await json<LinkView>(await resolve(token, undefined, { unlockedFor: recipientId }), 200)).state,
+      ).toBe('open');
+      const other = { unlockedFor: issued.links[1]?.recipientId };
+      expect((await json<LinkView>(await resolve(token, undefined, other), 200)).state).toBe('locked');
+      expect((await resolve(token, 'x'.repeat(201))).status).toBe(400);
       const secrets = await store.inspect.query<{ password_hash: string }>(
         'SELECT password_hash FROM pitch_secrets',
       );

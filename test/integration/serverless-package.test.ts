@@ -30,7 +30,13 @@ import { encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
 const run = promisify(execFile);
 const PACKAGE_DIR = path.join(ROOT, '.serverless');
 const STAGE = 'test';
-const BFF_ROUTES = ['ANY /api/{proxy+}', 'ANY /api', 'ANY /auth/{proxy+}'];
+const BFF_ROUTES = [
+  'ANY /api/{proxy+}',
+  'ANY /api',
+  'ANY /auth/{proxy+}',
+  'GET /p/{proxy+}',
+  'POST /p/{proxy+}',
+];
 
 type Json = Record<string, unknown>;
 interface CfnResource {

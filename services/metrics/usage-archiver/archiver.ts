@@ -9,9 +9,10 @@ import { eventDate, usageRow } from '../lake/rows.ts';
 import type { LakeStore } from '../lake/store.ts';
 import { KARAOKE_ENTITIES, karaokeUsageEvent } from './karaoke.ts';
 import { LIBRARY_ENTITIES, libraryUsageEvent } from './library.ts';
+import { PITCH_ENTITIES, pitchUsageEvent } from './pitch-activity.ts';
 
 /** Outbox entities the archiver's queue receives from the `changes` topic (its filter policy). */
-export const USAGE_CHANGE_ENTITIES = [...KARAOKE_ENTITIES, ...LIBRARY_ENTITIES];
+export const USAGE_CHANGE_ENTITIES = [...KARAOKE_ENTITIES, ...LIBRARY_ENTITIES, ...PITCH_ENTITIES];
 
 /**
  * A queue message is one or more usage events (from the `usage` topic) or a karaoke log entry (from
@@ -34,8 +35,11 @@ export function parseUsageRecord(record: SQSRecord): Parsed<UsageEvent[]> {
       const event = karaokeUsageEvent(change.value);
       return event.ok ? { ok: true, value: [event.value] } : event;
     }
-    if ((LIBRARY_ENTITIES as readonly string[]).includes(entity)) {
-      const event = libraryUsageEvent(change.value);
+    if (
+      (LIBRARY_ENTITIES as readonly string[]).includes(entity) ||
+      (PITCH_ENTITIES as readonly string[]).includes(entity)
+    ) {
+      const event = (entity === 'pitch_activity' ? pitchUsageEvent : libraryUsageEvent)(change.value);
       // A removed share is no usage event: acknowledged, nothing written.
       return event.ok ? { ok: true, value: event.value ? [event.value] : [] } : event;
     }
