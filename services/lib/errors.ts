@@ -79,6 +79,15 @@ export class UnsupportedMediaTypeError extends AppError {
   readonly type = 'unsupported-media-type';
 }
 
+/**
+ * A request the schema allows that a rule of the moment refuses (an expiry already past): it would
+ * be refused the same way however it were written, unlike a 400, and it conflicts with no resource.
+ */
+export class UnprocessableContentError extends AppError {
+  readonly status = 422;
+  readonly type = 'unprocessable-content';
+}
+
 export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly type = 'rate-limited';
