@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -475,6 +475,22 @@ const ROWS: readonly MatrixRow[] = [
   { method: 'GET', path: '/library/shared', expect: EVERYONE },
   { method: 'GET', path: '/assets/{file}', expect: EVERYONE, params: () => ({ file: builtAsset() }) },
 
+  // A pitch recipient's pages: no account, the link's token is the credential (an unknown one: 404).
+  { method: 'GET', path: '/p/{token}', expect: EVERYONE, params: aPitchToken },
+  { method: 'POST', path: '/p/{token}/unlock', expect: EVERYONE, params: aPitchToken },
+  {
+    method: 'GET',
+    path: '/p/{token}/tracks/{songId}/stream',
+    expect: EVERYONE,
+    params: () => ({ ...aPitchToken(), songId: randomUUID() }),
+  },
+  {
+    method: 'GET',
+    path: '/p/{token}/tracks/{songId}/download',
+    expect: EVERYONE,
+    params: () => ({ ...aPitchToken(), songId: randomUUID() }),
+  },
+
   // A user nobody signs in as: the row checks who may end sessions, without ending the callers' own.
   {
     method: 'DELETE',
@@ -507,7 +523,16 @@ const UNDOCUMENTED_ROUTES = [
   'GET /library/playlists/{id}',
   'GET /library/shared',
   'GET /assets/{file}',
+  'GET /p/{token}',
+  'POST /p/{token}/unlock',
+  'GET /p/{token}/tracks/{songId}/stream',
+  'GET /p/{token}/tracks/{songId}/download',
 ];
+
+/** A token shaped like a pitch link's that opens nothing. */
+function aPitchToken(): { token: string } {
+  return { token: randomBytes(32).toString('base64url') };
+}
 
 /** A file of the front end as the e2e setup built it (test/support/web-build.ts). */
 function builtAsset(): string {
