@@ -60,7 +60,7 @@ export function postToBucket(
 }
 
 /** S3 answers a refused POST with XML: its `<Message>`, or the status. */
-function storageRefusal(status: number, body: string): string {
+export function storageRefusal(status: number, body: string): string {
   const message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1];
   if (status === 403 && message !== undefined && /expired/i.test(message))
     return 'The upload permission expired: try again.';
