@@ -11,6 +11,7 @@ import { deployedEnv, measureInit } from './bench/init.ts';
 import { startInstantSns } from './bench/instant-sns.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
+import { pitchPageLoad } from './bench/pitch.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { usageLakeBench } from './bench/usage.ts';
 import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
@@ -299,6 +300,24 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
         uncached,
         baseline,
         'one playlists call and one catalog lookup of 1,000 ids per request',
+      );
+
+      log('GET /p/<token>: a pitch of 10 songs, interleaved with the cached song read…');
+      const pitchPage = await pitchPageLoad({
+        api,
+        curator: headers,
+        owner: auth,
+        songs: 10,
+        baselineUrl: `${api}/songs/${anyId}`,
+        concurrency: 16,
+        sliceSeconds: SLICE_SECONDS,
+        slices: SLICES,
+      });
+      loadRow(
+        'GET /p/<token> (pitch page, 10 songs), 16 connections',
+        pitchPage.candidate,
+        undefined,
+        `${((pitchPage.candidate.rps / pitchPage.baseline.rps) * 100).toFixed(0)} % of the req/s of GET /api/songs/:id (read cache hit) in the same slices: ${pitchPage.baseline.rps.toFixed(0)} req/s, p50 ${ms(pitchPage.baseline.p50)}; each view is a playlists call that counts the open (a row and its outbox event)`,
       );
     }
 
