@@ -92,3 +92,34 @@ resource "aws_rds_cluster_role_association" "invoke_publisher" {
   feature_name          = "Lambda"
   role_arn              = aws_iam_role.aurora_invoke_publisher.arn
 }
+
+# The functions connect through the Data API as karaoke_app, not as the master user: it reads and
+# writes rows (and invokes the change-publisher through the outbox trigger), and cannot change the
+# schema, create roles or read other databases. Migrations keep running as the master user
+# (output db_secret_arn). The role itself is created in the database once, after the first
+# migrations, with the SQL of `terraform output -raw db_app_user_sql` (README.md).
+locals {
+  db_app_user = "karaoke_app"
+}
+
+resource "random_password" "db_app" {
+  length  = 40
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "db_app" {
+  name        = "${local.prefix}/db-app"
+  description = "Karaoke Suite ${var.stage}: the functions' database user (the Data API reads it on every call)"
+}
+
+resource "aws_secretsmanager_secret_version" "db_app" {
+  secret_id = aws_secretsmanager_secret.db_app.id
+  secret_string = jsonencode({
+    engine   = "postgres"
+    host     = aws_rds_cluster.main.endpoint
+    port     = aws_rds_cluster.main.port
+    dbname   = aws_rds_cluster.main.database_name
+    username = local.db_app_user
+    password = random_password.db_app.result
+  })
+}

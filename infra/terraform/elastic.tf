@@ -41,36 +41,67 @@ resource "ec_deployment" "search" {
   }
 }
 
-# The functions connect as this user, not as `elastic`: it can manage the song and log indices
-# (create, alias swaps for reindex, index templates) and read cluster health, nothing else.
-resource "elasticstack_elasticsearch_security_role" "app" {
-  name    = "karaoke-suite-app"
-  cluster = ["monitor", "manage_index_templates"]
+# The functions connect as one of three users, never as `elastic`, each with only what its
+# functions do (terraform.test.ts checks the split):
+# - search: the catalog's searches and the BFF's health check read the song aliases and cluster health;
+# - index: the search-indexer (and `npm run reindex`) creates song indices, writes, swaps aliases;
+# - logs: the logs-shipper installs the log index template and appends to the daily log indices.
+locals {
+  elasticsearch_users = {
+    search = {
+      cluster = ["monitor"]
+      indices = [{ names = ["songs*"], privileges = ["read", "view_index_metadata"] }]
+    }
+    index = {
+      cluster = ["monitor"]
+      indices = [{ names = ["songs*"], privileges = ["create_index", "read", "write", "view_index_metadata", "manage"] }]
+    }
+    logs = {
+      cluster = ["monitor", "manage_index_templates"]
+      indices = [{ names = ["karaoke-logs-*"], privileges = ["create_index", "create_doc", "auto_configure", "view_index_metadata"] }]
+    }
+  }
+}
 
-  indices {
-    names      = ["songs*", "karaoke-logs-*"]
-    privileges = ["all"]
+resource "elasticstack_elasticsearch_security_role" "app" {
+  for_each = local.elasticsearch_users
+
+  name    = "karaoke-suite-${each.key}"
+  cluster = each.value.cluster
+
+  dynamic "indices" {
+    for_each = each.value.indices
+    content {
+      names      = indices.value.names
+      privileges = indices.value.privileges
+    }
   }
 }
 
 # Letters and digits only, so it can sit in the URL's userinfo without escaping.
-resource "random_password" "elasticsearch_app" {
+resource "random_password" "elasticsearch" {
+  for_each = local.elasticsearch_users
+
   length  = 40
   special = false
 }
 
 resource "elasticstack_elasticsearch_security_user" "app" {
-  username = "karaoke-suite-${var.stage}"
-  password = random_password.elasticsearch_app.result
-  roles    = [elasticstack_elasticsearch_security_role.app.name]
+  for_each = local.elasticsearch_users
+
+  username = "karaoke-suite-${var.stage}-${each.key}"
+  password = random_password.elasticsearch[each.key].result
+  roles    = [elasticstack_elasticsearch_security_role.app[each.key].name]
 }
 
 locals {
-  # The client takes basic-auth credentials from the URL's userinfo (ELASTICSEARCH_URL is the only
-  # Elasticsearch setting serverless.yml passes to the functions).
-  elasticsearch_url = replace(
-    ec_deployment.search.elasticsearch.https_endpoint,
-    "https://",
-    "https://${elasticstack_elasticsearch_security_user.app.username}:${random_password.elasticsearch_app.result}@",
-  )
+  # The client takes basic-auth credentials from the URL's userinfo; each URL is a SecureString
+  # parameter (ssm.tf) that only its functions may read.
+  elasticsearch_urls = {
+    for user in keys(local.elasticsearch_users) : user => replace(
+      ec_deployment.search.elasticsearch.https_endpoint,
+      "https://",
+      "https://${elasticstack_elasticsearch_security_user.app[user].username}:${random_password.elasticsearch[user].result}@",
+    )
+  }
 }

@@ -18,6 +18,36 @@ output "db_secret_arn" {
   value       = aws_rds_cluster.main.master_user_secret[0].secret_arn
 }
 
+output "db_app_secret_arn" {
+  description = "Secrets Manager ARN of the functions' database user (DB_SECRET_ARN of every function)."
+  value       = aws_secretsmanager_secret.db_app.arn
+}
+
+# Run once after the first `npm run migrate` (as the master user), and again after rotating the
+# password (README.md). Tables created by later migrations are granted by the default privileges.
+output "db_app_user_sql" {
+  description = "SQL that creates the functions' database user with row-level privileges only."
+  sensitive   = true
+  value       = <<-SQL
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${local.db_app_user}') THEN
+        CREATE ROLE ${local.db_app_user} LOGIN;
+      END IF;
+    END $$;
+    ALTER ROLE ${local.db_app_user} WITH LOGIN PASSWORD '${random_password.db_app.result}';
+    GRANT CONNECT ON DATABASE ${aws_rds_cluster.main.database_name} TO ${local.db_app_user};
+    GRANT USAGE ON SCHEMA public TO ${local.db_app_user};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${local.db_app_user};
+    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${local.db_app_user};
+    ALTER DEFAULT PRIVILEGES FOR ROLE ${aws_rds_cluster.main.master_username} IN SCHEMA public
+      GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${local.db_app_user};
+    ALTER DEFAULT PRIVILEGES FOR ROLE ${aws_rds_cluster.main.master_username} IN SCHEMA public
+      GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${local.db_app_user};
+    GRANT USAGE ON SCHEMA aws_lambda TO ${local.db_app_user};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda TO ${local.db_app_user};
+  SQL
+}
+
 output "db_name" {
   description = "Application database name (DB_NAME for `npm run migrate`)."
   value       = aws_rds_cluster.main.database_name

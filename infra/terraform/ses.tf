@@ -48,7 +48,8 @@ output "pitch_mail_dkim_records" {
 
 # Keys of the pitch feature: sealing links of queued retries (AES-256-GCM, 32 bytes), signing the
 # unlock cookie (HMAC), and keying recipients' hash in usage events. Generated once; Terraform
-# state holds them in clear text, as it holds the other credentials (see README.md).
+# state holds them in clear text, as it holds the other credentials (see README.md). SecureString:
+# the functions read them at cold start (`<NAME>_SSM_PARAMETER`), never from their environment.
 resource "random_id" "pitch_mail_key" {
   byte_length = 32
 }
@@ -77,18 +78,18 @@ resource "aws_ssm_parameter" "pitch_mail_identity" {
 
 resource "aws_ssm_parameter" "pitch_mail_key" {
   name  = "${local.ssm_prefix}/pitch/mail-key"
-  type  = "String"
+  type  = "SecureString"
   value = random_id.pitch_mail_key.b64_std
 }
 
 resource "aws_ssm_parameter" "pitch_cookie_key" {
   name  = "${local.ssm_prefix}/pitch/cookie-key"
-  type  = "String"
+  type  = "SecureString"
   value = random_password.pitch_cookie_key.result
 }
 
 resource "aws_ssm_parameter" "usage_recipient_key" {
   name  = "${local.ssm_prefix}/usage/recipient-key"
-  type  = "String"
+  type  = "SecureString"
   value = random_password.usage_recipient_key.result
 }

@@ -3,13 +3,17 @@
 # share nothing but this naming. terraform.test.ts checks that every parameter serverless.yml
 # names is created here.
 #
-# All of them are String (or StringList) parameters, the credential-bearing ones included:
-# CloudFormation's SSM parameter types cannot resolve SecureString.
+# Those are String (or StringList) parameters and hold nothing secret: CloudFormation's SSM
+# parameter types cannot resolve SecureString, and what they resolve lands in the functions'
+# environment, visible to anyone who may read a function's configuration. Secrets are SecureString
+# parameters below (`secret_parameters`), which no stack reads: each function is given the name
+# of the ones it needs (`<NAME>_SSM_PARAMETER`), reads them at cold start (services/lib/secrets.ts)
+# and may read only those (its IAM role in serverless.yml).
 
 locals {
   ssm_parameters = {
     "db/cluster-arn"                   = aws_rds_cluster.main.arn
-    "db/secret-arn"                    = aws_rds_cluster.main.master_user_secret[0].secret_arn
+    "db/secret-arn"                    = aws_secretsmanager_secret.db_app.arn
     "db/name"                          = aws_rds_cluster.main.database_name
     "media/bucket-name"                = aws_s3_bucket.media.bucket
     "events/topic-arn"                 = aws_sns_topic.changes.arn
@@ -21,6 +25,12 @@ locals {
     "api/public-base-url"              = local.public_base_url
     "api/cors-origins"                 = local.cors_origins_parameter
     "network/lambda-security-group-id" = aws_security_group.lambda.id
+    "api/internal-api-id"              = aws_apigatewayv2_api.internal.id
+    "api/internal-base-url"            = local.internal_base_url
+    "api/throttling-rate-limit"        = tostring(var.api_throttling_rate_limit)
+    "api/throttling-burst-limit"       = tostring(var.api_throttling_burst_limit)
+    # Public keys, on one line (the services read "\n" as a line break).
+    "auth/actor-token-verify-keys" = join("", [for key in values(tls_private_key.actor_token) : replace(key.public_key_pem, "\n", "\\n")])
   }
 
   # The BFF allows PUBLIC_BASE_URL's origin anyway; SSM refuses empty values, so that origin
@@ -43,23 +53,40 @@ resource "aws_ssm_parameter" "lambda_subnet_ids" {
   value = join(",", aws_subnet.private[*].id)
 }
 
-# The three below carry credentials: they stay out of the map above so that it holds nothing
-# secret, and Terraform state holds them in clear text (see README.md on keeping state).
-
-resource "aws_ssm_parameter" "oidc_client_secret" {
-  name  = "${local.ssm_prefix}/auth/client-secret"
-  type  = "String"
-  value = aws_cognito_user_pool_client.bff.client_secret
+# What only some functions may know, each encrypted with the AWS-managed `aws/ssm` key (a function
+# that may read the parameter may decrypt it; no key grant is needed). Terraform state still holds
+# the values in clear text (see README.md on keeping state). terraform.test.ts checks that every
+# parameter a function names through `_SSM_PARAMETER` is here, and SecureString.
+locals {
+  secret_parameters = {
+    "auth/client-secret"             = aws_cognito_user_pool_client.bff.client_secret
+    "auth/actor-token-signing-key"   = tls_private_key.actor_token[var.actor_token_signing_key].private_key_pem_pkcs8
+    "auth/session-encryption-key"    = random_bytes.session_encryption_key.base64
+    "cache/redis-url"                = local.redis_url
+    "search/elasticsearch-url-search" = local.elasticsearch_urls.search
+    "search/elasticsearch-url-index"  = local.elasticsearch_urls.index
+    "search/elasticsearch-url-logs"   = local.elasticsearch_urls.logs
+  }
 }
 
-resource "aws_ssm_parameter" "redis_url" {
-  name  = "${local.ssm_prefix}/cache/redis-url"
-  type  = "String"
-  value = local.redis_url
+resource "aws_ssm_parameter" "secret" {
+  for_each = local.secret_parameters
+
+  name  = "${local.ssm_prefix}/${each.key}"
+  type  = "SecureString"
+  value = each.value
 }
 
-resource "aws_ssm_parameter" "elasticsearch_url" {
-  name  = "${local.ssm_prefix}/search/elasticsearch-url"
-  type  = "String"
-  value = local.elasticsearch_url
+# Two actor-token keys (EC P-256): the BFF signs with the one var.actor_token_signing_key names, the
+# services accept both, so a key is replaced without a moment where tokens are refused (README.md).
+resource "tls_private_key" "actor_token" {
+  for_each = toset(["a", "b"])
+
+  algorithm   = "ECDSA"
+  ecdsa_curve = "P256"
+}
+
+# AES-256-GCM key of the BFF's sessions (SESSION_ENCRYPTION_KEY); replacing it ends every session.
+resource "random_bytes" "session_encryption_key" {
+  length = 32
 }

@@ -46,6 +46,7 @@ const isRecord = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 let locals: Json = {};
+let variables: Record<string, Json> = {};
 let resources: Record<string, Record<string, Json>> = {};
 let serverless: Json;
 
@@ -57,6 +58,9 @@ async function loadModule(): Promise<void> {
         if (name in locals) throw new Error(`local.${name} is defined twice`);
         locals[name] = value;
       }
+    }
+    for (const [name, blocks] of Object.entries((parsed.variable ?? {}) as Record<string, Json[]>)) {
+      variables[name] = blocks[0] ?? {};
     }
     for (const [type, byName] of Object.entries((parsed.resource ?? {}) as Record<string, Json>)) {
       for (const [name, blocks] of Object.entries(byName)) {
@@ -164,6 +168,7 @@ function builtQueueArns(): Map<string, string> {
 
 beforeAll(async () => {
   locals = {};
+  variables = {};
   resources = {};
   await loadModule();
   const file = path.join(ROOT, 'serverless.yml');
@@ -171,13 +176,19 @@ beforeAll(async () => {
 });
 
 describe('infra/terraform against serverless.yml', () => {
-  it('creates every SSM parameter serverless.yml reads, with a type CloudFormation can resolve', async () => {
+  it('creates every SSM parameter serverless.yml reads: String for CloudFormation, SecureString for secrets', async () => {
     const parameters = Object.values((serverless.resources as Json).Parameters as Json) as Json[];
     const wanted = parameters.map((parameter) => ({
       name: resolveServerless(String(parameter.Default)),
       type: /^AWS::SSM::Parameter::Value<List</.test(String(parameter.Type)) ? 'StringList' : 'String',
     }));
     expect(wanted.length).toBeGreaterThan(0);
+    // What functions read themselves at cold start (services/lib/secrets.ts).
+    const secrets = [...new Set(Object.values(secretParametersByFunction()).flat())].map((name) => ({
+      name,
+      type: 'SecureString',
+    }));
+    expect(secrets.length).toBeGreaterThan(0);
 
     const created = await Promise.all(
       instances('aws_ssm_parameter').map(async (parameter) => ({
@@ -185,12 +196,14 @@ describe('infra/terraform against serverless.yml', () => {
         type: await parameter.get('type'),
       })),
     );
-    for (const parameter of wanted) {
+    for (const parameter of [...wanted, ...secrets]) {
       expect(parameter.name).toMatch(new RegExp(`^/karaoke-suite/${STAGE}/`));
       expect(created, parameter.name).toContainEqual(parameter);
     }
     // Anything else would be a parameter renamed on one side only.
-    expect(created.map(({ name }) => name).sort()).toEqual(wanted.map(({ name }) => name).sort());
+    expect(created.map(({ name }) => name).sort()).toEqual(
+      [...wanted, ...secrets].map(({ name }) => name).sort(),
+    );
   });
 
   it('creates every queue serverless.yml builds an ARN for, by its name', async () => {
@@ -370,6 +383,409 @@ describe('infra/terraform against serverless.yml', () => {
     const trigger = await evaluate(config?.[0]?.post_confirmation);
     expect(String(trigger)).toMatch(new RegExp(`${functionArnSuffix(POST_CONFIRMATION)}$`));
     await expectInvokePermission('cognito-idp.amazonaws.com', POST_CONFIRMATION);
+  });
+});
+
+/** What every function's role allows besides its row: its own log group and X-Ray. */
+const EVERY_FUNCTION = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+];
+/** What a function in the VPC needs for its network interfaces. */
+const IN_VPC = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+/** Actions that take no resource but `*` (so a `*` resource is allowed for them alone). */
+const RESOURCELESS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', ...IN_VPC]);
+const DATA_API = [
+  'rds-data:ExecuteStatement',
+  'rds-data:BatchExecuteStatement',
+  'rds-data:BeginTransaction',
+  'rds-data:CommitTransaction',
+  'rds-data:RollbackTransaction',
+  'secretsmanager:GetSecretValue',
+];
+const CONSUME_QUEUE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const READ_SECRETS = 'ssm:GetParameters';
+
+/**
+ * Function → every action its role may allow, read from what each function's wiring runs
+ * (services/<svc>/wiring.ts, services/sync/<consumer>/wiring.ts, bff/wiring.ts, logs-shipper/wiring.ts).
+ * A role holding anything more fails; so does a function missing here.
+ */
+const PERMISSIONS: Record<string, { vpc?: true; actions: string[] }> = {
+  // Redis is network only (no IAM); the health checks read the database and the queues.
+  bff: {
+    vpc: true,
+    actions: [
+      'rds-data:ExecuteStatement',
+      'secretsmanager:GetSecretValue',
+      READ_SECRETS,
+      'execute-api:Invoke',
+      'sns:Publish',
+      'sqs:GetQueueAttributes',
+    ],
+  },
+  catalog: {
+    actions: [...DATA_API, READ_SECRETS, 's3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'],
+  },
+  singers: { actions: DATA_API },
+  'singers-post-confirmation': { actions: DATA_API },
+  rotations: { actions: DATA_API },
+  performances: { actions: DATA_API },
+  // Pitch e-mails: SES sends them, a refused one waits on the pitch-mail queue.
+  playlists: { actions: [...DATA_API, 'ses:SendEmail', 'sqs:SendMessage', READ_SECRETS] },
+  'pitch-mailer': { actions: [...CONSUME_QUEUE, 'ses:SendEmail', READ_SECRETS] },
+  'performances-recorder': { actions: [...DATA_API, ...CONSUME_QUEUE] },
+  'change-publisher': { actions: [...DATA_API, 'sns:Publish'] },
+  'outbox-sweeper': { actions: [...DATA_API, 'sns:Publish'] },
+  'search-indexer': { vpc: true, actions: [...CONSUME_QUEUE, READ_SECRETS] },
+  'cache-invalidator': { vpc: true, actions: [...CONSUME_QUEUE, READ_SECRETS] },
+  'media-inspector': {
+    actions: [...DATA_API, ...CONSUME_QUEUE, 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+  },
+  'usage-archiver': { actions: [...CONSUME_QUEUE, 's3:PutObject'] },
+  'usage-compactor': { actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'] },
+  'logs-shipper': { actions: [READ_SECRETS, 'sqs:SendMessage'] },
+  'dlq-monitor': { actions: ['sqs:GetQueueAttributes'] },
+};
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** The statements of the role a function names with `role:` (declared under resources.Resources). */
+function roleStatements(fn: string): Statement[] {
+  const declared = (serverless.functions as Record<string, Json>)[fn]?.role;
+  const role = ((serverless.resources as Json).Resources as Record<string, Json>)[String(declared)];
+  expect(role?.Type, `${fn}: role ${String(declared)} is an AWS::IAM::Role of serverless.yml`).toBe(
+    'AWS::IAM::Role',
+  );
+  const properties = (role?.Properties ?? {}) as Json;
+  expect(properties.ManagedPolicyArns, `${fn}: no managed policies, only its own statements`).toBeUndefined();
+  const assume = JSON.stringify(properties.AssumeRolePolicyDocument);
+  expect(assume).toContain('lambda.amazonaws.com');
+  return ((properties.Policies ?? []) as Json[]).flatMap(
+    (policy) => ((policy.PolicyDocument as Json).Statement ?? []) as Statement[],
+  );
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const resourcesOf = (statement: Statement) => [statement.Resource].flat();
+const functionEnv = (fn: string) =>
+  ((serverless.functions as Record<string, Json>)[fn]?.environment ?? {}) as Record<string, unknown>;
+
+/** The SecureString parameters each function reads at cold start: the values of its `<NAME>_SSM_PARAMETER` variables. */
+function secretParametersByFunction(): Record<string, string[]> {
+  const provider = ((serverless.provider as Json).environment ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    functionNames().map((fn) => [
+      fn,
+      Object.entries({ ...provider, ...functionEnv(fn) })
+        .filter(([name]) => name.endsWith('_SSM_PARAMETER'))
+        .map(([, value]) => resolveServerless(String(value))),
+    ]),
+  );
+}
+
+/** A resource as written, with the stage filled in, for matching. */
+const resourceText = (resource: unknown) => resolveServerless(JSON.stringify(resource));
+
+describe('least privilege: a role per function with only what it runs', () => {
+  it('has no shared role: every function names one of its own', () => {
+    expect(
+      (serverless.provider as Json).iam,
+      'provider.iam (a role shared by every function)',
+    ).toBeUndefined();
+    const roles = functionNames().map((fn) => (serverless.functions as Record<string, Json>)[fn]?.role);
+    expect(roles.every((role) => typeof role === 'string')).toBe(true);
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('has a row for every function, and every row is a function', () => {
+    expect(
+      Object.keys(PERMISSIONS).filter((fn) => !functionNames().includes(fn) && fn !== 'pitch-mailer'),
+    ).toEqual([]);
+    expect(functionNames().filter((fn) => !(fn in PERMISSIONS))).toEqual([]);
+  });
+
+  it.each(Object.keys(PERMISSIONS))('%s holds no action beyond its row', (fn) => {
+    const row = PERMISSIONS[fn] ?? { actions: [] };
+    const allowed = new Set([...EVERY_FUNCTION, ...(row.vpc ? IN_VPC : []), ...row.actions]);
+    const statements = roleStatements(fn);
+    expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+    const held = statements.flatMap(actionsOf);
+    expect(
+      held.filter((action) => !allowed.has(action)),
+      `${fn}: actions beyond its row`,
+    ).toEqual([]);
+    // The row is not padded either: each action it lists is one the function holds.
+    expect(
+      row.actions.filter((action) => !held.includes(action)),
+      `${fn}: row actions it does not hold`,
+    ).toEqual([]);
+    // In the VPC exactly when the row says so.
+    expect(Boolean((serverless.functions as Record<string, Json>)[fn]?.vpc), `${fn} in the VPC`).toBe(
+      Boolean(row.vpc),
+    );
+  });
+
+  it.each(Object.keys(PERMISSIONS))(
+    '%s: no wildcard action, and a named resource wherever one can be named',
+    (fn) => {
+      for (const statement of roleStatements(fn)) {
+        for (const action of actionsOf(statement)) expect(action, `${fn}: ${action}`).not.toMatch(/\*/);
+        const resources = resourcesOf(statement);
+        expect(resources.length, `${fn}: ${statement.Sid} names resources`).toBeGreaterThan(0);
+        if (resources.includes('*')) {
+          expect(
+            actionsOf(statement).filter((action) => !RESOURCELESS.has(action)),
+            `${fn}: ${statement.Sid}`,
+          ).toEqual([]);
+        }
+        for (const resource of resources) {
+          const text = resourceText(resource);
+          // No account-wide or service-wide pattern: an ARN ends in a name, a key prefix or a
+          // route; a log group's ARN ends in `:*`, its streams.
+          if (text.includes(':log-group:')) expect(text).toMatch(/:log-group:\/aws\/lambda\/[^*"]+:\*"/);
+          else if (text !== '"*"') expect(text, `${fn}: ${statement.Sid}`).not.toMatch(/:\*"|:::\*"/);
+        }
+      }
+    },
+  );
+
+  it.each(Object.keys(PERMISSIONS))('%s writes only to its own log group', (fn) => {
+    const logs = roleStatements(fn).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('logs:')),
+    );
+    expect(logs.flatMap(resourcesOf).map(resourceText)).toEqual([
+      expect.stringContaining(`:log-group:/aws/lambda/${PREFIX}-${fn}:*`),
+    ]);
+  });
+
+  it('lets each function read exactly the secret parameters it names, and no other', () => {
+    for (const [fn, names] of Object.entries(secretParametersByFunction())) {
+      const readable = roleStatements(fn)
+        .filter((statement) => actionsOf(statement).includes(READ_SECRETS))
+        .flatMap(resourcesOf)
+        .map(resourceText)
+        .map((arn) => /:parameter(\/[^"]+)"/.exec(arn)?.[1]);
+      expect([...readable].sort(), fn).toEqual([...names].sort());
+    }
+  });
+
+  it('gives execute-api:Invoke to the BFF alone, on the internal API’s /internal routes only', () => {
+    for (const fn of functionNames()) {
+      const invoke = roleStatements(fn).filter((statement) =>
+        actionsOf(statement).includes('execute-api:Invoke'),
+      );
+      if (fn !== 'bff') {
+        expect(invoke, fn).toEqual([]);
+        continue;
+      }
+      expect(invoke.flatMap(resourcesOf).map(resourceText)).toEqual([
+        expect.stringMatching(
+          /:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{InternalApiId\}\/\*\/\*\/internal\/\*"/,
+        ),
+      ]);
+    }
+  });
+
+  it('splits Elasticsearch into a search, an index and a logs user, each function with only its own', async () => {
+    expect(locals.elasticsearch_users).toEqual({
+      search: {
+        cluster: ['monitor'],
+        indices: [{ names: ['songs*'], privileges: ['read', 'view_index_metadata'] }],
+      },
+      index: {
+        cluster: ['monitor'],
+        indices: [
+          {
+            names: ['songs*'],
+            privileges: ['create_index', 'read', 'write', 'view_index_metadata', 'manage'],
+          },
+        ],
+      },
+      logs: {
+        cluster: ['monitor', 'manage_index_templates'],
+        indices: [
+          {
+            names: ['karaoke-logs-*'],
+            privileges: ['create_index', 'create_doc', 'auto_configure', 'view_index_metadata'],
+          },
+        ],
+      },
+    });
+    const users = instances('elasticstack_elasticsearch_security_user');
+    expect(users.map((user) => user.key).sort()).toEqual(['index', 'logs', 'search']);
+    const esParameter = (fn: string) =>
+      secretParametersByFunction()[fn]?.filter((name) => name.includes('/search/elasticsearch-url')) ?? [];
+    expect(esParameter('catalog')).toEqual([`/karaoke-suite/${STAGE}/search/elasticsearch-url-search`]);
+    expect(esParameter('bff')).toEqual([`/karaoke-suite/${STAGE}/search/elasticsearch-url-search`]);
+    expect(esParameter('search-indexer')).toEqual([`/karaoke-suite/${STAGE}/search/elasticsearch-url-index`]);
+    expect(esParameter('logs-shipper')).toEqual([`/karaoke-suite/${STAGE}/search/elasticsearch-url-logs`]);
+    const withElasticsearch = functionNames().filter((fn) => esParameter(fn).length > 0);
+    expect(withElasticsearch.sort()).toEqual(['bff', 'catalog', 'logs-shipper', 'search-indexer']);
+  });
+
+  it('connects the functions to the database as a user that is not the master', () => {
+    const parameter = (locals.ssm_parameters as Json)['db/secret-arn'];
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL reference, as written in the module
+    expect(parameter).toBe('${aws_secretsmanager_secret.db_app.arn}');
+    const secret = instances('aws_secretsmanager_secret_version').find(
+      (version) => version.name === 'db_app',
+    );
+    expect(JSON.stringify(secret?.block.secret_string)).toContain('local.db_app_user');
+    expect(locals.db_app_user).not.toBe(instances('aws_rds_cluster')[0]?.block.master_username);
+  });
+});
+
+describe('secrets stay out of the functions’ environment', () => {
+  const SECRET_NAME = /SECRET|PASSWORD|PRIVATE|_KEY$|SIGNING|TOKEN$/;
+
+  it('passes no secret value to any function: only the names of SecureString parameters', () => {
+    const parameters = (serverless.resources as Json).Parameters as Record<string, Json>;
+    const provider = ((serverless.provider as Json).environment ?? {}) as Record<string, unknown>;
+    for (const fn of functionNames()) {
+      for (const [name, value] of Object.entries({ ...provider, ...functionEnv(fn) })) {
+        const ref = isRecord(value) ? String(value.Ref ?? '') : '';
+        expect(
+          parameters[ref]?.NoEcho,
+          `${fn}: ${name} comes from a NoEcho (secret) stack parameter`,
+        ).toBeUndefined();
+        if (name.endsWith('_SSM_PARAMETER')) {
+          expect(typeof value, `${fn}: ${name} is a parameter name`).toBe('string');
+          continue;
+        }
+        if (name.endsWith('_ARN')) continue; // where a secret is (DB_SECRET_ARN), not what it holds
+        expect(name, `${fn}: ${name} looks like a secret; pass <NAME>_SSM_PARAMETER instead`).not.toMatch(
+          SECRET_NAME,
+        );
+        // No credentials in a URL either (redis://:password@…, https://user:password@…).
+        expect(JSON.stringify(value), `${fn}: ${name}`).not.toMatch(/:\/\/[^/"]*:[^/"]*@/);
+      }
+    }
+  });
+
+  it('keeps every credential-bearing Terraform value in a SecureString parameter', async () => {
+    const credential =
+      /client_secret|password|redis_url|elasticsearch_urls?\b|private_key|random_bytes|tls_private_key|secret_string/;
+    for (const parameter of instances('aws_ssm_parameter')) {
+      const value = JSON.stringify(
+        parameter.key &&
+          isRecord(locals.ssm_parameters) &&
+          parameter.block.for_each?.toString().includes('ssm_parameters')
+          ? locals.ssm_parameters[parameter.key]
+          : parameter.block.value,
+      );
+      const holdsCredential = credential.test(value) && !/public_key_pem/.test(value);
+      if (holdsCredential)
+        expect(await parameter.get('type'), `${await parameter.get('name')}`).toBe('SecureString');
+    }
+    const secrets = instances('aws_ssm_parameter').filter((parameter) => parameter.name === 'secret');
+    expect(secrets.length).toBeGreaterThanOrEqual(7);
+    for (const secret of secrets) expect(await secret.get('type')).toBe('SecureString');
+  });
+});
+
+describe('the internal routes: their own API, reached by the BFF alone, never on the public domain', () => {
+  it('routes nothing under /internal on the public (Serverless) API', () => {
+    const paths = Object.values(serverless.functions as Record<string, Json>)
+      .flatMap((fn) => (fn.events ?? []) as Json[])
+      .flatMap((event) => (event.httpApi === undefined ? [] : [JSON.stringify(event.httpApi)]));
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.filter((path) => path.includes('/internal'))).toEqual([]);
+  });
+
+  it("serves each service's routes on the internal API, AWS_IAM-authorised, invoked from that API only", async () => {
+    const contracts = readdirSync(path.join(ROOT, 'services'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .filter((entry) => {
+        const contract = path.join(ROOT, 'services', entry.name, 'contract.ts');
+        try {
+          return /export const basePath = '\/internal\//.test(readFileSync(contract, 'utf8'));
+        } catch {
+          return false;
+        }
+      })
+      .map((entry) => entry.name);
+    expect([...(locals.internal_services as string[])].sort()).toEqual(contracts.sort());
+    const routes = instances('aws_apigatewayv2_route');
+    expect(routes.map((route) => route.key).sort()).toEqual(contracts.sort());
+    for (const route of routes) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL reference, as written in the module
+      expect(route.block.api_id).toBe('${aws_apigatewayv2_api.internal.id}');
+      expect(route.block.authorization_type).toBe('AWS_IAM');
+      expect(await route.get('route_key')).toBe(`ANY /internal/${route.key}/{proxy+}`);
+    }
+    for (const permission of instances('aws_lambda_permission').filter((p) => p.name === 'internal')) {
+      expect(String(await permission.get('source_arn'))).toBe(
+        `\${aws_apigatewayv2_api.internal.execution_arn}/*/*/internal/${permission.key}/*`,
+      );
+    }
+  });
+
+  it('maps the custom domain to the public API only', () => {
+    const mappings = instances('aws_apigatewayv2_api_mapping');
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const mapping of mappings)
+      expect(String(mapping.block.api_id)).not.toContain('aws_apigatewayv2_api.internal');
+  });
+});
+
+describe('API Gateway throttling', () => {
+  const defaultOf = (name: string) => Number(variables[name]?.default);
+
+  it('has sensible defaults: a steady rate and a larger burst, more room for the BFF’s fan-out', () => {
+    for (const prefix of ['api', 'internal_api']) {
+      const rate = defaultOf(`${prefix}_throttling_rate_limit`);
+      const burst = defaultOf(`${prefix}_throttling_burst_limit`);
+      expect(rate, prefix).toBeGreaterThan(0);
+      expect(burst, prefix).toBeGreaterThanOrEqual(rate);
+    }
+    expect(defaultOf('internal_api_throttling_rate_limit')).toBeGreaterThan(
+      defaultOf('api_throttling_rate_limit'),
+    );
+  });
+
+  it('throttles the internal stage from its variables', () => {
+    const [stage] = instances('aws_apigatewayv2_stage');
+    const settings = (stage?.block.default_route_settings as Json[] | undefined)?.[0];
+    const variable = (name: string) => `\${var.${name}}`;
+    expect(settings).toEqual({
+      throttling_rate_limit: variable('internal_api_throttling_rate_limit'),
+      throttling_burst_limit: variable('internal_api_throttling_burst_limit'),
+    });
+  });
+
+  it('throttles the public stage Serverless creates with the values Terraform publishes', () => {
+    const extension = (((serverless.resources as Json).extensions as Json).HttpApiStage as Json)
+      .Properties as Json;
+    const settings = extension.DefaultRouteSettings as Json;
+    const parameters = (serverless.resources as Json).Parameters as Record<string, Json>;
+    const published = locals.ssm_parameters as Json;
+    for (const [property, variable] of [
+      ['ThrottlingRateLimit', 'api_throttling_rate_limit'],
+      ['ThrottlingBurstLimit', 'api_throttling_burst_limit'],
+    ] as const) {
+      const ref = String((settings[property] as Json).Ref);
+      const name = resolveServerless(String(parameters[ref]?.Default)).replace(
+        `/karaoke-suite/${STAGE}/`,
+        '',
+      );
+      expect(published[name], property).toBe(`\${tostring(var.${variable})}`);
+    }
   });
 });
 

@@ -209,3 +209,41 @@ variable "okta_client_secret" {
   default     = ""
   sensitive   = true
 }
+
+# Throttling of the API Gateway stages (every route's default). The public API's answer beyond it is
+# 429 before any function runs; the BFF's own per-user and per-address limits work inside it.
+variable "api_throttling_rate_limit" {
+  description = "Steady requests per second the public HTTP API's stage lets through, all routes together."
+  type        = number
+  default     = 200
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests the public HTTP API's stage lets through at once above the steady rate."
+  type        = number
+  default     = 400
+}
+
+# A BFF request makes up to a handful of service calls (GET /api/me makes four), hence more room.
+variable "internal_api_throttling_rate_limit" {
+  description = "Steady requests per second the internal HTTP API's stage (BFF to services) lets through."
+  type        = number
+  default     = 1000
+}
+
+variable "internal_api_throttling_burst_limit" {
+  description = "Requests the internal HTTP API's stage lets through at once above the steady rate."
+  type        = number
+  default     = 2000
+}
+
+variable "actor_token_signing_key" {
+  description = "Which of the two actor-token keys (a or b) the BFF signs with; the services accept both. Flip it to rotate (README.md)."
+  type        = string
+  default     = "a"
+
+  validation {
+    condition     = contains(["a", "b"], var.actor_token_signing_key)
+    error_message = "actor_token_signing_key is a or b."
+  }
+}

@@ -20,6 +20,11 @@ terraform {
       source  = "hashicorp/random"
       version = "~> 3.6"
     }
+    # The actor-token signing keys (EC P-256).
+    tls = {
+      source  = "hashicorp/tls"
+      version = "~> 4.0"
+    }
   }
 
   # Partial configuration: bucket, key, region and lock table are passed to `terraform init`

@@ -4,7 +4,7 @@
  * against what serverless.yml declares.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadBffConfig } from '#bff/config';
 import { awsClientConfig } from '#lib/aws';
+import { withSecrets } from '#lib/secrets';
 import { deployedEnv, measureInit } from '#scripts/bench/init';
 import {
   type BuiltBundle,
@@ -224,7 +225,7 @@ describe('serverless package', () => {
     expect(invokePermission, 'API Gateway may invoke the BFF').toBeDefined();
   });
 
-  it('gives the BFF every environment variable its config requires', () => {
+  it('gives the BFF every environment variable its config requires, its secrets as SSM parameter names', async () => {
     const variables = template.Resources[lambdaLogicalId('bff')]?.Properties?.Environment as
       | { Variables: Record<string, unknown> }
       | undefined;
@@ -236,7 +237,29 @@ describe('serverless package', () => {
         typeof value === 'string' ? value : `https://${name.toLowerCase().replaceAll('_', '-')}.invalid`,
       ]),
     );
-    expect(() => loadBffConfig({ ...env, AWS_REGION: 'eu-west-1' })).not.toThrow();
+    // What the SecureString parameters hold, by the last part of their name, read as at a cold start.
+    const secretValues: Record<string, string> = {
+      'redis-url': 'rediss://:token@cache.invalid:6379',
+      'elasticsearch-url-search': 'https://search:password@search.invalid',
+      'client-secret': 'client-secret',
+      'actor-token-signing-key': generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+      'session-encryption-key': randomBytes(32).toString('base64url'),
+      'cookie-key': randomBytes(32).toString('base64url'),
+    };
+    const read: string[] = [];
+    const parameters = {
+      read: async (names: readonly string[]) => {
+        read.push(...names);
+        return new Map(names.map((name) => [name, secretValues[name.split('/').at(-1) ?? ''] ?? '']));
+      },
+    };
+    const resolved = await withSecrets({ ...env, AWS_REGION: 'eu-west-1' }, parameters);
+    expect(read.length).toBeGreaterThan(0);
+    expect(() => loadBffConfig(resolved)).not.toThrow();
   });
 
   it('attaches every function that talks to Redis to the VPC subnets and security group from Terraform', () => {
@@ -244,7 +267,7 @@ describe('serverless package', () => {
       const environment = template.Resources[lambdaLogicalId(fn.name)]?.Properties?.Environment as
         | { Variables: Record<string, unknown> }
         | undefined;
-      return environment?.Variables.REDIS_URL !== undefined;
+      return environment?.Variables.REDIS_URL_SSM_PARAMETER !== undefined;
     });
     expect(redisUsers.map((fn) => fn.name)).toContain('bff');
     for (const fn of redisUsers) {
@@ -256,20 +279,36 @@ describe('serverless package', () => {
     );
   });
 
-  it('grants no wildcard actions, and wildcard resources only for X-Ray', () => {
-    const role = template.Resources.IamRoleLambdaExecution;
-    const policies = (role?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Json[] } }[];
-    const statements = policies.flatMap((policy) => policy.PolicyDocument.Statement);
-    expect(statements.length).toBeGreaterThan(0);
-
-    const actions = statements.flatMap((statement) => [statement.Action].flat() as string[]);
-    expect(actions).toContain('xray:PutTraceSegments');
-    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-
-    for (const statement of statements) {
-      const resources = [statement.Resource].flat();
-      if (resources.includes('*')) {
-        expect([statement.Action].flat().every((action) => String(action).startsWith('xray:'))).toBe(true);
+  it('gives each function a role of its own: no wildcard actions, wildcard resources only where none can be named', () => {
+    const roles = new Set(
+      functions.map((fn) => {
+        const role = template.Resources[lambdaLogicalId(fn.name)]?.Properties?.Role as Json | undefined;
+        const [logicalId] = (role?.['Fn::GetAtt'] ?? []) as string[];
+        expect(template.Resources[String(logicalId)]?.Type, fn.name).toBe('AWS::IAM::Role');
+        return String(logicalId);
+      }),
+    );
+    expect(roles.size).toBe(functions.length);
+    expect(template.Resources.IamRoleLambdaExecution, 'no role shared by every function').toBeUndefined();
+    const resourcelessPrefixes = ['xray:', 'ec2:'];
+    for (const role of roles) {
+      const policies = (template.Resources[role]?.Properties?.Policies ?? []) as {
+        PolicyDocument: { Statement: Json[] };
+      }[];
+      const statements = policies.flatMap((policy) => policy.PolicyDocument.Statement);
+      const actions = statements.flatMap((statement) => [statement.Action].flat() as string[]);
+      expect(actions, role).toContain('xray:PutTraceSegments');
+      expect(
+        actions.filter((action) => action.includes('*')),
+        role,
+      ).toEqual([]);
+      for (const statement of statements) {
+        if (![statement.Resource].flat().includes('*')) continue;
+        const named = [statement.Action].flat().map(String);
+        expect(
+          named.every((action) => resourcelessPrefixes.some((prefix) => action.startsWith(prefix))),
+          role,
+        ).toBe(true);
       }
     }
   });
