@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#lib/errors';
 import { loadBffConfig } from './config.ts';
@@ -23,9 +24,22 @@ const env = {
   USAGE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:usage',
   USAGE_FLUSH: 'end-of-invocation',
   PITCH_COOKIE_KEY: 'a-secret-of-at-least-thirty-two-characters',
+  ACTOR_TOKEN_SIGNING_KEY: generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  }).privateKey,
 };
 
 describe('BFF configuration', () => {
+  it('insists on a PKCS#8 private key to sign actor tokens with', () => {
+    const { ACTOR_TOKEN_SIGNING_KEY: _, ...withoutKey } = env;
+    expect(() => loadBffConfig(withoutKey)).toThrow(/ACTOR_TOKEN_SIGNING_KEY: required/);
+    expect(() => loadBffConfig({ ...env, ACTOR_TOKEN_SIGNING_KEY: 'not a key' })).toThrow(
+      /ACTOR_TOKEN_SIGNING_KEY: must be a PKCS#8 PEM private key/,
+    );
+  });
+
   it('reads the sign-in settings, with session timeouts defaulted and trailing slashes dropped', () => {
     expect(loadBffConfig(env)).toMatchObject({
       OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example',
