@@ -113,6 +113,7 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
       .toBe('rejected');
     expect(await row('tone.mp3').locator('.upload-status').textContent()).toMatch(/^Ready: MP3 · 0:03/);
     expect(await row('tone.mp3').locator('progress').getAttribute('value')).toBe('100');
+    expect(await page.getByText('2 ready, 1 refused').count()).toBe(1);
     expect(await row('text-named.mp3').locator('.upload-status').textContent()).toMatch(/^Refused: ./);
     // The song's own list, read from the API, agrees.
     await expect.poll(() => page.locator('.media-list .badge.ready').count()).toBe(2);
@@ -184,6 +185,15 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
     await page.getByRole('button', { name: `Move “${BELIEVIN}”, place 2, up` }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(titles).toEqual([BELIEVIN, 'No Diggity']);
+
+    // singer3 joins as an editor, by user id, and can be made a viewer again.
+    await page.getByLabel('Add a member by user id').fill(userId('singer3'));
+    await page.getByRole('combobox', { name: /^As\b/ }).selectOption('editor');
+    await page.getByRole('button', { name: 'Add the member' }).click();
+    const role = page.getByLabel(`Role of ${userId('singer3')}`);
+    await expect.poll(() => role.inputValue()).toBe('editor');
+    await role.selectOption('viewer');
+    await page.getByText(`${userId('singer3')} is now a viewer.`).waitFor();
 
     // Share "No Diggity" with singer2, who sees it under "Shared with me".
     await page.getByRole('button', { name: 'Share “No Diggity”, place 2' }).click();

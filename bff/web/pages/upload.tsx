@@ -142,6 +142,9 @@ function Uploader() {
       {rows.length > 0 && (
         <section class="card" aria-labelledby="upload-progress">
           <h2 id="upload-progress">3. Progress</h2>
+          <p class="muted" role="status">
+            {progressSummary(rows)}
+          </p>
           {pollProblem !== undefined && <Notice tone="error">{pollProblem}</Notice>}
           <ul class="uploads">
             {rows.map((row) => (
@@ -263,6 +266,27 @@ const STAGE_TEXT: Record<Stage, string> = {
   rejected: 'Refused',
   failed: 'Not uploaded',
 };
+
+/**
+ * "2 ready, 1 checking": what screen readers hear as files move on, once per change of stage
+ * rather than at every progress event.
+ */
+function progressSummary(rows: UploadRow[]): string {
+  const order: Stage[] = ['asking', 'sending', 'checking', 'ready', 'rejected', 'failed'];
+  const words: Record<Stage, string> = {
+    asking: 'getting ready',
+    sending: 'uploading',
+    checking: 'being checked',
+    ready: 'ready',
+    rejected: 'refused',
+    failed: 'not uploaded',
+  };
+  return order
+    .map((stage) => [stage, rows.filter((row) => row.stage === stage).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([stage, count]) => `${count} ${words[stage]}`)
+    .join(', ');
+}
 
 function UploadLine({ row }: { row: UploadRow }) {
   const percent = Math.round(row.sent * 100);
