@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsClientConfig } from '#lib/aws';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { startLocalSync } from '#scripts/local/sync';
+import { runMetricsQuery } from '#scripts/metrics';
 import { issueLocalAccessToken } from '#scripts/token';
 import { loadPitchMailerConfig } from '#services/playlists/config';
 import { wirePitchMailer } from '#services/playlists/pitch-mailer/wiring';
@@ -361,6 +362,22 @@ describe('pitch recipients over HTTP: e-mailed links, the page, passwords, strea
     expect((await api(`/pitches/${open.pitch.id}`)).status).toBe(401);
   });
 
+  it('opens, plays and downloads reach the usage lake as pitch events, the recipient a keyed hash', async () => {
+    const since = new Date().toISOString().slice(0, 10);
+    await eventually(
+      async () => {
+        const { rows } = await runMetricsQuery({ env: env(), query: 'pitch-engagement', since });
+        const mine = rows.filter((row) => row.pitch_id === open.pitch.id);
+        expect(mine).toHaveLength(1);
+        expect(mine[0]).toMatchObject({ opens: 1, plays: 1, downloads: 1 });
+        expect(String(mine[0]?.recipient)).toMatch(/^r_[A-Za-z0-9_-]{43}$/);
+        expect(JSON.stringify(rows)).not.toContain('@recipients.test');
+      },
+      90_000,
+      1000,
+    );
+  }, 120_000);
+
   it('unknown, malformed, revoked and expired links: 404, 404, 410, 410', async () => {
     const valid = linkOf(open);
     const token = valid.split('/p/')[1] as string;
@@ -473,5 +490,5 @@ describe('pitch recipients over HTTP: e-mailed links, the page, passwords, strea
       sqs.destroy();
       ses.destroy();
     }
-  });
+  }, 120_000);
 });
