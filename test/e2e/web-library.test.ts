@@ -54,6 +54,8 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
   let server: LocalServer;
   let sync: { stop(): Promise<void> };
   let browser: Browser;
+  /** The song the curator's test gives audio to; the sharing test plays it. */
+  let uploaded: { id: string; title: string } | undefined;
 
   beforeAll(async () => {
     server = await startLocalServer(inject('localEnv'), await freePort());
@@ -95,7 +97,11 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
     const title = `${HOSTILE_NAME} ${Date.now()}`;
     await page.getByLabel('Title').fill(title);
     await page.getByLabel('Artist').fill('The Fixtures');
+    const songCreated = page.waitForResponse(
+      (response) => response.request().method() === 'POST' && response.url().endsWith('/api/songs'),
+    );
     await page.getByRole('button', { name: 'Add the song' }).click();
+    uploaded = { id: ((await (await songCreated).json()) as { id: string }).id, title };
     await page.getByText('Uploading for').waitFor();
     expect(await page.locator('.chosen strong').textContent()).toBe(title);
 
@@ -203,6 +209,15 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     await page.getByText(`Shared “No Diggity” with ${userId('singer2')}.`).waitFor();
 
+    // The curator shares the song they gave audio to, for download.
+    if (uploaded === undefined) throw new Error('the upload test did not leave a song with audio');
+    const withAudio = uploaded;
+    const curatorShare = await apiAs('curator', '/shares', {
+      method: 'POST',
+      body: JSON.stringify({ songId: withAudio.id, userId: userId('singer2'), permission: 'download' }),
+    });
+    expect(curatorShare.status).toBe(201);
+
     const friend = await signedInContext(browser, server.url, 'singer2', '/library/shared');
     const friendProblems = watchProblems(friend.page);
     const shared = friend.page.locator('.shared', { hasText: 'No Diggity' }).first();
@@ -210,6 +225,18 @@ describe('the library pages in Chromium: upload, playlists, shares and pitches',
     expect(await shared.locator('.share-message').textContent()).toBe('For Friday 💃🏽');
     expect(await shared.textContent()).toContain('play');
     expect(await shared.getByRole('link', { name: /Download/ }).count()).toBe(0);
+    // The curator's song plays here, and downloads.
+    const playable = friend.page.locator('.shared', { hasText: withAudio.title }).first();
+    expect(await playable.getByRole('link', { name: /Download/ }).getAttribute('href')).toBe(
+      `/api/songs/${withAudio.id}/media/download`,
+    );
+    await playable.getByRole('button', { name: `Play “${withAudio.title}”` }).click();
+    const audio = playable.locator('audio');
+    await expect
+      .poll(() => audio.evaluate((node) => (node as unknown as { readyState: number }).readyState), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
     await expectNoSeriousA11yViolations(friend.page, 'shared with me');
     await screenshots(friend.page, 'web-shared');
     await fitsAPhone(friend.page, 'shared with me');
