@@ -16,6 +16,7 @@ import type {
   Share,
   SharesPage,
 } from '#services/playlists/contract';
+import { tokenHash } from '#services/playlists/domain/pitch-links';
 import { pgPitchStore } from '#services/playlists/pitch-repo';
 import { createPitchesService } from '#services/playlists/pitches';
 import { pgPlaylistStore } from '#services/playlists/repo';
@@ -637,6 +638,66 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
         'SELECT password_hash FROM pitch_secrets',
       );
       expect(JSON.stringify(secrets)).not.toContain('open sesame');
+    });
+
+    it('an e-mail attempt sends once per link: never again once sent, never for a replaced, revoked or expired link', async () => {
+      const owner = person();
+      const pitchStore = pgPitchStore(store.db);
+      const { issued } = await pitchOf(owner);
+      const [first, second] = issued.links;
+      const hashOf = (token: string | undefined) => tokenHash(token as string);
+      let sends = 0;
+      const mail = async () => {
+        sends++;
+        return true;
+      };
+      const now = new Date();
+      // Two copies of one retry at once: the row lock lets one send, the other finds it sent.
+      const outcomes = await Promise.all([
+        pitchStore.deliver(first?.recipientId as string, hashOf(first?.token), now, mail),
+        pitchStore.deliver(first?.recipientId as string, hashOf(first?.token), now, mail),
+      ]);
+      expect(outcomes.sort()).toEqual(['sent', 'skipped']);
+      expect(sends).toBe(1);
+      expect(await pitchStore.deliver(second?.recipientId as string, hashOf(first?.token), now, mail)).toBe(
+        'skipped',
+      );
+      const refused = await pitchStore.deliver(
+        second?.recipientId as string,
+        hashOf(second?.token),
+        now,
+        async () => false,
+      );
+      expect(refused).toBe('failed');
+      const seen = await json<Pitch>(await send('GET', `/pitches/${issued.pitch.id}`, { actor: owner }), 200);
+      expect(seen.recipients.map((one) => one.deliveryStatus).sort()).toEqual(['failed', 'sent']);
+      // A new link makes the old token's retry pointless, and the new one pending again.
+      const renewed = await json<IssuedLinks>(
+        await send('POST', `/pitches/${issued.pitch.id}/recipients/${second?.recipientId}/link`, {
+          actor: owner,
+        }),
+        200,
+      );
+      expect(
+        renewed.pitch.recipients.find((one) => one.recipientId === second?.recipientId)?.deliveryStatus,
+      ).toBe('pending');
+      expect(await pitchStore.deliver(second?.recipientId as string, hashOf(second?.token), now, mail)).toBe(
+        'skipped',
+      );
+      const fresh = renewed.links[0]?.token;
+      const later = new Date(Date.now() + 365 * 24 * 3600 * 1000);
+      await store.inspect.execute('UPDATE pitches SET expires_at = :at WHERE id = :id', {
+        at: sql.timestamp(new Date(Date.now() + 60_000).toISOString()),
+        id: sql.uuid(issued.pitch.id),
+      });
+      expect(await pitchStore.deliver(second?.recipientId as string, hashOf(fresh), later, mail)).toBe(
+        'skipped',
+      );
+      await json<Pitch>(await send('POST', `/pitches/${issued.pitch.id}/revoke`, { actor: owner }), 200);
+      expect(await pitchStore.deliver(second?.recipientId as string, hashOf(fresh), now, mail)).toBe(
+        'skipped',
+      );
+      expect(sends).toBe(1);
     });
   });
 });
