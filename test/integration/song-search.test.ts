@@ -6,7 +6,7 @@ import type { Song } from '#services/catalog/contract';
 import { esSongIndex } from '#services/catalog/search/es-song-index';
 import { INDEX_GENERATION } from '#services/catalog/search/index-definition';
 import type { ChangeOutcome, SongChange, SongIndex, SongSearchQuery } from '#services/catalog/search/port';
-import { planSongSearch, TOTAL_BOUND } from '#services/catalog/search/query';
+import { needsTypoSearch, planSongSearch, TOTAL_BOUND } from '#services/catalog/search/query';
 import { reindexSongs } from '#services/catalog/search/reindex';
 import { type CatalogRow, parseCsv, readCatalog, songFromRow, songId } from '#test/support/relevance/catalog';
 import { RELEVANCE_QUERIES } from '#test/support/relevance/queries';
@@ -445,6 +445,19 @@ describe('search over the Billboard catalog', () => {
     expect(hit5).toBeGreaterThanOrEqual(0.95);
     // 59 of 64 when the search box stopped counting facets and searching typos on every request.
     expect(hit1).toBeGreaterThanOrEqual(0.92);
+  });
+
+  it('searches typos only when no song has every word typed', async () => {
+    const firstRequest = async (q: string) => {
+      const plan = planSongSearch({ q, limit: 10 });
+      return needsTypoSearch(plan, await es.search({ index: aliases.readAlias, ...plan.request }));
+    };
+    for (const q of ['shape of y', 'dont stop beli', 'taylor swift', 'hello adele']) {
+      expect(await firstRequest(q), q).toBe(false);
+    }
+    for (const q of ['shpe of you', 'despasito', 'umbrela', 'hotline blign']) {
+      expect(await firstRequest(q), q).toBe(true);
+    }
   });
 
   it('lists the most popular songs for an empty query, with facets over the whole catalog', async () => {
