@@ -18,7 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { meHotReads, meRoutes } from './routes/me.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { performanceRoutes } from './routes/performances.ts';
-import { pitchPageRoutes } from './routes/pitch-page.ts';
+import { pitchPageRoutes, withoutPitchToken } from './routes/pitch-page.ts';
 import { pitchRoutes } from './routes/pitches.ts';
 import { playlistRoutes } from './routes/playlists.ts';
 import { shareDownloadGrant, shareRoutes } from './routes/shares.ts';
@@ -38,7 +38,7 @@ export function createApp(deps: BffDeps) {
   const { config } = deps;
   const trustedOrigins = [new URL(config.PUBLIC_BASE_URL).origin, ...config.CORS_ORIGINS];
 
-  app.use('*', requestContext(deps.log));
+  app.use('*', requestContext(deps.log, { loggedPath: withoutPitchToken }));
   const https = config.PUBLIC_BASE_URL.startsWith('https://');
   const forApi = forApiAnswers(https);
   const forPages = pageSecurityHeaders(https);

@@ -21,6 +21,9 @@ import { pageCsp, type WebManifest, webDirectory } from './web.ts';
 
 type PitchContext = Context<BffEnv>;
 
+/** A path as logs and traces show it: a pitch link's token is a credential, so `/p/<token>/…` keeps only its shape. */
+export const withoutPitchToken = (path: string) => path.replace(/^\/p\/[^/]+/, '/p/{token}');
+
 /** The longest token the lookup is asked about; anything longer is asked about as the empty token. */
 const TOKEN_MAX = 100;
 const SONG_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -72,7 +72,14 @@ export function logAccess(log: RequestLog, answered: AnsweredRequest): void {
  * Gives each request an id and a trace id ({@link identifyRequest}), a logger carrying both, and
  * one ECS access-log line ({@link logAccess}).
  */
-export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: RequestVariables }> {
+export function requestContext(
+  logger: Logger,
+  options: {
+    /** The path as logs and traces may show it: a credential in a path (a pitch link's token) left out. */
+    loggedPath?: (path: string) => string;
+  } = {},
+): MiddlewareHandler<{ Variables: RequestVariables }> {
+  const loggedPath = options.loggedPath ?? ((path: string) => path);
   // Read at the first request (an app built only to list its routes needs no logger): the level is
   // fixed at cold start, and Powertools would read the environment on every suppressed line.
   let logsEveryRequest: boolean | undefined;
@@ -88,7 +95,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     if (tracer === noTracer) await next();
     else {
       // The segment of this hop: X-Ray's trace id is the request's trace id, the one in its log lines.
-      const request = { method: c.req.method, url: c.req.url };
+      const url = new URL(c.req.url);
+      const request = { method: c.req.method, url: `${url.origin}${loggedPath(url.pathname)}${url.search}` };
       await tracer.hop(
         { name: traced?.name ?? 'app', traceId, header: c.req.header(TRACE_HEADER), http: request },
         async (segment) => {
@@ -105,7 +113,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<{ Variables: R
     if (!logsEveryRequest && c.res.status < 500) return;
     logAccess(log, {
       method: c.req.method,
-      path: c.req.path,
+      path: loggedPath(c.req.path),
       status: c.res.status,
       started,
       cacheOutcome: c.res.headers.get('x-cache'),
