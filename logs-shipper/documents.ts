@@ -37,6 +37,18 @@ export function indexFor(prefix: string, timestamp: number): string {
   return `${prefix}-${day}`;
 }
 
+const DAY_MS = 86_400_000;
+/** The last day's index name: the events of a delivery almost always share their day. */
+let lastIndex = { prefix: '', day: Number.NaN, name: '' };
+
+function dailyIndex(prefix: string, timestamp: number): string {
+  const day = Math.floor(timestamp / DAY_MS);
+  if (lastIndex.day !== day || lastIndex.prefix !== prefix) {
+    lastIndex = { prefix, day, name: indexFor(prefix, timestamp) };
+  }
+  return lastIndex.name;
+}
+
 /**
  * Deepest JSON nesting kept as fields: Elasticsearch's own `index.mapping.depth.limit`. A deeper
  * document is not merely refused: parsing it can overflow Elasticsearch's stack, which stops the node.
@@ -45,12 +57,15 @@ export const MAX_JSON_DEPTH = 20;
 
 /** Whether `value` nests objects or arrays deeper than `limit` (iterative: a hostile line cannot overflow ours either). */
 function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
+  const stack: Array<[object, number]> = [];
+  if (typeof value === 'object' && value !== null) stack.push([value, 1]);
   while (stack.length > 0) {
-    const [current, depth] = stack.pop() as [unknown, number];
-    if (typeof current !== 'object' || current === null) continue;
+    const [current, depth] = stack.pop() as [object, number];
     if (depth > limit) return true;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+    // Only objects and arrays are pushed: a flat line (the usual one) allocates nothing here.
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
   }
   return false;
 }
@@ -72,6 +87,14 @@ function parseObject(text: string): Record<string, unknown> | undefined {
  * other writer might). Such an object is lifted back to the top, so it lands on the mapped fields.
  */
 function hoistPrefixedObjects(line: Record<string, unknown>): Record<string, unknown> {
+  let nested = false;
+  for (const key in line) {
+    if (isPlainObject(line[key])) {
+      nested = true;
+      break;
+    }
+  }
+  if (!nested) return line;
   // Entries and fromEntries, not assignment: a hostile `__proto__` key stays a plain field.
   return Object.fromEntries(
     Object.entries(line).flatMap(([key, value]) => {
@@ -94,6 +117,7 @@ export function toLogDocument(
   event: CloudWatchLogEvent,
   origin: LogOrigin,
   indexPrefix: string,
+  ingestedAt: string = new Date().toISOString(),
 ): LogDocument {
   const eventTime = new Date(event.timestamp).toISOString();
   const tags: string[] = [];
@@ -145,14 +169,14 @@ export function toLogDocument(
   const source: Record<string, unknown> = {
     ...fields,
     'event.id': event.id,
-    'event.ingested': new Date().toISOString(),
+    'event.ingested': ingestedAt,
     'cloud.provider': fields['cloud.provider'] ?? 'aws',
     'cloud.account.id': origin.owner,
     'aws.cloudwatch.log_group': origin.logGroup,
     'aws.cloudwatch.log_stream': origin.logStream,
     'aws.cloudwatch.timestamp': eventTime,
   };
-  return { id: event.id, index: indexFor(indexPrefix, event.timestamp), source };
+  return { id: event.id, index: dailyIndex(indexPrefix, event.timestamp), source };
 }
 
 /** The tag of a document some of whose values did not fit their field's type (see {@link setAsideConflicts}). */

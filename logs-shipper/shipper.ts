@@ -81,9 +81,10 @@ export function createLogsShipper(deps: ShipperDeps) {
     }
 
     const { origin } = payload;
+    const ingestedAt = new Date().toISOString();
     let pending: Pending[] = payload.events.map((logEvent) => ({
       event: logEvent,
-      document: toLogDocument(logEvent, origin, deps.indexPrefix),
+      document: toLogDocument(logEvent, origin, deps.indexPrefix, ingestedAt),
     }));
     const report: ShipReport = {
       kind: 'data',
