@@ -8,6 +8,7 @@ export const testConfig = {
   LOG_LEVEL: 'SILENT',
   HEALTH_PROBE_TIMEOUT_MS: 100,
   PUBLIC_BASE_URL: 'http://bff.test',
+  OIDC_ISSUER: 'http://idp.test/oidc',
   CORS_ORIGINS: ['http://app.test'],
   SESSION_IDLE_SECONDS: 1800,
   SESSION_ABSOLUTE_SECONDS: 43_200,

@@ -12,7 +12,7 @@ import { memoryCatalog, memorySingers, quietNights } from '../clients/testing.ts
 import type { BffDeps, BffEnv } from '../env.ts';
 import { probesUp, silentLog, testConfig } from '../testing.ts';
 import { noUsage } from '../usage/publisher.ts';
-import { mediaUploadOrigins, pageCsp, webRoutes } from './web.ts';
+import { mediaUploadOrigins, pageCsp, signOutOrigins, webRoutes } from './web.ts';
 
 describe('the front end as the BFF serves it', () => {
   let directory: string;
@@ -46,7 +46,9 @@ describe('the front end as the BFF serves it', () => {
       expect(response.status, page).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       expect(response.headers.get('cache-control')).toBe('no-cache');
-      expect(response.headers.get('content-security-policy')).toBe(pageCsp('test'));
+      expect(response.headers.get('content-security-policy')).toBe(
+        pageCsp('test', [], signOutOrigins(testConfig)),
+      );
       const html = await response.text();
       expect(html).toMatch(/<script type="module" src="\/assets\/[\w-]+\.js"><\/script>/);
       expect(html).not.toMatch(/<script>|<script type="module">/);
@@ -65,7 +67,11 @@ describe('the front end as the BFF serves it', () => {
     const upload = await regional.request('/library/upload');
     expect(upload.status).toBe(200);
     expect(upload.headers.get('content-security-policy')).toBe(
-      pageCsp('test', ['https://*.s3.eu-west-1.amazonaws.com', 'https://*.s3.amazonaws.com']),
+      pageCsp(
+        'test',
+        ['https://*.s3.eu-west-1.amazonaws.com', 'https://*.s3.amazonaws.com'],
+        signOutOrigins(testConfig),
+      ),
     );
     expect(upload.headers.get('content-security-policy')).toContain(
       "connect-src 'self' https://*.s3.eu-west-1.amazonaws.com https://*.s3.amazonaws.com;",
@@ -83,6 +89,21 @@ describe('the front end as the BFF serves it', () => {
     // Every other page talks to this origin only.
     const search = await app.request('/');
     expect(search.headers.get('content-security-policy')).toContain("connect-src 'self';");
+  });
+
+  it("lets a page's sign-out form lead to the identity provider's sign-out, and no other form elsewhere", () => {
+    const cognito = {
+      OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+      OIDC_LOGOUT_URL: 'https://karaoke.auth.eu-west-1.amazoncognito.com/logout',
+    };
+    expect(signOutOrigins(cognito)).toEqual([
+      'https://cognito-idp.eu-west-1.amazonaws.com',
+      'https://karaoke.auth.eu-west-1.amazoncognito.com',
+    ]);
+    expect(signOutOrigins({ OIDC_ISSUER: 'http://127.0.0.1:4000/oidc' })).toEqual(['http://127.0.0.1:4000']);
+    expect(pageCsp('test', [], signOutOrigins(cognito))).toContain(
+      "form-action 'self' https://cognito-idp.eu-west-1.amazonaws.com https://karaoke.auth.eu-west-1.amazoncognito.com;",
+    );
   });
 
   it('answers a page it has seen with 304 when the browser still has it', async () => {

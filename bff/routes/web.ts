@@ -48,13 +48,30 @@ export const WEB_DIR = 'web';
  * on this machine for the local stage. The upload page also sends files straight to the media
  * bucket with a presigned POST: `uploadTo` is that bucket's origin, and only that page may reach it.
  */
-export function pageCsp(stage: string, uploadTo: readonly string[] = []): string {
+export function pageCsp(
+  stage: string,
+  uploadTo: readonly string[] = [],
+  signOutTo: readonly string[] = [],
+): string {
   const media = stage === 'local' ? "'self' https: http://127.0.0.1:*" : "'self' https:";
   const connect = ["'self'", ...uploadTo].join(' ');
+  const forms = ["'self'", ...signOutTo].join(' ');
   return (
     `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; ` +
-    `media-src ${media}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
+    `media-src ${media}; form-action ${forms}; base-uri 'none'; frame-ancestors 'none'`
   );
+}
+
+/**
+ * Where the sign-out form's answer leads: the identity provider's sign-out (Cognito's hosted UI,
+ * or the issuer's end-session endpoint), which a browser checks against form-action at each redirect.
+ */
+export function signOutOrigins(config: { OIDC_ISSUER: string; OIDC_LOGOUT_URL?: string }): string[] {
+  return [
+    ...new Set(
+      [config.OIDC_ISSUER, config.OIDC_LOGOUT_URL ?? config.OIDC_ISSUER].map((url) => new URL(url).origin),
+    ),
+  ];
 }
 
 /**
@@ -115,7 +132,7 @@ export function webRoutes(options: { directory?: string } = {}) {
       const { config } = c.var.deps;
       c.header(
         'content-security-policy',
-        pageCsp(config.STAGE, page === 'upload' ? mediaUploadOrigins(config) : []),
+        pageCsp(config.STAGE, page === 'upload' ? mediaUploadOrigins(config) : [], signOutOrigins(config)),
       );
       c.header('cache-control', PAGE_CACHE);
       return c.html(html.toString('utf8'));

@@ -13,6 +13,7 @@ export type Role = Schemas['User']['roles'][number];
 export type Rotation = Schemas['Rotation'];
 export type Media = Schemas['Media'];
 export type MediaUpload = Schemas['MediaUpload'];
+export type MediaContentType = Schemas['MediaUploadRequest']['contentType'];
 export type Playlist = Schemas['Playlist'];
 export type PlaylistItem = Schemas['PlaylistItem'];
 export type PlaylistSummary = Schemas['PlaylistSummary'];

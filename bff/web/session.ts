@@ -20,7 +20,14 @@ export function useSession(): SessionState {
   return state;
 }
 
-export async function signOut(): Promise<void> {
-  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
-  location.assign('/');
+/**
+ * Signs out by a form post, not fetch: the answer redirects to the identity provider's sign-out,
+ * which a page must follow itself for the provider's session to end too.
+ */
+export function signOut(): void {
+  const form = document.createElement('form');
+  form.method = 'post';
+  form.action = '/auth/logout';
+  document.body.append(form);
+  form.submit();
 }

@@ -1,4 +1,4 @@
-import type { MediaUpload } from '../api.ts';
+import type { MediaContentType, MediaUpload } from '../api.ts';
 
 /** What a browser may leave out or name oddly: the type each audio extension is declared as. */
 const TYPE_BY_EXTENSION: Record<string, string> = {
@@ -17,10 +17,13 @@ const TYPE_BY_EXTENSION: Record<string, string> = {
  * The content type to declare for a file: the browser's when it says audio, else the one its
  * extension implies, else whatever the browser said (the API refuses what is not audio, and says so).
  */
-export function declaredType(file: { name: string; type: string }): string {
-  if (file.type.startsWith('audio/')) return file.type;
+export function declaredType(file: { name: string; type: string }): MediaContentType {
   const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
-  return TYPE_BY_EXTENSION[extension] ?? (file.type || 'application/octet-stream');
+  const declared = file.type.startsWith('audio/')
+    ? file.type
+    : (TYPE_BY_EXTENSION[extension] ?? (file.type || 'application/octet-stream'));
+  // Sent as it is even when the API does not take it: its 400 names the types it takes.
+  return declared as MediaContentType;
 }
 
 export type PostOutcome = { ok: true } | { ok: false; message: string };
