@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import { methodNotAllowed, notFound, problemResponse, requestContext } from '#lib/http';
+import { methodNotAllowed, notFound, problemResponse, requestContext, wellFormedQuery } from '#lib/http';
 import { limitBody, validationHook } from '#lib/service-app';
 import { authFailureLimit } from './abuse/auth-failures.ts';
 import { rateLimit } from './abuse/rate-limit.ts';
@@ -68,6 +68,7 @@ export function createApp(deps: BffDeps) {
     csrfProtection(trustedOrigins),
   );
   app.use('*', rateLimit(deps));
+  app.use('*', wellFormedQuery());
   // A path of the API asked with a method it does not take: 405 naming those it takes.
   app.use(
     '*',

@@ -9,6 +9,7 @@ import {
   PayloadTooLargeError,
   PreconditionFailedError,
   UnauthorizedError,
+  UnprocessableContentError,
   ValidationError,
 } from '#lib/errors';
 import { REQUEST_ID_HEADER } from '#lib/http';
@@ -165,18 +166,21 @@ function describe(error: unknown): string {
 async function toAppError(service: string, response: Response): Promise<Error> {
   const problem = (await response.json().catch(() => ({}))) as { detail?: string; issues?: FieldIssue[] };
   const detail = problem.detail ?? `${service} answered ${response.status}`;
+  // The fields a 404, 409 or 422 names travel on to the BFF's caller.
+  const withIssues = problem.issues ? { details: { issues: problem.issues } } : undefined;
   switch (response.status) {
     case 400:
-    case 422:
       return new ValidationError(detail, problem.issues ?? []);
+    case 422:
+      return new UnprocessableContentError(detail, withIssues);
     case 401:
       return new UnauthorizedError(detail);
     case 403:
       return new ForbiddenError(detail);
     case 404:
-      return new NotFoundError(detail);
+      return new NotFoundError(detail, withIssues);
     case 409:
-      return new ConflictError(detail);
+      return new ConflictError(detail, withIssues);
     case 412:
       return new PreconditionFailedError(detail);
     case 413:

@@ -49,7 +49,7 @@ describe('the API description', () => {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         const parameters = operation.parameters ?? [];
-        const expected = ['401', '429', '503'];
+        const expected = ['401', '429', '431', '503'];
         if (parameters.length > 0 || operation.requestBody) expected.push('400');
         if (path.includes('{') || parameters.some((parameter) => parameter.name === 'cursor'))
           expected.push('404');

@@ -80,6 +80,11 @@ const PIPELINE_RESPONSES = {
     },
     content: problemOf('RateLimitedProblem'),
   },
+  RequestTooLarge: {
+    description:
+      'The request line and headers together are larger than the server reads (16 KB): a long query, say. ' +
+      'Answered before the API sees the request, so it has no problem body',
+  },
   ServiceUnavailable: {
     description: 'A service this request needs does not answer; try again shortly',
     content: problemOf('Problem'),
@@ -94,7 +99,7 @@ const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
  * Which pipeline answers an operation can give, from what the description says of it:
  *
  * - every operation: 401 (a refused Bearer token, whatever the route), 429 (the limits count every
- *   request) and 503;
+ *   request), 431 (the HTTP server's limit on the request line and headers) and 503;
  * - with any parameter or a body: 400 (schema validation, as a field-level problem);
  * - with a path parameter: 404 (nothing by that id); with a `cursor`, too (one that names no page);
  * - with an `If-Match` header: 412;
@@ -125,7 +130,7 @@ export function pipelineResponsesOf(method: string, path: string, operation: Ope
     answers.push('PreconditionFailed');
   if (unsafe) answers.push('PayloadTooLarge');
   if (hasBody) answers.push('UnsupportedMediaType');
-  answers.push('TooManyRequests', 'ServiceUnavailable');
+  answers.push('TooManyRequests', 'RequestTooLarge', 'ServiceUnavailable');
   return answers;
 }
 
@@ -138,6 +143,7 @@ const STATUS: Record<PipelineResponse, string> = {
   PayloadTooLarge: '413',
   UnsupportedMediaType: '415',
   TooManyRequests: '429',
+  RequestTooLarge: '431',
   ServiceUnavailable: '503',
 };
 

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
-import { UnauthorizedError } from '#lib/errors';
-import { ifMatchHeader } from '#lib/if-match';
+import { NotFoundError, UnauthorizedError, UnprocessableContentError } from '#lib/errors';
+import { ifMatchHeader, ifNoneMatchHeader } from '#lib/if-match';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { RotationAction } from '#services/rotations/contract';
 import { requireAuth, requireRole, signedInPrincipal } from '../auth/middleware.ts';
@@ -24,7 +24,7 @@ import {
 const EventId = z.object({ id: z.uuid({ error: 'must be an event id (uuid)' }) });
 const RequestKey = EventId.extend({ requestId: z.uuid({ error: 'must be a request id (uuid)' }) });
 const IfMatch = ifMatchHeader('The rotation ETag you last read; a 412 if the rotation changed since', 100);
-const IfNoneMatch = z.object({ 'if-none-match': z.string().max(200).optional() });
+const IfNoneMatch = ifNoneMatchHeader('The rotation ETag you last read; a 304 while it is current');
 
 const RequestSong = z
   .object({
@@ -36,6 +36,12 @@ const RequestSong = z
   })
   .strict()
   .openapi('RequestSong');
+
+/** A request names its song in the body: one the catalog lacks makes the request unprocessable, not the night missing. */
+const noSuchSong = () =>
+  new UnprocessableContentError('No such song in the catalog.', {
+    details: { issues: [{ path: 'songId', message: 'no such song' }] },
+  });
 
 const kjOnly = { security: signedIn, middleware: requireRole('kj') };
 const signedInOnly = { security: signedIn, middleware: requireAuth() };
@@ -86,6 +92,7 @@ const routes = {
       201: jsonResponse(RequestReceipt, 'The request, queued'),
       ...guarded,
       409: { description: 'The night is closed, or you already have as many requests queued as it allows' },
+      422: { description: 'No such song in the catalog' },
     },
   }),
   withdraw: createRoute({
@@ -120,6 +127,7 @@ const routes = {
       200: rotationWithEtag('The rotation after'),
       ...guarded,
       412: { description: 'Stale If-Match' },
+      409: { description: 'The night is closed' },
     },
   }),
   skip: createRoute({
@@ -134,6 +142,7 @@ const routes = {
       200: rotationWithEtag('The rotation after'),
       ...guarded,
       412: { description: 'Stale If-Match' },
+      409: { description: 'The night is closed' },
     },
   }),
   move: createRoute({
@@ -147,6 +156,7 @@ const routes = {
       200: rotationWithEtag('The rotation after'),
       ...guarded,
       412: { description: 'Stale If-Match' },
+      409: { description: 'The night is closed' },
     },
   }),
 };
@@ -222,9 +232,12 @@ export function eventRoutes() {
       const { songId, keyChange, guestName } = c.req.valid('json');
       const { catalog, rotations } = c.get('deps');
       const principal = signedInPrincipal(c);
-      // The song must be in the catalog (404 otherwise); its facts travel with the request.
+      // The song must be in the catalog (422 otherwise); its facts travel with the request.
       const [song, singer] = await Promise.all([
-        catalog.get(c.var, songId),
+        catalog.get(c.var, songId).catch((error: unknown) => {
+          if (error instanceof NotFoundError) throw noSuchSong();
+          throw error;
+        }),
         guestName === undefined ? ownSinger(c, principal) : null,
       ]);
       const receipt = await rotations.request(c.var, actorOf(principal), id, {

@@ -34,7 +34,11 @@ const routes = {
     security: signedIn,
     middleware: requireRole(...CURATORS),
     request: { params: SongId, body: jsonBody(MediaUploadRequest) },
-    responses: { 201: jsonResponse(MediaUpload, 'Where to upload the file'), ...guarded },
+    responses: {
+      201: jsonResponse(MediaUpload, 'Where to upload the file'),
+      ...guarded,
+      422: { description: 'The file is larger than this deployment takes' },
+    },
   }),
   list: createRoute({
     method: 'get',

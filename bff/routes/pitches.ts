@@ -23,7 +23,12 @@ const routes = {
       'Each recipient (1–50, one per address) gets a link of their own, shown in this answer only: it opens ' +
       'the pitch page, with a password if you set one, until it expires or you revoke it.',
     request: { body: jsonBody(CreatePitch) },
-    responses: { 201: jsonResponse(SentPitch, "The pitch and each recipient's link"), ...guarded },
+    responses: {
+      201: jsonResponse(SentPitch, "The pitch and each recipient's link"),
+      ...guarded,
+      404: { description: 'No such playlist' },
+      422: { description: 'The expiry is already past' },
+    },
   }),
   list: createRoute({
     ...signedInOnly,

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
-import { NotFoundError, ValidationError } from '#lib/errors';
-import { ifMatchHeader } from '#lib/if-match';
+import { NotFoundError, UnprocessableContentError } from '#lib/errors';
+import { ifMatchHeader, ifNoneMatchHeader } from '#lib/if-match';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import type { Song } from '#services/catalog/contract';
 import type { Playlist as PlaylistRecord } from '#services/playlists/contract';
@@ -31,7 +31,7 @@ const PlaylistId = z.object({ id: z.uuid({ error: 'must be a playlist id (uuid)'
 const ItemKey = PlaylistId.extend({ itemId: z.uuid({ error: 'must be an item id (uuid)' }) });
 const MemberKey = PlaylistId.extend({ userId: z.uuid({ error: 'must be a user id (uuid)' }) });
 const IfMatch = ifMatchHeader('The playlist ETag you last read; a 412 if the playlist changed since', 200);
-const IfNoneMatch = z.object({ 'if-none-match': z.string().max(200).optional() });
+const IfNoneMatch = ifNoneMatchHeader('The playlist ETag you last read; a 304 while it is current');
 const guarded = { 401: authErrorResponses[401], 403: authErrorResponses[403] };
 const signedInOnly = { tags: ['playlists'], security: signedIn, middleware: requireAuth() };
 const withEtag = (description: string) => ({
@@ -94,7 +94,12 @@ const routes = {
     path: '/playlists/{id}/items',
     summary: 'Add a song (owner, editors); the same song may be there more than once',
     request: { params: PlaylistId, body: jsonBody(AddItem) },
-    responses: { 201: jsonResponse(PlacedItem, 'The new item and where it is'), ...guarded },
+    responses: {
+      201: jsonResponse(PlacedItem, 'The new item and where it is'),
+      ...guarded,
+      409: { description: 'The position is past the end of the list, or the list is full' },
+      422: { description: 'No such song in the catalog' },
+    },
   }),
   removeItem: createRoute({
     ...signedInOnly,
@@ -110,7 +115,11 @@ const routes = {
     path: '/playlists/{id}/items/{itemId}/move',
     summary: 'Move an item to another place (owner, editors); no other item changes place',
     request: { params: ItemKey, body: jsonBody(MoveItem) },
-    responses: { 200: jsonResponse(PlacedItem, 'The item where it is now'), ...guarded },
+    responses: {
+      200: jsonResponse(PlacedItem, 'The item where it is now'),
+      ...guarded,
+      409: { description: 'The position is past the end of the list' },
+    },
   }),
   setMember: createRoute({
     ...signedInOnly,
@@ -118,7 +127,11 @@ const routes = {
     path: '/playlists/{id}/members/{userId}',
     summary: 'Make a user a viewer or an editor, or change their role (owner; idempotent)',
     request: { params: MemberKey, body: jsonBody(SetMember) },
-    responses: { 200: jsonResponse(PlaylistMember, 'The member'), ...guarded },
+    responses: {
+      200: jsonResponse(PlaylistMember, 'The member'),
+      ...guarded,
+      409: { description: 'The user is the owner, who is no member of their own playlist' },
+    },
   }),
   removeMember: createRoute({
     ...signedInOnly,
@@ -247,7 +260,9 @@ async function afterPlaylistWrite(c: PlaylistContext, id: string, ...users: stri
 async function songToAdd(c: PlaylistContext, songId: string): Promise<SongFacts> {
   const song = await songFacts(c, songId);
   if (!song) {
-    throw new ValidationError('No such song in the catalog.', [{ path: 'songId', message: 'no such song' }]);
+    throw new UnprocessableContentError('No such song in the catalog.', {
+      details: { issues: [{ path: 'songId', message: 'no such song' }] },
+    });
   }
   return song;
 }

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cacheTags } from '#lib/cache-tags';
-import { NotFoundError, ValidationError } from '#lib/errors';
+import { NotFoundError, UnprocessableContentError } from '#lib/errors';
 import { jsonBody, jsonResponse } from '#lib/openapi';
 import { requireAuth, signedInPrincipal } from '../auth/middleware.ts';
 import { authErrorResponses, signedIn } from '../auth/openapi.ts';
@@ -30,7 +30,8 @@ const routes = {
     responses: {
       201: jsonResponse(Share, 'The share'),
       ...guarded,
-      404: { description: 'No such playlist, or no such song in the catalog' },
+      404: { description: 'No such playlist' },
+      422: { description: 'No such song in the catalog, or a share with yourself' },
     },
   }),
   list: createRoute({
@@ -81,9 +82,9 @@ export function shareRoutes() {
       if (share.songId) {
         await catalog.get(c.var, share.songId).catch((error: unknown) => {
           if (error instanceof NotFoundError) {
-            throw new ValidationError('No such song in the catalog.', [
-              { path: 'songId', message: 'no such song' },
-            ]);
+            throw new UnprocessableContentError('No such song in the catalog.', {
+              details: { issues: [{ path: 'songId', message: 'no such song' }] },
+            });
           }
           throw error;
         });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { PageCursor } from '#lib/cursor';
 import { jsonBody, jsonResponse } from '#lib/openapi';
-import { storable } from '#lib/text';
+import { CONTROL_CHARACTERS_CLASS, FORMAT_CHARACTERS_CLASS, storable } from '#lib/text';
 
 /**
  * What callers may know of the catalog service: its internal routes and the shapes that cross
@@ -96,8 +96,9 @@ export const SearchParams = z.object({
     .int()
     .min(1900)
     .max(2090)
-    .refine((year) => year % 10 === 0, 'a decade like 1990')
-    .optional(),
+    .multipleOf(10, 'a decade like 1990')
+    .optional()
+    .openapi({ multipleOf: 10 }),
   genre: storable(z.string().trim().min(1).max(60)).optional(),
   minDurationMs: optionalInt(0, 3_600_000),
   maxDurationMs: optionalInt(0, 3_600_000),
@@ -216,7 +217,17 @@ export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
 const FileName = storable(z.string().max(255, 'at most 255 characters'))
   .refine((name) => !/\p{Cf}/u.test(name), 'must not contain invisible format characters')
   .transform((name) => (name.split(/[\\/]/).pop() ?? '').replace(/["'`]/g, '').trim())
-  .refine((name) => name !== '' && name !== '.' && name !== '..', 'must name a file');
+  .refine((name) => name !== '' && name !== '.' && name !== '..', 'must name a file')
+  .openapi({ pattern: fileNamePattern() });
+
+/**
+ * {@link FileName}'s rules as one pattern: no control or invisible format character anywhere, and a
+ * last path segment with a character that is not a quote, a space or a dot.
+ */
+function fileNamePattern(): string {
+  const never = `${CONTROL_CHARACTERS_CLASS}${FORMAT_CHARACTERS_CLASS}`;
+  return `^(?:[^${never}]*[\\\\/])?[^${never}\\\\/]*[^${never}\\\\/\\s"'\\x60.][^${never}\\\\/]*$`;
+}
 
 export const MediaUploadRequest = z
   .object({
@@ -227,7 +238,11 @@ export const MediaUploadRequest = z
       .toLowerCase()
       .pipe(z.enum(MEDIA_CONTENT_TYPES, { error: `one of ${MEDIA_CONTENT_TYPES.join(', ')}` }))
       .openapi({ enum: [...MEDIA_CONTENT_TYPES], description: 'Read in any case, around spaces trimmed' }),
-    sizeBytes: z.number().int().min(1, 'an empty file is no audio'),
+    sizeBytes: z
+      .number()
+      .int()
+      .min(1, 'an empty file is no audio')
+      .max(5 * 1024 ** 3, 'at most 5 GiB, what one S3 upload takes'),
   })
   .strict()
   .openapi('MediaUploadRequest');

@@ -66,6 +66,7 @@ describe('the If-Match pattern of the API description', () => {
       '"a" "b"',
       'w/"1"',
       '"\u0001"',
+      '"\u0085"',
       '"1"\n',
     ];
     for (const value of values) {

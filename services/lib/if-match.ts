@@ -11,11 +11,12 @@ export interface EntityTag {
 /**
  * One list element of `If-Match`: optional whitespace, an entity-tag or nothing (the list syntax
  * of RFC 9110 §5.6.1 allows empty elements), optional whitespace, then a comma or the end.
- * `etagc` is any visible character but the double quote, so a comma may sit inside a tag.
+ * `etagc` is any visible character but the double quote, so a comma may sit inside a tag; of
+ * obs-text only what is no C1 control character (U+0080–U+009F), as no text field takes one.
  */
-const ELEMENT = /[\t ]*(?:(W\/)?"([\x21\x23-\x7E\x80-\xFF]*)")?[\t ]*(?:,|$)/y;
+const ELEMENT = /[\t ]*(?:(W\/)?"([\x21\x23-\x7E\xA0-\xFF]*)")?[\t ]*(?:,|$)/y;
 
-const ENTITY_TAG = '(?:W/)?"[\\x21\\x23-\\x7E\\x80-\\xFF]*"';
+const ENTITY_TAG = '(?:W/)?"[\\x21\\x23-\\x7E\\xA0-\\xFF]*"';
 
 /**
  * What {@link parseIfMatch} accepts, as one pattern: `*`, or a list with at least one entity-tag,
@@ -32,6 +33,20 @@ export const IF_MATCH_PATTERN = new RegExp(
 export const ifMatchHeader = (description: string, maxLength = 200) =>
   z.object({
     'if-match': z
+      .string()
+      .max(maxLength)
+      .regex(IF_MATCH_PATTERN, 'must be * or a list of quoted ETags from a previous read, e.g. "12"')
+      .optional()
+      .openapi({ description }),
+  });
+
+/**
+ * The optional `If-None-Match` header of a conditional read: the same list syntax as `If-Match`
+ * (RFC 9110 §13.1.2), so a value that is no entity-tag list is a 400 at validation too.
+ */
+export const ifNoneMatchHeader = (description: string, maxLength = 200) =>
+  z.object({
+    'if-none-match': z
       .string()
       .max(maxLength)
       .regex(IF_MATCH_PATTERN, 'must be * or a list of quoted ETags from a previous read, e.g. "12"')

@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { isStorableText, storable, UNSTORABLE_TEXT } from './text.ts';
 
@@ -51,5 +51,23 @@ describe('storable text in the API description', () => {
     const linesPattern = new RegExp((z.toJSONSchema(lines) as { pattern: string }).pattern);
     expect(linesPattern.test('one\r\ntwo\tthree')).toBe(true);
     expect(linesPattern.test('one\u0000')).toBe(false);
+  });
+});
+
+describe('storable text that is trimmed and not empty', () => {
+  it('says in its pattern that text of spaces only is refused, as trimming and the minimum do', () => {
+    const name = storable(z.string().trim().min(1).max(40));
+    const app = new OpenAPIHono();
+    app.openAPIRegistry.register('Name', name);
+    const described = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } });
+    const schema = described.components?.schemas?.Name as { pattern?: string } | undefined;
+    const pattern = new RegExp(schema?.pattern ?? 'not described');
+    for (const blank of [' ', '\t', '\u00a0\u3000', '\ufeff']) {
+      expect(pattern.test(blank), JSON.stringify(blank)).toBe(false);
+      expect(name.safeParse(blank).success, JSON.stringify(blank)).toBe(false);
+    }
+    expect(pattern.test(' Ann ')).toBe(true);
+    expect(name.safeParse(' Ann ').data).toBe('Ann');
+    expect(pattern.test('a\u0000')).toBe(false);
   });
 });

@@ -24,10 +24,24 @@ export function isStorableText(value: string, options: { lineBreaks?: boolean } 
  * as the field needs) refusing what {@link isStorableText} refuses, as a field-level 400.
  */
 export function storable<T extends z.ZodString>(schema: T, options: { lineBreaks?: boolean } = {}): T {
-  return schema
+  const checked = schema
     .regex(options.lineBreaks ? NO_CONTROLS_BUT_LINE_BREAKS : NO_CONTROLS, UNSTORABLE_TEXT)
     .refine((value) => value.isWellFormed(), UNSTORABLE_TEXT) as T;
+  // A trimmed field of at least one character takes no text that is only spaces: the description
+  // says so too, so a client (or a tester) reading it does not send one.
+  const trims = schema.safeParse(' a ').data === 'a';
+  // `openapi` is there once `@hono/zod-openapi` is loaded, as in every module that describes routes.
+  if (!trims || (schema.minLength ?? 0) < 1 || typeof checked.openapi !== 'function') return checked;
+  const controls = options.lineBreaks ? LINE_BREAK_CONTROLS : CONTROL_CHARACTERS_CLASS;
+  return checked.openapi({
+    pattern: `^[^${controls}]*[^${controls}${WHITESPACE_CLASS}][^${controls}]*$`,
+  }) as unknown as T;
 }
+
+/** What `String.prototype.trim` takes away, spelled out: `\\s` differs between regex dialects. */
+const WHITESPACE_CLASS =
+  '\\t\\n\\v\\f\\r \\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
+const LINE_BREAK_CONTROLS = '\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F';
 
 /**
  * The control characters {@link isStorableText} refuses, as a pattern the API description carries
@@ -38,3 +52,13 @@ export function storable<T extends z.ZodString>(schema: T, options: { lineBreaks
 const NO_CONTROLS = /^[^\x00-\x1F\x7F-\x9F]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters is the point
 const NO_CONTROLS_BUT_LINE_BREAKS = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$/;
+
+/**
+ * The invisible format characters (Unicode category Cf) of the Basic Multilingual Plane, as the
+ * inside of a pattern's character class: for a field that refuses them to say so in its description.
+ */
+export const FORMAT_CHARACTERS_CLASS =
+  '\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E' +
+  '\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB';
+/** The control characters no text field stores, as the inside of a pattern's character class. */
+export const CONTROL_CHARACTERS_CLASS = '\\x00-\\x1F\\x7F-\\x9F';

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { storable } from '#lib/text';
 
 /**
  * What producers and consumers of usage events may know: the event shape on the SNS `usage` topic,
@@ -19,25 +20,25 @@ export const USAGE_SCHEMA_VERSION = 1;
  */
 export const MAX_EVENTS_PER_MESSAGE = 100;
 
-const id = z.string().min(1).max(200);
+const id = storable(z.string().min(1).max(200));
 const uuidish = z.uuid();
 const count = z.number().int().min(0);
 
 /** Search filters as the search route validated them: scalar values, or short lists of them. */
 const SearchFilters = z.record(
-  z.string().max(60),
+  storable(z.string().max(60)),
   z.union([
-    z.string().max(500),
+    storable(z.string().max(500)),
     z.number(),
     z.boolean(),
-    z.array(z.union([z.string().max(500), z.number()])).max(50),
+    z.array(z.union([storable(z.string().max(500)), z.number()])).max(50),
   ]),
 );
 
 /** Each type's `props`, strict. */
 export const usageProps = {
   'search.performed': z.strictObject({
-    query: z.string().max(500),
+    query: storable(z.string().max(500)),
     filters: SearchFilters,
     resultCount: count,
     latencyMs: count,
@@ -47,7 +48,7 @@ export const usageProps = {
   'song.viewed': z.strictObject({ songId: uuidish }),
   'media.streamed': z.strictObject({ songId: uuidish, mediaId: uuidish }),
   'media.downloaded': z.strictObject({ songId: uuidish, mediaId: uuidish }),
-  'playlist.changed': z.strictObject({ playlistId: uuidish, change: z.string().min(1).max(60) }),
+  'playlist.changed': z.strictObject({ playlistId: uuidish, change: storable(z.string().min(1).max(60)) }),
   'share.created': z.strictObject({
     shareId: uuidish,
     permission: z.enum(['stream', 'download']),

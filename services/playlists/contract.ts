@@ -64,6 +64,7 @@ const Position = z
   .number()
   .int('must be a whole number')
   .min(0, 'at least 0')
+  .max(MAX_ITEMS, `at most ${MAX_ITEMS}`)
   .openapi({ description: 'Index in the list, 0 first' });
 
 export const AddItem = z

@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import type { Actor } from '#lib/actor';
 import { decodeCursor, encodeCursor } from '#lib/cursor';
-import { ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '#lib/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+  UnprocessableContentError,
+} from '#lib/errors';
 import { type EntityTag, ifMatchAllows } from '#lib/if-match';
 import {
   type AddItem,
@@ -75,8 +81,11 @@ function page<T>(rows: T[], limit: number, total: number, seqOf: (row: T) => num
   };
 }
 
+/** A position past the end of the list as it is now: the request conflicts with the list, not the schema. */
 const outOfRange = (field: string, max: number) =>
-  new ValidationError('The position is outside the list.', [{ path: field, message: `must be 0…${max}` }]);
+  new ConflictError('The position is past the end of the list.', {
+    details: { issues: [{ path: field, message: `must be 0…${max}` }] },
+  });
 
 export function createPlaylistsService(deps: { store: PlaylistStore }): PlaylistsService {
   const { store } = deps;
@@ -168,9 +177,9 @@ export function createPlaylistsService(deps: { store: PlaylistStore }): Playlist
       return onPlaylist(actor, id, 'edit-items', async (playlist) => {
         const ranked = await playlist.ranks();
         if (ranked.length >= MAX_ITEMS) {
-          throw new ValidationError(`A playlist holds at most ${MAX_ITEMS} items.`, [
-            { path: 'songId', message: `the playlist already has ${MAX_ITEMS} items` },
-          ]);
+          throw new ConflictError(`A playlist holds at most ${MAX_ITEMS} items.`, {
+            details: { issues: [{ path: 'songId', message: `the playlist already has ${MAX_ITEMS} items` }] },
+          });
         }
         const index = position ?? ranked.length;
         if (index > ranked.length) throw outOfRange('position', ranked.length);
@@ -224,9 +233,9 @@ export function createPlaylistsService(deps: { store: PlaylistStore }): Playlist
     setMember(actor, id, userId, role) {
       return onPlaylist(actor, id, 'manage', async (playlist) => {
         if (userId === playlist.row.ownerId) {
-          throw new ValidationError('The owner is no member of their own playlist.', [
-            { path: 'userId', message: 'is the owner' },
-          ]);
+          throw new ConflictError('The owner is no member of their own playlist.', {
+            details: { issues: [{ path: 'userId', message: 'is the owner' }] },
+          });
         }
         const { member, created, changed } = await playlist.setMember(userId, role);
         if (changed) await playlist.touch();
@@ -242,7 +251,9 @@ export function createPlaylistsService(deps: { store: PlaylistStore }): Playlist
 
     async createShare(actor, share) {
       if (share.userId === actor.id) {
-        throw new ValidationError('Share with someone else.', [{ path: 'userId', message: 'is you' }]);
+        throw new UnprocessableContentError('Share with someone else.', {
+          details: { issues: [{ path: 'userId', message: 'is you' }] },
+        });
       }
       if (!maySharePermission(actor.roles, share.permission)) {
         throw new ForbiddenError('Only curators and admins may share for download; share for streaming.');

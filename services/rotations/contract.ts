@@ -123,7 +123,11 @@ export type Rotation = z.infer<typeof Rotation>;
 export const MoveSinger = z
   .object({
     singerId: z.uuid(),
-    position: z.number().int('must be a whole number').min(0, 'must be 0 or more'),
+    position: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(Number.MAX_SAFE_INTEGER, 'must be a whole number'),
   })
   .strict()
   .openapi('MoveSinger');

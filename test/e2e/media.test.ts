@@ -201,6 +201,13 @@ describe('media over HTTP: a curator uploads a library, everyone signed in plays
       expect(problem.issues.map((issue) => issue.path)).toContain(field);
     });
 
+    it('a file over the 200 MB limit of this deployment → 422 naming the field', async () => {
+      const response = await ask({ sizeBytes: 200 * 1024 * 1024 + 1 });
+      expect(response.status).toBe(422);
+      const problem = (await response.json()) as { issues: Array<{ path: string }> };
+      expect(problem.issues.map((issue) => issue.path)).toContain('sizeBytes');
+    });
+
     it('a file name with a path and quotes is kept as its plain name', async () => {
       expect((await ask({ fileName: '../../etc/"evil".mp3' })).status).toBe(201);
     });

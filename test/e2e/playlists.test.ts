@@ -153,11 +153,11 @@ describe('playlists and shares over HTTP on the local stack', () => {
   it('refuses an unknown song and a position outside the list', async () => {
     const { id } = await newPlaylist('singer1');
     const unknown = await post(`/playlists/${id}/items`, 'singer1', { songId: randomUUID() });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(422);
     expect(JSON.stringify(await unknown.json())).toContain('songId');
     const songId = await newSong('Placed');
     const outside = await post(`/playlists/${id}/items`, 'singer1', { songId, position: 1 });
-    expect(outside.status).toBe(400);
+    expect(outside.status).toBe(409);
     const nul = await post('/playlists', 'singer1', { name: 'bad\u0000name' });
     expect(nul.status).toBe(400);
   });

@@ -277,7 +277,7 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       actor: owner,
       body: { songId: randomUUID() },
     });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(409);
     expect((await read(owner, playlist.id)).items).toHaveLength(1000);
   });
 
@@ -398,11 +398,13 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
     for (const body of [
       { userId: friend.id, permission: 'stream' },
       { songId, playlistId: randomUUID(), userId: friend.id, permission: 'stream' },
-      { songId, userId: sharer.id, permission: 'stream' },
       { songId, userId: friend.id, permission: 'stream', message: 'nul\u0000' },
     ]) {
       expect((await send('POST', '/shares', { actor: sharer, body })).status).toBe(400);
     }
+    // Valid as written, but nobody shares with themselves.
+    const withSelf = { songId, userId: sharer.id, permission: 'stream' };
+    expect((await send('POST', '/shares', { actor: sharer, body: withSelf })).status).toBe(422);
   });
 
   it('a playlist shared for download lets the user read it and download the songs it holds', async () => {

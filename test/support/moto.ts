@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runToCompletion, StackPartError, startChild } from './child.ts';
+import { freePort, StackPartError, startChild } from './child.ts';
 import type { PartOptions, StackPart } from './part.ts';
+import { ensureVirtualenv } from './python-venv.ts';
 
 const REQUIREMENTS = join(dirname(fileURLToPath(import.meta.url)), 'moto', 'requirements.txt');
-const PYTHON_HINT = 'Install Python 3 with venv support: `apt-get install -y python3 python3-venv`.';
 
 /**
  * moto server (SNS, SQS, S3 and more) from a project-local virtualenv, installed from the pinned
@@ -27,7 +25,7 @@ export async function startMoto(options: PartOptions): Promise<StackPart> {
       stop: async () => {},
     };
   }
-  const venv = await ensureVirtualenv(options);
+  const venv = await ensureVirtualenv(options, 'moto-venv', REQUIREMENTS);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(options.runDir, 'moto.log');
@@ -41,31 +39,6 @@ export async function startMoto(options: PartOptions): Promise<StackPart> {
     readyTimeoutMs: 60_000,
   });
   return { name: 'moto', url, external: false, startedInMs: Date.now() - started, logFile, stop: child.stop };
-}
-
-async function ensureVirtualenv(options: PartOptions): Promise<string> {
-  const venv = join(options.cacheDir, 'moto-venv');
-  const stamp = join(venv, '.requirements-sha256');
-  const wanted = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return venv;
-  const logFile = join(options.runDir, 'moto-install.log');
-  options.progress('moto: installing moto server into a project virtualenv (first run only)');
-  await runToCompletion({
-    name: 'python3 -m venv',
-    command: 'python3',
-    args: ['-m', 'venv', '--clear', venv],
-    logFile,
-    installHint: PYTHON_HINT,
-  });
-  await runToCompletion({
-    name: 'pip install moto',
-    command: join(venv, 'bin', 'pip'),
-    args: ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS],
-    logFile,
-    installHint: PYTHON_HINT,
-  });
-  writeFileSync(stamp, wanted);
-  return venv;
 }
 
 async function answers(url: string): Promise<boolean> {

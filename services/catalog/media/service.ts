@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '#lib/errors';
+import { NotFoundError, UnprocessableContentError } from '#lib/errors';
 import type { Media, MediaLink, MediaList, MediaUpload, MediaUploadRequest } from '../contract.ts';
 import type { SongStore } from '../repo.ts';
 import { attachmentDisposition, downloadFileName } from './file-name.ts';
@@ -47,9 +47,10 @@ export function createMediaService(deps: {
   return {
     async requestUpload(songId, request) {
       if (request.sizeBytes > settings.maxUploadBytes) {
-        throw new ValidationError('The file is too large.', [
-          { path: 'sizeBytes', message: `at most ${settings.maxUploadBytes} bytes` },
-        ]);
+        // The schema's limit is S3's; a deployment's own, smaller one is a rule of the moment.
+        throw new UnprocessableContentError('The file is too large.', {
+          details: { issues: [{ path: 'sizeBytes', message: `at most ${settings.maxUploadBytes} bytes` }] },
+        });
       }
       const mediaId = randomUUID();
       // Signing is local (no request to S3), so the row is written only once the upload can happen.

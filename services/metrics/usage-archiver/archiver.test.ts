@@ -96,6 +96,8 @@ describe('usage archiver', () => {
         record('v2', { ...good, eventId: crypto.randomUUID(), schemaVersion: 2 }),
         record('odd-type', { ...good, eventId: crypto.randomUUID(), type: 'song.hummed' }),
         record('email-smuggled', { ...good, props: { ...good.props, email: 'ann@example.com' } }),
+        record('nul-in-query', { ...good, eventId: crypto.randomUUID(), props: { ...good.props, query: 'a\u0000b' } }),
+        record('c1-in-subject', { ...good, eventId: crypto.randomUUID(), subject: { kind: 'search', id: 'a\u0085' } }),
         record('good', good),
       ),
     );
@@ -104,6 +106,8 @@ describe('usage archiver', () => {
       'v2',
       'odd-type',
       'email-smuggled',
+      'nul-in-query',
+      'c1-in-subject',
     ]);
     expect(await rowsOf(objects)).toHaveLength(1);
   });
