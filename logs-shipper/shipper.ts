@@ -82,24 +82,22 @@ export function createLogsShipper(deps: ShipperDeps) {
 
     const { origin } = payload;
     const ingestedAt = new Date().toISOString();
-    let pending: Pending[] = payload.events.map((logEvent) => ({
+    const sent = await buildAndCreate(deps.index, payload.events, (logEvent) => ({
       event: logEvent,
       document: toLogDocument(logEvent, origin, deps.indexPrefix, ingestedAt),
     }));
+    let { pending, outcomes } = sent;
     const report: ShipReport = {
       kind: 'data',
       events: pending.length,
       indexed: 0,
       duplicates: 0,
       deadLettered: 0,
-      attempts: 0,
+      attempts: pending.length > 0 ? 1 : 0,
     };
     const refused: Pending[] = [];
 
-    while (pending.length > 0 && report.attempts < deps.retry.maxAttempts) {
-      if (report.attempts > 0) await sleep(backoffMs(report.attempts, deps.retry, random));
-      report.attempts++;
-      const outcomes = await createAll(deps.index, pending);
+    while (pending.length > 0) {
       const retry: Pending[] = [];
       pending.forEach((item, position) => {
         const outcome = outcomes[position] ?? noAnswer('no outcome for this document');
@@ -115,6 +113,10 @@ export function createLogsShipper(deps: ShipperDeps) {
         }
       });
       pending = retry;
+      if (pending.length === 0 || report.attempts >= deps.retry.maxAttempts) break;
+      await sleep(backoffMs(report.attempts, deps.retry, random));
+      report.attempts++;
+      outcomes = await createAll(deps.index, pending);
     }
     refused.push(...pending);
 
@@ -149,6 +151,30 @@ export function createLogsShipper(deps: ShipperDeps) {
 const REFUSED_FIELD = /failed to parse field \[([^\]]+)\]/;
 
 const noAnswer = (reason: string): IndexOutcome => ({ result: 'failed', retryable: true, status: 0, reason });
+
+/** Documents built and sent at a time: Elasticsearch indexes one slice while the next is built. */
+const SLICE = 500;
+
+/**
+ * The first round: builds the documents slice by slice and sends each as soon as it is built, two
+ * requests in flight at most, so an invocation neither waits for its whole delivery to be built
+ * nor floods the cluster. Answers every document with its outcome, in order.
+ */
+async function buildAndCreate(
+  index: LogIndex,
+  events: CloudWatchLogEvent[],
+  build: (event: CloudWatchLogEvent) => Pending,
+): Promise<{ pending: Pending[]; outcomes: IndexOutcome[] }> {
+  const pending: Pending[] = [];
+  const sending: Array<Promise<IndexOutcome[]>> = [];
+  for (let start = 0; start < events.length; start += SLICE) {
+    const slice = events.slice(start, start + SLICE).map(build);
+    pending.push(...slice);
+    if (sending.length >= 2) await sending[sending.length - 2];
+    sending.push(createAll(index, slice));
+  }
+  return { pending, outcomes: (await Promise.all(sending)).flat() };
+}
 
 /** A bulk request that fails as a whole (Elasticsearch down, a timeout) is a retryable failure of each document. */
 async function createAll(index: LogIndex, pending: Pending[]): Promise<IndexOutcome[]> {
