@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '#lib/errors';
+import { PageCursor } from '#lib/cursor';
+import { NotFoundError, ValidationError } from '#lib/errors';
 import type { SongSearchQuery } from './port.ts';
 import {
   BOOSTS,
@@ -318,11 +319,11 @@ describe('cursor', () => {
     expect(plan('love', { limit: 5, cursor }).request.search_after).toEqual([3.25, 'abc']);
   });
 
-  it('is refused for another query, other filters or the other sort', () => {
+  it('names no page of another query, other filters or the other sort (404)', () => {
     const cursor = encodeCursor('relevance', plan('love').fingerprint, [3.25, 'abc']);
-    expect(() => plan('hate', { cursor })).toThrow(ValidationError);
-    expect(() => plan('love', { cursor, decade: 1990 })).toThrow(ValidationError);
-    expect(() => plan('', { cursor })).toThrow(ValidationError);
+    expect(() => plan('hate', { cursor })).toThrow(NotFoundError);
+    expect(() => plan('love', { cursor, decade: 1990 })).toThrow(NotFoundError);
+    expect(() => plan('', { cursor })).toThrow(NotFoundError);
   });
 
   it('refuses anything that is not a cursor it issued', () => {
@@ -347,8 +348,18 @@ describe('cursor', () => {
       encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, ''] }),
       encode({ v: 1, m: 'relevance', f: fingerprint, a: [1, { $gt: '' }] }),
     ];
+    // Not of a cursor's shape: 400; of its shape but not one it issued: 404. Never a search.
     for (const cursor of bad) {
-      expect(() => plan('love', { cursor }), cursor.slice(0, 60)).toThrow(ValidationError);
+      const refusal = (() => {
+        try {
+          plan('love', { cursor });
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(PageCursor.safeParse(cursor).success ? NotFoundError : ValidationError, cursor.slice(0, 60)).toBe(
+        (refusal as object | undefined)?.constructor,
+      );
     }
   });
 
