@@ -1,0 +1,191 @@
+/**
+ * What the logs-shipper costs over Elasticsearch's own bulk indexing: `npx tsx
+ * scripts/bench/logs-shipper.ts` starts a throwaway Elasticsearch and, in adjacent runs, ships 30,000
+ * CloudWatch lines (access lines as the project's logger writes them, in subscription deliveries of
+ * 1,000 events, gzipped and base64-encoded beforehand) through the shipper, and sends a bare `_bulk`
+ * of the same documents whose NDJSON bodies were built before the clock started; one delivery (or
+ * body) at a time and 4 at once, as 4 concurrent invocations would. Each run indexes into a fresh
+ * daily index. Prints lines/s of each and the shipper's share of the bare `_bulk`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { createLogger } from '#lib/log';
+import { startElasticsearch } from '#test/support/elasticsearch';
+import { REPO_ROOT } from '#test/support/stack';
+import { type CloudWatchLogEvent, encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
+import { toLogDocument } from '../../logs-shipper/documents.ts';
+import { encodedChunks, esLogIndex } from '../../logs-shipper/es-log-index.ts';
+import { installIndexTemplate } from '../../logs-shipper/index-template.ts';
+import { createLogsShipper } from '../../logs-shipper/shipper.ts';
+
+const LINES = 30_000;
+const PER_DELIVERY = 1_000;
+const ROUNDS = 5;
+const PREFIX = 'bench-logs';
+const origin = {
+  owner: '123456789012',
+  logGroup: '/aws/lambda/karaoke-suite-bench-bff',
+  logStream: '2026/01/01/[$LATEST]0123456789abcdef',
+};
+
+/** An access line as `requestContext` (services/lib/http.ts) writes it through the project's logger. */
+function accessLine(at: number, n: number): string {
+  return JSON.stringify({
+    '@timestamp': new Date(at).toISOString(),
+    'log.level': 'info',
+    message: 'request',
+    'ecs.version': '8.11.0',
+    'service.name': 'bff',
+    'service.environment': 'bench',
+    'event.dataset': 'bff.log',
+    'cloud.provider': 'aws',
+    'trace.id': `1-${Math.floor(at / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+    'http.request.id': randomUUID(),
+    'http.request.method': 'GET',
+    'url.path': `/api/songs/${randomUUID()}`,
+    'http.response.status_code': n % 50 === 0 ? 503 : 200,
+    'event.duration': 1_000_000 + (n % 997) * 10_000,
+    'cache.outcome': n % 3 === 0 ? 'miss' : 'hit',
+  });
+}
+
+/** Fresh CloudWatch events (new ids, so nothing is a duplicate of an earlier run), cut into deliveries. */
+function batches(lines: string[]): CloudWatchLogEvent[][] {
+  const at = Date.now();
+  const events = lines.map((message, n) => ({
+    id: `${at}${String(n).padStart(8, '0')}${randomBytes(8).toString('hex')}`.padEnd(56, '0').slice(0, 56),
+    timestamp: at,
+    message,
+  }));
+  const cut: CloudWatchLogEvent[][] = [];
+  for (let start = 0; start < events.length; start += PER_DELIVERY) {
+    cut.push(events.slice(start, start + PER_DELIVERY));
+  }
+  return cut;
+}
+
+/** Runs `work` on every item, `concurrency` at a time; answers lines per second. */
+async function timed<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<number> {
+  const queue = [...items];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
+  return LINES / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const runDir = mkdtempSync(join(tmpdir(), 'karaoke-bench-logs-'));
+  const elasticsearch = await startElasticsearch({
+    runDir,
+    cacheDir: join(REPO_ROOT, '.local', 'cache'),
+    progress: () => {},
+  });
+  const client = new Client({ node: elasticsearch.url });
+  try {
+    await installIndexTemplate(client, PREFIX);
+    const shipper = createLogsShipper({
+      index: esLogIndex(client),
+      deadLetters: {
+        send: async (letters) => {
+          throw new Error(`dead letters in a bench run: ${letters[0]?.reason}`);
+        },
+      },
+      log: createLogger({ serviceName: 'logs-shipper', level: 'SILENT', environment: 'bench' }),
+      indexPrefix: PREFIX,
+      maxPayloadBytes: 32 * 1024 * 1024,
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    const start = Date.now();
+    const lines = Array.from({ length: LINES }, (_, n) => accessLine(start + n, n));
+
+    /** A fresh index for the run, created before the clock starts. */
+    const freshIndex = async (events: CloudWatchLogEvent[][]) => {
+      await client.indices.delete({ index: `${PREFIX}-*`, allow_no_indices: true, ignore_unavailable: true });
+      const first = events[0]?.[0];
+      if (first) await client.indices.create({ index: toLogDocument(first, origin, PREFIX).index });
+    };
+    const viaShipper = async (concurrency: number) => {
+      const events = batches(lines);
+      const deliveries = events.map((logEvents) =>
+        encodeSubscriptionEvent({
+          messageType: 'DATA_MESSAGE',
+          ...origin,
+          subscriptionFilters: ['bench'],
+          logEvents,
+        }),
+      );
+      await freshIndex(events);
+      return timed(deliveries, concurrency, async (delivery) => {
+        const report = await shipper(delivery);
+        if (report.indexed !== PER_DELIVERY) throw new Error(`shipped ${report.indexed} of ${PER_DELIVERY}`);
+      });
+    };
+    const bareBulk = async (concurrency: number) => {
+      const events = batches(lines);
+      const bodies = events.map((logEvents) => {
+        const documents = logEvents.map((event) => toLogDocument(event, origin, PREFIX));
+        return [...encodedChunks(documents)].map((chunk) => chunk.body).join('');
+      });
+      await freshIndex(events);
+      return timed(bodies, concurrency, async (body) => {
+        const answer = await client.bulk({ operations: body as never, filter_path: 'errors' });
+        if (answer.errors !== false) throw new Error('the bare bulk request had errors');
+      });
+    };
+
+    const results = {
+      sequential: { shipper: [] as number[], bare: [] as number[] },
+      concurrent: { shipper: [] as number[], bare: [] as number[] },
+    };
+    // One warm-up of each, unmeasured: the JIT and Elasticsearch's first segments.
+    await viaShipper(1);
+    await bareBulk(1);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [mode, concurrency] of [
+        ['sequential', 1],
+        ['concurrent', 4],
+      ] as const) {
+        // Alternate which goes first, so neither always meets a warmer or a busier cluster.
+        if (round % 2 === 0) {
+          results[mode].shipper.push(await viaShipper(concurrency));
+          results[mode].bare.push(await bareBulk(concurrency));
+        } else {
+          results[mode].bare.push(await bareBulk(concurrency));
+          results[mode].shipper.push(await viaShipper(concurrency));
+        }
+      }
+    }
+
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    console.log(
+      `| ${LINES.toLocaleString('en')} CloudWatch lines, deliveries of ${PER_DELIVERY} | shipper lines/s | bare _bulk lines/s | shipper / bare | rounds (shipper/bare) |`,
+    );
+    console.log('|---|---|---|---|---|');
+    for (const [mode, label] of [
+      ['sequential', 'one invocation at a time'],
+      ['concurrent', '4 concurrent invocations'],
+    ] as const) {
+      const { shipper: shipped, bare } = results[mode];
+      const rounds = shipped.map((value, n) => `${((value / (bare[n] ?? 1)) * 100).toFixed(0)} %`).join(', ');
+      console.log(
+        `| ${label} | ${median(shipped).toFixed(0)} | ${median(bare).toFixed(0)} | ${((median(shipped) / median(bare)) * 100).toFixed(0)} % | ${rounds} |`,
+      );
+    }
+  } finally {
+    await client.close();
+    await elasticsearch.stop();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : String(error));
+  process.exit(1);
+});
