@@ -179,10 +179,16 @@ interface PathTemplate {
  * the app's routes; it is read at the first request, when every route is registered.
  */
 export function methodNotAllowed(routes: () => readonly ListedRoute[]): MiddlewareHandler {
-  let templates: PathTemplate[] | undefined;
+  /** By segment count, most specific first; wildcard paths (any count) under -1. */
+  let bySegments: Map<number, PathTemplate[]> | undefined;
   return async (c, next) => {
-    templates ??= pathTemplates(routes());
-    const template = templates.find(({ pattern }) => pattern.test(c.req.path));
+    bySegments ??= templatesBySegments(pathTemplates(routes()));
+    const path = c.req.path;
+    let segments = 0;
+    for (let index = path.indexOf('/'); index >= 0; index = path.indexOf('/', index + 1)) segments++;
+    const template =
+      bySegments.get(segments)?.find(({ pattern }) => pattern.test(path)) ??
+      bySegments.get(-1)?.find(({ pattern }) => pattern.test(path));
     if (template === undefined || template.methods.has(c.req.method)) return next();
     const allow = [...template.methods].sort();
     const message = `${c.req.method} is not allowed on ${c.req.path}; it takes ${allow.join(', ')}.`;
@@ -204,6 +210,15 @@ function pathTemplates(routes: readonly ListedRoute[]): PathTemplate[] {
     if (route.method.toUpperCase() === 'GET') template.methods.add('HEAD');
   }
   return [...byPath.values()].sort((a, b) => compareRanks(a.ranks, b.ranks));
+}
+
+function templatesBySegments(templates: PathTemplate[]): Map<number, PathTemplate[]> {
+  const grouped = new Map<number, PathTemplate[]>();
+  for (const template of templates) {
+    const key = template.ranks.includes(2) ? -1 : template.ranks.length - 1;
+    grouped.set(key, [...(grouped.get(key) ?? []), template]);
+  }
+  return grouped;
 }
 
 function compareRanks(a: number[], b: number[]): number {

@@ -505,7 +505,7 @@ const requestCases: RefusalCase[] = underRoute('POST /api/events/{id}/requests',
   ),
   {
     name: 'a songId the catalog does not have',
-    status: 404,
+    status: 422,
     call: (fx) => ({
       method: 'POST',
       path: requestPath(fx),
@@ -515,7 +515,7 @@ const requestCases: RefusalCase[] = underRoute('POST /api/events/{id}/requests',
   },
   {
     name: 'a song removed from the catalog',
-    status: 404,
+    status: 422,
     call: (fx) => ({
       method: 'POST',
       path: requestPath(fx),
