@@ -12,7 +12,8 @@ export interface NewPitch {
   allowDownload: boolean;
   passwordHash: string | null;
   songIds: readonly string[];
-  recipients: ReadonlyArray<{ email: string; name: string | null; tokenHash: string }>;
+  /** `recipientKey`: the recipient's keyed hash (`recipientHash`), the only name usage events give them. */
+  recipients: ReadonlyArray<{ email: string; name: string | null; tokenHash: string; recipientKey: string }>;
 }
 
 /** A link as a lookup by its token's hash finds it: enough to decide what the request may do. */
@@ -107,7 +108,13 @@ export function pgPitchStore(db: Db): PitchStore {
         }
         await tx.batch(
           'INSERT INTO pitch_recipients (pitch_id, email, name, token_hash) VALUES (:id, :email, :name, :tokenHash)',
-          pitch.recipients.map((recipient) => ({ id, ...recipient })),
+          pitch.recipients.map(({ email, name, tokenHash }) => ({ id, email, name, tokenHash })),
+        );
+        // Each recipient's pitch.sent usage event, through the outbox like their opens and plays.
+        await tx.batch(
+          `INSERT INTO pitch_activity (pitch_id, recipient_id, recipient_key, kind)
+           SELECT :id, r.id, :recipientKey, 'sent' FROM pitch_recipients r WHERE r.pitch_id = :id AND r.token_hash = :tokenHash`,
+          pitch.recipients.map(({ tokenHash, recipientKey }) => ({ id, tokenHash, recipientKey })),
         );
         return row.id;
       });

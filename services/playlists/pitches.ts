@@ -111,6 +111,7 @@ export function createPitchesService(deps: {
           email: recipient.email,
           name: recipient.name ?? null,
           tokenHash: tokenHash(tokens[index] as string),
+          recipientKey: recipientHash(deps.recipientKey, recipient.email),
         })),
       });
       const saved = await ownPitch(actor, id);

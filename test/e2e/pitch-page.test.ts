@@ -369,7 +369,7 @@ describe('pitch recipients over HTTP: e-mailed links, the page, passwords, strea
         const { rows } = await runMetricsQuery({ env: env(), query: 'pitch-engagement', since });
         const mine = rows.filter((row) => row.pitch_id === open.pitch.id);
         expect(mine).toHaveLength(1);
-        expect(mine[0]).toMatchObject({ opens: 1, plays: 1, downloads: 1 });
+        expect(mine[0]).toMatchObject({ sent: 1, opens: 1, plays: 1, downloads: 1 });
         expect(String(mine[0]?.recipient)).toMatch(/^r_[A-Za-z0-9_-]{43}$/);
         expect(JSON.stringify(rows)).not.toContain('@recipients.test');
       },

@@ -540,8 +540,15 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
       const activity = outbox
         .map((row) => row.payload as { pitch_id?: string; recipient_key?: string; kind?: string })
         .filter((row) => row.pitch_id === issued.pitch.id && row.kind !== undefined);
-      expect(activity.map((row) => row.kind).sort()).toEqual(['open', 'play']);
-      expect(activity[0]?.recipient_key).toBe(recipientHash(RECIPIENT_KEY, 'sup@agency.test'));
+      // One pitch.sent per recipient, then the first recipient's open and play.
+      expect(activity.map((row) => row.kind).sort()).toEqual(['open', 'play', 'sent', 'sent']);
+      const keyOf = (kind: string) =>
+        activity.filter((row) => row.kind === kind).map((row) => row.recipient_key);
+      const [sup, label] = ['sup@agency.test', 'b@label.test'].map((email) =>
+        recipientHash(RECIPIENT_KEY, email),
+      );
+      expect(keyOf('sent').sort()).toEqual([sup, label].sort());
+      expect([...keyOf('open'), ...keyOf('play')]).toEqual([sup, sup]);
       const seen = await json<Pitch>(await send('GET', `/pitches/${issued.pitch.id}`, { actor: owner }), 200);
       expect(seen.recipients.find((one) => one.recipientId === first?.recipientId)).toMatchObject({
         opens: 1,

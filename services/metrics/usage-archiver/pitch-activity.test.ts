@@ -26,13 +26,14 @@ const row = (kind: string, songId: string | null = randomUUID()) => ({
 });
 
 describe('pitch activity as usage events', () => {
-  it('an open, a play and a download become pitch.opened, pitch.played and pitch.downloaded by recipient hash', () => {
+  it('a sending, an open, a play and a download become pitch.sent, pitch.opened, pitch.played and pitch.downloaded by recipient hash', () => {
     for (const [kind, type] of [
+      ['sent', 'pitch.sent'],
       ['open', 'pitch.opened'],
       ['play', 'pitch.played'],
       ['download', 'pitch.downloaded'],
     ] as const) {
-      const activity = row(kind, kind === 'open' ? null : randomUUID());
+      const activity = row(kind, kind === 'open' || kind === 'sent' ? null : randomUUID());
       const parsed = pitchUsageEvent(change(activity));
       expect(parsed.ok).toBe(true);
       const event = parsed.ok ? parsed.value : null;

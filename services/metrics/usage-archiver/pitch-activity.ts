@@ -11,16 +11,21 @@ const ActivityRow = z.object({
   pitch_id: z.uuid(),
   /** The recipient's keyed hash (`recipientHash`), written by the playlists service; null on rows older than it. */
   recipient_key: z.string().min(1).max(200).nullable().optional(),
-  kind: z.enum(['open', 'play', 'download']),
+  kind: z.enum(['sent', 'open', 'play', 'download']),
   song_id: z.uuid().nullable(),
   occurred_at: z.string(),
 });
 
-const TYPES = { open: 'pitch.opened', play: 'pitch.played', download: 'pitch.downloaded' } as const;
+const TYPES = {
+  sent: 'pitch.sent',
+  open: 'pitch.opened',
+  play: 'pitch.played',
+  download: 'pitch.downloaded',
+} as const;
 
 /**
- * The usage event a recipient's activity row stands for: `pitch.opened`, `pitch.played` or
- * `pitch.downloaded`, the recipient named by their keyed hash only (the row holds no address,
+ * The usage event a recipient's activity row stands for: `pitch.sent` (one per recipient when the
+ * pitch is made), `pitch.opened`, `pitch.played` or `pitch.downloaded`, the recipient named by their keyed hash only (the row holds no address,
  * token or password). Activity rows are only ever inserted, and the event id derives from the
  * row's key, so a republished row is the same event. A row without a recipient hash (written
  * before the hash existed) is no event.
@@ -37,12 +42,12 @@ export function pitchUsageEvent(change: ChangeMessage): Parsed<UsageEvent | null
     actor: { kind: 'recipient' as const, id: row.recipient_key },
     subject: { kind: 'pitch' as const, id: row.pitch_id },
   };
-  if (row.kind === 'open') {
+  if (row.kind === 'sent' || row.kind === 'open') {
     return {
       ok: true,
       value: usageEvent({
         ...common,
-        type: TYPES.open,
+        type: TYPES[row.kind],
         props: { pitchId: row.pitch_id, recipient: row.recipient_key },
       }),
     };
