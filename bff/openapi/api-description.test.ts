@@ -118,6 +118,15 @@ describe('the API description', () => {
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  it('refuses a query value whose percent-encoding is no UTF-8 (a lone surrogate) naming the parameter', async () => {
+    const { app } = await appUnderTest();
+    for (const query of ['q=a%ED%A0%80', 'q=%FF', 'q=%E2%82']) {
+      const response = await app.request(`/api/songs/search?limit=5&${query}`);
+      expect(response.status, query).toBe(400);
+      expect(await response.json()).toMatchObject({ issues: [{ path: 'q' }] });
+    }
+  });
+
   it('answers a body that is not JSON with 415, and an unknown path with 404', async () => {
     const { app, auth } = await appUnderTest();
     const token = await auth.bearerToken({ groups: ['curator'] });
