@@ -50,6 +50,8 @@ export type RotationEvent =
       at: string;
     } & SongSnapshot)
   | { type: 'TurnSkipped'; requestId: string; singerId: string; at: string }
+  /** A waiting request's key, changed by its singer or the KJ; the turn keeps its place. */
+  | { type: 'KeyChanged'; requestId: string; singerId: string; keyChange: number; at: string }
   /** The KJ put a singer at `position` of upNext. */
   | { type: 'SingerMoved'; singerId: string; position: number; at: string }
   /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError, ConflictError } from '#lib/errors';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '#lib/errors';
 import type { Fairness, RotationEvent, StoredRotationEvent } from './events.ts';
 import {
   applyEvent,
@@ -16,7 +16,7 @@ import {
 
 /**
  * Random nights: a pool of members and walk-in guests request songs (their first request joins
- * them), withdraw, and the KJ advances, skips and moves singers. Each step is recorded with the
+ * them), withdraw, change keys, and the KJ advances, skips and moves singers. Each step is recorded with the
  * state and the view on both sides, so the properties below read like the rule's promises.
  */
 
@@ -31,6 +31,7 @@ const RUNS = { numRuns: 40 };
 type Step =
   | { kind: 'request'; who: number; song: number; keyChange: number }
   | { kind: 'withdraw'; pick: number }
+  | { kind: 'key'; pick: number; keyChange: number }
   | { kind: 'advance' }
   | { kind: 'skip' }
   | { kind: 'move'; pick: number; position: number };
@@ -46,6 +47,12 @@ const requestStep = fc.record({
   keyChange: fc.integer({ min: -7, max: 7 }),
 });
 const withdrawStep = fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(50) });
+/** Any request of the night, whatever its status, to a key in range or one semitone out of it. */
+const keyStep = fc.record({
+  kind: fc.constant('key' as const),
+  pick: fc.nat(50),
+  keyChange: fc.integer({ min: -7, max: 7 }),
+});
 const advanceStep = fc.constant({ kind: 'advance' as const });
 const skipStep = fc.constant({ kind: 'skip' as const });
 const moveStep = fc.record({ kind: fc.constant('move' as const), pick: fc.nat(20), position: fc.nat(8) });
@@ -54,14 +61,16 @@ const moveStep = fc.record({ kind: fc.constant('move' as const), pick: fc.nat(20
 const anyStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: requestStep },
   { weight: 1, arbitrary: withdrawStep },
+  { weight: 2, arbitrary: keyStep },
   { weight: 4, arbitrary: advanceStep },
   { weight: 1, arbitrary: skipStep },
   { weight: 2, arbitrary: moveStep },
 );
-/** Requests, withdrawals and advances only: the rule's order with no KJ override. */
+/** Requests, withdrawals, key changes and advances only: the rule's order with no KJ override. */
 const plainStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: requestStep },
   { weight: 1, arbitrary: withdrawStep },
+  { weight: 1, arbitrary: keyStep },
   { weight: 4, arbitrary: advanceStep },
 );
 
@@ -164,6 +173,11 @@ function play(fairness: Fairness, maxQueuedPerSinger: number | null, steps: Step
         const requests = state.requests;
         const request = requests[step.pick % Math.max(requests.length, 1)];
         return { type: 'withdraw', requestId: request?.requestId ?? 'unknown' };
+      }
+      case 'key': {
+        const requests = state.requests;
+        const request = requests[step.pick % Math.max(requests.length, 1)];
+        return { type: 'changeKey', requestId: request?.requestId ?? 'unknown', keyChange: step.keyChange };
       }
       case 'move': {
         const waiting = rotationView(state, timing).upNext.map((turn) => turn.singerId);
@@ -338,6 +352,36 @@ describe.each(FAIRNESS)('a random %s night', (fairness) => {
         const expected = [...others.slice(0, position), singerId, ...others.slice(position)];
         expect(step.viewAfter.upNext.map((turn) => turn.singerId)).toEqual(expected);
         expect(step.viewAfter.nowPerforming).toEqual(step.viewBefore.nowPerforming);
+      }
+    });
+  });
+
+  it('changes the key of a waiting request only, and refuses one not waiting', () => {
+    property(anyStep, (night) => {
+      for (const step of night.steps) {
+        const { command } = step;
+        if (command.type !== 'changeKey') continue;
+        const request = step.before.requests.find((made) => made.requestId === command.requestId);
+        if (Math.abs(command.keyChange) > 6) {
+          expect(step.refused).toBeInstanceOf(ValidationError);
+        } else if (!request) {
+          expect(step.refused).toBeInstanceOf(NotFoundError);
+        } else if (request.status !== 'pending') {
+          expect(step.refused).toBeInstanceOf(ConflictError);
+        } else {
+          expect(step.refused).toBeNull();
+          expect(step.events).toHaveLength(request.keyChange === command.keyChange ? 0 : 1);
+          expect(step.after.requests).toEqual(
+            step.before.requests.map((made) =>
+              made === request ? { ...made, keyChange: command.keyChange } : made,
+            ),
+          );
+          const turns = (view: RotationView) =>
+            [view.nowPerforming, ...view.upNext].map((turn) => turn && [turn.requestId, turn.singerId]);
+          expect(turns(step.viewAfter)).toEqual(turns(step.viewBefore));
+          expect(step.after.nextUpNotified).toBe(step.before.nextUpNotified);
+        }
+        if (step.refused) expect(step.events).toEqual([]);
       }
     });
   });

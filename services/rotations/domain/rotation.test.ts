@@ -84,6 +84,7 @@ function night(options: { fairness?: Fairness; maxQueuedPerSinger?: number | nul
     skip: () => run({ type: 'skip' }),
     move: (singerId: string, position: number) => run({ type: 'move', singerId, position }),
     withdraw: (requestId: string) => run({ type: 'withdraw', requestId }),
+    changeKey: (requestId: string, keyChange: number) => run({ type: 'changeKey', requestId, keyChange }),
     close: () => run({ type: 'close' }),
     onStage: () => view().nowPerforming?.singerId ?? null,
     upNext: () => view().upNext.map((turn) => turn.singerId),
@@ -585,6 +586,39 @@ describe('withdraw', () => {
     expect(errorOf(() => kj.withdraw(annSong))).toBeInstanceOf(ConflictError);
     expect(errorOf(() => kj.withdraw('nope'))).toBeInstanceOf(NotFoundError);
     expect(findRequest(kj.state, 'nope')).toBeUndefined();
+  });
+});
+
+describe('key change', () => {
+  it('changes the key of a waiting song, which keeps its place; the same key again changes nothing', () => {
+    const kj = night();
+    kj.request('ann');
+    const bobSong = kj.request('bob', { keyChange: 1 });
+    expect(types(kj.changeKey(bobSong, -3))).toEqual(['KeyChanged']);
+    expect(kj.upNext()).toEqual(['ann', 'bob']);
+    expect(kj.view().upNext[1]?.keyChange).toBe(-3);
+    expect(kj.changeKey(bobSong, -3)).toEqual([]);
+    kj.advance();
+    kj.advance();
+    expect(kj.view().nowPerforming).toMatchObject({ requestId: bobSong, keyChange: -3 });
+  });
+
+  it('refuses a song on stage, sung or withdrawn, an unknown request and a key outside -6…+6', () => {
+    const kj = night();
+    const annSong = kj.request('ann');
+    const bobSong = kj.request('bob');
+    const catSong = kj.request('cat');
+    kj.withdraw(catSong);
+    kj.advance();
+    expect(errorOf(() => kj.changeKey(annSong, 2))).toBeInstanceOf(ConflictError);
+    kj.advance();
+    expect(errorOf(() => kj.changeKey(annSong, 2))).toBeInstanceOf(ConflictError);
+    expect(errorOf(() => kj.changeKey(catSong, 2))).toBeInstanceOf(ConflictError);
+    expect(errorOf(() => kj.changeKey('nope', 2))).toBeInstanceOf(NotFoundError);
+    for (const keyChange of [7, -7, 0.5]) {
+      expect(errorOf(() => kj.changeKey(bobSong, keyChange))).toBeInstanceOf(ValidationError);
+    }
+    expect(kj.view().nowPerforming?.keyChange).toBe(0);
   });
 });
 

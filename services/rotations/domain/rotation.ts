@@ -49,6 +49,7 @@ export type RotationCommand =
       keyChange: number;
     }
   | { type: 'withdraw'; requestId: string }
+  | { type: 'changeKey'; requestId: string; keyChange: number }
   | { type: 'advance' }
   | { type: 'skip' }
   | { type: 'move'; singerId: string; position: number }
@@ -59,7 +60,7 @@ const MAX_KEY_CHANGE = 6;
 
 /**
  * The events a command appends (possibly none: withdrawing a withdrawn request, moving a singer to
- * where they are, closing a closed night), or throws an AppError: a ConflictError for what the
+ * where they are, giving a request the key it has, closing a closed night), or throws an AppError: a ConflictError for what the
  * night's state forbids, a NotFoundError for an unknown request or singer, a ValidationError for a
  * bad value. Pure and deterministic given (state, command, now).
  *
@@ -81,6 +82,9 @@ const MAX_KEY_CHANGE = 6;
  * - A request beyond `maxQueuedPerSinger` pending requests (the one on stage does not count) is
  *   refused. A guest request reuses the guest of the same name (trimmed, any case) at this night,
  *   else joins `newSingerId` as a guest.
+ * - `changeKey` sets the key of a request still waiting (KeyChanged); the turn keeps its place and
+ *   nothing else changes. A request on stage, sung or withdrawn is a conflict; the key it already
+ *   has changes nothing.
  * - `advance` completes the turn on stage (PerformanceCompleted) if any and starts up next's first
  *   (TurnStarted) if any; with nothing on stage and nobody waiting it is a conflict.
  * - `skip` ends the turn on stage without a performance (TurnSkipped): the skipped request stays
@@ -127,6 +131,8 @@ function onOpenNight(state: RotationState, command: Exclude<RotationCommand, Com
       return request(state, command, at);
     case 'withdraw':
       return withdraw(state, command, at);
+    case 'changeKey':
+      return changeKey(state, command, at);
     case 'advance':
       return advance(state, at);
     case 'skip':
@@ -224,6 +230,31 @@ function withdraw(state: RotationState, command: Command<'withdraw'>, at: string
       throw new ConflictError('This song has already been sung, so there is nothing to withdraw.');
     case 'pending':
       return [{ type: 'RequestWithdrawn', requestId: request.requestId, singerId: request.singerId, at }];
+  }
+}
+
+/**
+ * A key changes only while its request waits: on stage the band (or the track) is already playing
+ * it, and a sung or withdrawn request has no turn left to play it in.
+ */
+function changeKey(state: RotationState, command: Command<'changeKey'>, at: string): RotationEvent[] {
+  const { requestId, keyChange } = command;
+  if (!Number.isInteger(keyChange) || Math.abs(keyChange) > MAX_KEY_CHANGE) {
+    throw invalid([{ path: 'keyChange', message: 'must be a whole number of semitones from -6 to +6' }]);
+  }
+  const request = requestOf(state, requestId);
+  if (!request) throw new NotFoundError(`No song request with id ${requestId} at this karaoke night.`);
+  switch (request.status) {
+    case 'performing':
+      throw new ConflictError('This song is on stage now, so its key can no longer change.');
+    case 'completed':
+      throw new ConflictError('This song has already been sung, so its key can no longer change.');
+    case 'withdrawn':
+      throw new ConflictError('This request has been withdrawn, so its key can no longer change.');
+    case 'pending':
+      return request.keyChange === keyChange
+        ? []
+        : [{ type: 'KeyChanged', requestId, singerId: request.singerId, keyChange, at }];
   }
 }
 

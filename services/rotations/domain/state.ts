@@ -195,6 +195,16 @@ function applyChange(state: RotationState, event: RotationEvent): RotationState 
         ? { ...skipped, performing: null }
         : { ...skipped, cursor: event.singerId, readFrom: placeAfter(state, event.singerId) };
     }
+    case 'KeyChanged':
+      if (requestOf(state, event.requestId)?.status !== 'pending') {
+        inconsistent(`key of ${event.requestId} changed while it was not waiting`);
+      }
+      return {
+        ...state,
+        requests: state.requests.map((request) =>
+          request.requestId === event.requestId ? { ...request, keyChange: event.keyChange } : request,
+        ),
+      };
     case 'SingerMoved':
       return { ...state, ...moveSinger(state, event.singerId, event.position) };
     case 'SingerUpNext':
