@@ -133,7 +133,8 @@ resource "aws_cognito_user_pool_client" "bff" {
   supported_identity_providers         = concat(["COGNITO"], aws_cognito_identity_provider.okta[*].provider_name)
 
   callback_urls = ["${local.public_base_url}/auth/callback"]
-  logout_urls   = [local.public_base_url]
+  # Exactly where the BFF sends the browser after sign-out (`<PUBLIC_BASE_URL>/`, bff/routes/auth.ts).
+  logout_urls = ["${local.public_base_url}/"]
 
   # No password or SRP flows: users sign in on the hosted pages only.
   explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
@@ -161,4 +162,6 @@ resource "aws_cognito_user_pool_client" "bff" {
 
 locals {
   oidc_issuer = "https://${aws_cognito_user_pool.main.endpoint}"
+  # The hosted UI's sign-out, which Cognito's discovery document does not name (OIDC_LOGOUT_URL).
+  cognito_logout_url = "https://${aws_cognito_user_pool_domain.main.domain}.auth.${var.region}.amazoncognito.com/logout"
 }

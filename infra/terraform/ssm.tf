@@ -22,6 +22,7 @@ locals {
     "lake/bucket-name"                 = aws_s3_bucket.lake.bucket
     "auth/issuer"                      = local.oidc_issuer
     "auth/client-id"                   = aws_cognito_user_pool_client.bff.id
+    "auth/logout-url"                  = local.cognito_logout_url
     "api/public-base-url"              = local.public_base_url
     "api/cors-origins"                 = local.cors_origins_parameter
     "network/lambda-security-group-id" = aws_security_group.lambda.id

@@ -384,6 +384,22 @@ describe('infra/terraform against serverless.yml', () => {
     expect(String(trigger)).toMatch(new RegExp(`${functionArnSuffix(POST_CONFIRMATION)}$`));
     await expectInvokePermission('cognito-idp.amazonaws.com', POST_CONFIRMATION);
   });
+
+  it('lets sign-out end the Cognito session and come back where the BFF sends it', async () => {
+    const [client] = instances('aws_cognito_user_pool_client');
+    // bff/routes/auth.ts sends the browser to `${PUBLIC_BASE_URL}/` after the provider's sign-out.
+    // On the same base the sign-in callback is registered at.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL reference, as written in the module
+    const base = '${local.public_base_url}';
+    expect(client?.block.callback_urls).toEqual([`${base}/auth/callback`]);
+    expect(client?.block.logout_urls).toEqual([`${base}/`]);
+    expect(String(locals.cognito_logout_url)).toMatch(/\.amazoncognito\.com\/logout"?$/);
+    const bff = (serverless.functions as Record<string, Json>).bff as Json;
+    expect((bff.environment as Json).OIDC_LOGOUT_URL).toEqual({ Ref: 'OidcLogoutUrl' });
+    const parameter = ((serverless.resources as Json).Parameters as Record<string, Json>).OidcLogoutUrl;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless variable, as written in serverless.yml
+    expect(parameter?.Default).toBe('${self:custom.ssmPrefix}/auth/logout-url');
+  });
 });
 
 /** What every function's role allows besides its row: its own log group and X-Ray. */
