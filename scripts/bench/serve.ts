@@ -60,7 +60,7 @@ const logDir = mkdtempSync(join(tmpdir(), 'karaoke-bench-'));
 export async function startServerProcess(
   kind: 'hello' | 'hello-redis' | 'services' | 'bff',
   env: NodeJS.ProcessEnv,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const url = `http://127.0.0.1:${port}`;
@@ -82,7 +82,7 @@ export async function startServerProcess(
     // Any answer will do: the server is listening.
     isReady: async () => (await fetch(probe)).status > 0,
   });
-  return { url, stop: child.stop };
+  return { url, pid: child.pid, stop: child.stop };
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
