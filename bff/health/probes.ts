@@ -35,16 +35,31 @@ export const redisProbe =
 export const elasticsearchProbe =
   (settings: ElasticsearchSettings, fetchFn: typeof fetch = fetch): Probe =>
   async (signal) => {
-    const answer = await fetchFn(new URL('/_cluster/health', settings.ELASTICSEARCH_URL), {
-      signal,
-      headers: settings.ELASTICSEARCH_API_KEY
-        ? { authorization: `ApiKey ${settings.ELASTICSEARCH_API_KEY}` }
-        : {},
-    });
+    const { url, authorization } = healthRequest(settings);
+    const answer = await fetchFn(url, { signal, headers: authorization ? { authorization } : {} });
     if (!answer.ok) throw new Error(`cluster health answered ${answer.status}`);
     const health = (await answer.json()) as { status?: string };
     if (health.status === 'red') throw new Error('cluster status red');
   };
+
+/**
+ * The cluster-health URL and its credentials: an API key, or the user and password the URL holds
+ * (as a deployed ELASTICSEARCH_URL does), moved into a Basic header since fetch refuses a URL that
+ * carries credentials.
+ */
+export function healthRequest(settings: ElasticsearchSettings): { url: URL; authorization?: string } {
+  const url = new URL('/_cluster/health', settings.ELASTICSEARCH_URL);
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  if (settings.ELASTICSEARCH_API_KEY)
+    return { url, authorization: `ApiKey ${settings.ELASTICSEARCH_API_KEY}` };
+  if (user || password) {
+    return { url, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  }
+  return { url };
+}
 
 export const queuesProbe =
   (sqs: SQSClient, queueUrls: string[]): Probe =>
