@@ -133,6 +133,10 @@ export const MoveSinger = z
   .openapi('MoveSinger');
 export type MoveSinger = z.infer<typeof MoveSinger>;
 
+/** A waiting request's new key: its singer or the KJ may change it until the song is on stage. */
+export const ChangeKey = z.object({ keyChange: KeyChange }).strict().openapi('ChangeKey');
+export type ChangeKey = z.infer<typeof ChangeKey>;
+
 /** What a KJ does to the rotation: start the next turn, skip it, or move a singer. */
 export type RotationAction = { type: 'advance' } | { type: 'skip' } | ({ type: 'move' } & MoveSinger);
 
@@ -207,6 +211,12 @@ export const routes = {
     path: '/events/{id}/requests/{requestId}',
     request: { params: RequestKey },
     responses: { 204: { description: 'Withdrawn (or already withdrawn)' } },
+  }),
+  changeKey: createRoute({
+    method: 'patch',
+    path: '/events/{id}/requests/{requestId}',
+    request: { params: RequestKey, headers: IfMatch, body: jsonBody(ChangeKey) },
+    responses: { 200: jsonResponse(Rotation, 'The rotation after the key change') },
   }),
   turnAction: createRoute({
     method: 'post',

@@ -18,6 +18,12 @@ export function rotationRoutes(app: OpenAPIHono<ServiceEnv>, rotations: Rotation
       await rotations.withdraw(id, actorOf(c), requestId);
       return c.body(null, 204);
     })
+    .openapi(routes.changeKey, async (c) => {
+      const { id, requestId } = c.req.valid('param');
+      const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
+      const { keyChange } = c.req.valid('json');
+      return c.json(await rotations.changeKey(id, actorOf(c), requestId, keyChange, ifMatch), 200);
+    })
     .openapi(routes.move, async (c) => {
       const ifMatch = parseIfMatch(c.req.valid('header')['if-match']);
       const move = { type: 'move' as const, ...c.req.valid('json') };

@@ -40,6 +40,16 @@ export interface RotationsService {
   /** Idempotent: withdrawing a withdrawn request succeeds. */
   withdraw(eventId: string, actor: Actor, requestId: string): Promise<void>;
   /**
+   * Sets the key of a request still waiting; its singer or the KJ. `ifMatch` as for {@link act}.
+   */
+  changeKey(
+    eventId: string,
+    actor: Actor,
+    requestId: string,
+    keyChange: number,
+    ifMatch?: IfMatch,
+  ): Promise<Rotation>;
+  /**
    * `ifMatch`: the caller's `If-Match`, whose tags are rotation versions (the ETag is `"<version>"`);
    * a 412 when none names the rotation's current version.
    */
@@ -194,6 +204,20 @@ export function createRotationsService(deps: RotationsDeps): RotationsService {
           }
         },
       });
+    },
+
+    async changeKey(eventId, actor, requestId, keyChange, ifMatch) {
+      const state = await execute(eventId, () => ({ type: 'changeKey', requestId, keyChange }), {
+        authorize: (current) => {
+          const request = findRequest(current, requestId);
+          if (!request) throw new NotFoundError(`No request ${requestId} at this karaoke night.`);
+          if (request.singerId !== actor.id && !isKjOf(actor, current)) {
+            throw new ForbiddenError('Only the singer who made a request, or the KJ, can change its key.');
+          }
+        },
+        ifMatch,
+      });
+      return viewOf(state);
     },
 
     async act(eventId, actor, action, ifMatch) {

@@ -238,6 +238,136 @@ describe.each(['pg', 'data-api'] as const)('rotations service (%s adapter)', (ad
     ).toBe(200);
   });
 
+  describe('changing the key of a waiting request', () => {
+    const changeKey = (
+      eventId: string,
+      requestId: string,
+      actor: Actor,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ) => send('PATCH', `/events/${eventId}/requests/${requestId}`, { actor, body, headers });
+    const keyOf = async (eventId: string, requestId: string) => {
+      const { nowPerforming, upNext } = await rotation(eventId);
+      return [nowPerforming, ...upNext].find((turn) => turn?.requestId === requestId)?.keyChange;
+    };
+
+    it('lets the KJ and the request’s own singer change it, logged as KeyChanged, the turn keeping its place', async () => {
+      const kj = person('kj');
+      const [ada, bob] = [person('singer'), person('singer')];
+      const night = await open(kj);
+      const first = await request(night.id, ada, 'A');
+      const second = await request(night.id, bob, 'B', { keyChange: 2 });
+      const seen = await rotation(night.id);
+
+      const byKj = await json<Rotation>(
+        await changeKey(
+          night.id,
+          second.requestId,
+          kj,
+          { keyChange: -3 },
+          { 'if-match': `"${seen.version}"` },
+        ),
+        200,
+      );
+      expect(byKj.version).toBe(seen.version + 1);
+      expect(byKj.upNext.map((turn) => [turn.requestId, turn.keyChange])).toEqual([
+        [first.requestId, 0],
+        [second.requestId, -3],
+      ]);
+      const bySinger = await json<Rotation>(
+        await changeKey(night.id, second.requestId, bob, { keyChange: 6 }),
+        200,
+      );
+      expect(bySinger.upNext[1]?.keyChange).toBe(6);
+      const log = await logOf(night.id);
+      expect(log.slice(-2).map((entry) => [entry.type, entry.data.keyChange])).toEqual([
+        ['KeyChanged', -3],
+        ['KeyChanged', 6],
+      ]);
+      // The same key again changes nothing and logs nothing.
+      await json(await changeKey(night.id, second.requestId, bob, { keyChange: 6 }), 200);
+      expect(await logOf(night.id)).toHaveLength(log.length);
+      expect(await json(await send('POST', `/events/${night.id}/rebuild`), 200)).toEqual({ changed: false });
+    });
+
+    it('refuses another singer (403), a song on stage or withdrawn (409), a stale If-Match (412), writing nothing', async () => {
+      const kj = person('kj');
+      const [ada, bob, cat] = [person('singer'), person('singer'), person('singer')];
+      const night = await open(kj);
+      const onStage = await request(night.id, ada, 'A');
+      const waiting = await request(night.id, bob, 'B');
+      const withdrawn = await request(night.id, cat, 'C');
+      await send('DELETE', `/events/${night.id}/requests/${withdrawn.requestId}`, { actor: cat });
+      const seen = await rotation(night.id);
+      await send('POST', `/events/${night.id}/rotation/advance`, { actor: kj });
+      const before = (await logOf(night.id)).length;
+
+      const refusals: Array<[Response, number, RegExp]> = [
+        [await changeKey(night.id, waiting.requestId, ada, { keyChange: 1 }), 403, /singer who made/],
+        [await changeKey(night.id, onStage.requestId, kj, { keyChange: 1 }), 409, /on stage/],
+        [await changeKey(night.id, onStage.requestId, ada, { keyChange: 1 }), 409, /on stage/],
+        [await changeKey(night.id, withdrawn.requestId, cat, { keyChange: 1 }), 409, /withdrawn/],
+        [await changeKey(night.id, randomUUID(), kj, { keyChange: 1 }), 404, /No request/],
+        [
+          await changeKey(
+            night.id,
+            waiting.requestId,
+            kj,
+            { keyChange: 1 },
+            { 'if-match': `"${seen.version}"` },
+          ),
+          412,
+          /reload/,
+        ],
+      ];
+      for (const [response, status, message] of refusals) {
+        const body = await response.text();
+        expect(response.status, body).toBe(status);
+        expect(body).toMatch(message);
+      }
+      expect(await logOf(night.id)).toHaveLength(before);
+      expect(await keyOf(night.id, waiting.requestId)).toBe(0);
+      expect(await keyOf(night.id, onStage.requestId)).toBe(0);
+    });
+
+    it('refuses a key of 7, "x", 1.5, none, an extra field, or a garbage If-Match with a 400', async () => {
+      const kj = person('kj');
+      const night = await open(kj);
+      const made = await request(night.id, person('singer'), 'A');
+      const before = (await logOf(night.id)).length;
+      const bodies: unknown[] = [
+        { keyChange: 7 },
+        { keyChange: -7 },
+        { keyChange: 'x' },
+        { keyChange: 1.5 },
+        { keyChange: null },
+        {},
+        { keyChange: 1, requestId: randomUUID() },
+        [1],
+        '{"keyChange":',
+      ];
+      for (const body of bodies) {
+        const response = await changeKey(night.id, made.requestId, kj, body);
+        expect(response.status, JSON.stringify(body)).toBe(400);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+      }
+      const garbage = await changeKey(
+        night.id,
+        made.requestId,
+        kj,
+        { keyChange: 1 },
+        { 'if-match': 'garbage' },
+      );
+      expect(garbage.status).toBe(400);
+      const badId = await send('PATCH', `/events/${night.id}/requests/not-a-uuid`, {
+        actor: kj,
+        body: { keyChange: 1 },
+      });
+      expect(badId.status).toBe(400);
+      expect(await logOf(night.id)).toHaveLength(before);
+    });
+  });
+
   it('refuses a request beyond the night’s limit per singer with a 409 that says the limit', async () => {
     const kj = person('kj');
     const night = await open(kj, { maxQueuedPerSinger: 2 });
