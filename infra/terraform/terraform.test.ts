@@ -385,6 +385,13 @@ describe('infra/terraform against serverless.yml', () => {
     await expectInvokePermission('cognito-idp.amazonaws.com', POST_CONFIRMATION);
   });
 
+  it("logs the public API's route keys, never its paths (a pitch link's path is its secret)", () => {
+    const logs = ((serverless.provider as Json).logs as Json).httpApi as Json;
+    const format = String(logs.format);
+    expect(JSON.parse(format.replaceAll('$context.', 'context.'))).toHaveProperty('routeKey');
+    expect(format).not.toMatch(/\$context\.(path|resourcePath)\b/);
+  });
+
   it('lets sign-out end the Cognito session and come back where the BFF sends it', async () => {
     const [client] = instances('aws_cognito_user_pool_client');
     // bff/routes/auth.ts sends the browser to `${PUBLIC_BASE_URL}/` after the provider's sign-out.
