@@ -234,12 +234,14 @@ function StatusText({
   }
   if (slow) return <>Still searching…</>;
   if (answer.state !== 'results') return null;
-  const { total, items } = answer.result;
+  const { total, totalExact, items } = answer.result;
   if (total === 0) return <>{`No songs match “${answer.query}”.`}</>;
+  // Without facets the search counts matches only up to a bound: "100+" rather than a false number.
+  const counted = totalExact ? `${total}` : `${total}+`;
   return (
     <>
-      {total > items.length
-        ? `${items.length} of ${total} songs`
+      {total > items.length || !totalExact
+        ? `${items.length} of ${counted} songs`
         : `${total} ${total === 1 ? 'song' : 'songs'}`}
     </>
   );
