@@ -14,6 +14,14 @@ export interface RotationsClient {
     request: rotations.InternalSongRequest,
   ): Promise<rotations.RequestReceipt>;
   withdraw(context: CallContext, actor: Actor, eventId: string, requestId: string): Promise<void>;
+  changeKey(
+    context: CallContext,
+    actor: Actor,
+    eventId: string,
+    requestId: string,
+    body: rotations.ChangeKey,
+    ifMatch?: string,
+  ): Promise<rotations.Rotation>;
   act(
     context: CallContext,
     actor: Actor,
@@ -36,6 +44,13 @@ export function rotationsClient(client: ServiceClient): RotationsClient {
       client.call(context, { ...requestLine(basePath, routes.request, { id }), body, actor }),
     withdraw: (context, actor, id, requestId) =>
       client.call(context, { ...requestLine(basePath, routes.withdraw, { id, requestId }), actor }),
+    changeKey: (context, actor, id, requestId, body, ifMatch) =>
+      client.call(context, {
+        ...requestLine(basePath, routes.changeKey, { id, requestId }),
+        body,
+        actor,
+        ...(ifMatch === undefined ? {} : { ifMatch }),
+      }),
     act: (context, actor, id, action, ifMatch) => {
       const { type, ...move } = action;
       const line =

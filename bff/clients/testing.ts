@@ -170,6 +170,7 @@ export function quietNights(): {
       rotation: unused,
       request: unused,
       withdraw: unused,
+      changeKey: unused,
       act: unused,
       close: unused,
       upcomingTurns: async () => ({ items: [] }),

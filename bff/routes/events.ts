@@ -12,6 +12,7 @@ import { cachedRead, invalidateAfterWrite } from '../cache/http.ts';
 import type { BffEnv } from '../env.ts';
 import { ownSinger } from '../singers/own-singer.ts';
 import {
+  ChangeKey,
   KaraokeEvent,
   KeyChange,
   MoveSinger,
@@ -103,6 +104,23 @@ const routes = {
     summary: 'Withdraw a request (its singer or the KJ; idempotent)',
     request: { params: RequestKey },
     responses: { 204: { description: 'Withdrawn' }, ...guarded },
+  }),
+  changeKey: createRoute({
+    ...signedInOnly,
+    tags: ['events'],
+    method: 'patch',
+    path: '/events/{id}/requests/{requestId}',
+    summary: 'Change the key of a waiting request (its singer or the KJ)',
+    description:
+      'Semitones, −6…+6. Only while the song waits: once it is on stage, sung or withdrawn, a 409. ' +
+      'The turn keeps its place.',
+    request: { params: RequestKey, headers: IfMatch, body: jsonBody(ChangeKey) },
+    responses: {
+      200: rotationWithEtag('The rotation after'),
+      ...guarded,
+      412: { description: 'Stale If-Match' },
+      409: { description: 'The song is on stage, sung or withdrawn, or the night is closed' },
+    },
   }),
   rotation: createRoute({
     tags: ['events'],
@@ -257,6 +275,22 @@ export function eventRoutes() {
       await c.get('deps').rotations.withdraw(c.var, actorOf(signedInPrincipal(c)), id, requestId);
       await afterRotationWrite(c, id);
       return c.body(null, 204);
+    })
+    .openapi(routes.changeKey, async (c) => {
+      const { id, requestId } = c.req.valid('param');
+      const rotation = await c
+        .get('deps')
+        .rotations.changeKey(
+          c.var,
+          actorOf(signedInPrincipal(c)),
+          id,
+          requestId,
+          c.req.valid('json'),
+          c.req.valid('header')['if-match'],
+        );
+      await afterRotationWrite(c, id);
+      c.header('etag', etagOf(rotation.version));
+      return c.json(rotation, 200);
     })
     .openapi(routes.rotation, async (c) => {
       const { rotation } = await readNight(c, c.req.valid('param').id);

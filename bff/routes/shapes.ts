@@ -16,7 +16,7 @@ const only = <K extends string>(...names: K[]) =>
   Object.fromEntries(names.map((name) => [name, true])) as { [P in K]: true };
 
 export const { CreateSong, UpdateSong, SearchParams, MediaUploadRequest } = catalog;
-export const { OpenEvent, MoveSinger, KeyChange } = rotations;
+export const { OpenEvent, MoveSinger, KeyChange, ChangeKey } = rotations;
 export const { StageName, UpdateSinger, FavouritesQuery } = singers;
 export const { PerformancesQuery } = performances;
 export const { CreatePlaylist, UpdatePlaylist, AddItem, MoveItem, SetMember, CreateShare, SharesQuery } =

@@ -313,6 +313,31 @@ const ROWS: readonly MatrixRow[] = [
     params: async ({ fixtures }) => ({ id: fixtures.nights.kj, requestId: await fixtures.newGuestRequest() }),
   },
   {
+    method: 'PATCH',
+    path: '/api/events/{id}/requests/{requestId}',
+    variant: "the caller's own request",
+    expect: SIGNED_IN,
+    params: async ({ fixtures, as }) => {
+      const eventId = fixtures.nights.kj;
+      const made = await as(`/api/events/${eventId}/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ songId: fixtures.songId }),
+      });
+      const requestId = made.status === 201 ? String((await json(made)).requestId) : randomUUID();
+      return { id: eventId, requestId };
+    },
+    body: () => ({ keyChange: 1 }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/events/{id}/requests/{requestId}',
+    variant: "someone else's request",
+    expect: KJS,
+    params: async ({ fixtures }) => ({ id: fixtures.nights.kj, requestId: await fixtures.newGuestRequest() }),
+    body: () => ({ keyChange: -1 }),
+  },
+  {
     method: 'GET',
     path: '/api/events/{id}/rotation',
     variant: PRIVATE,

@@ -361,6 +361,85 @@ describe('a karaoke night over HTTP, step by step against the model', () => {
     await closeEvent(event.id);
   });
 
+  it('changes the key of a waiting request for its singer or the KJ, and refuses everyone else', async () => {
+    const event = await busyEvent();
+    const before = await readRotation(event.id);
+    const [onStage, second, third] = [before.nowPerforming, ...before.upNext];
+    if (!onStage || !second || !third) throw new Error('a busy night has three turns');
+    const upcomingKeyOf = async (as: string) => {
+      const me = await json<{ upcomingTurns: { status: string; data: Array<{ turn: Turn }> } }>(
+        await api('/me', as),
+        200,
+        'read /me',
+      );
+      return me.upcomingTurns.data.find((upcoming) => upcoming.turn.requestId === second.requestId)?.turn
+        .keyChange;
+    };
+    expect(await upcomingKeyOf('singer2')).toBe(0);
+    const changeKey = (requestId: string, as: string, body: unknown, ifMatch?: string) =>
+      api(`/events/${event.id}/requests/${requestId}`, as, {
+        method: 'PATCH',
+        headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+
+    const own = await changeKey(second.requestId, 'singer2', { keyChange: -2 }, `"${before.version}"`);
+    const afterOwn = await json<RotationBody>(own, 200, 'a singer changes their own key');
+    expect(own.headers.get('etag')).toBe(`"${afterOwn.version}"`);
+    // Every reader sees it at once: the rotation and /me were cached, and the write invalidated both.
+    expect((await readRotation(event.id)).upNext[0]).toMatchObject({
+      requestId: second.requestId,
+      keyChange: -2,
+    });
+    expect(await upcomingKeyOf('singer2')).toBe(-2);
+    const byKj = await changeKey(third.requestId, 'kj', { keyChange: 5 });
+    await json<RotationBody>(byKj, 200, 'the KJ changes a singer’s key');
+    const current = await readRotation(event.id);
+    expect(current.upNext.map((turn) => [turn.requestId, turn.keyChange])).toEqual([
+      [second.requestId, -2],
+      [third.requestId, 5],
+    ]);
+
+    const refusals: Array<[string, () => Promise<Response>, number]> = [
+      ['another singer', () => changeKey(second.requestId, 'singer3', { keyChange: 1 }), 403],
+      ['anonymous', () => changeKey(second.requestId, '', { keyChange: 1 }), 401],
+      ['the song on stage', () => changeKey(onStage.requestId, 'singer1', { keyChange: 1 }), 409],
+      [
+        'a stale If-Match',
+        () => changeKey(second.requestId, 'kj', { keyChange: 1 }, `"${before.version}"`),
+        412,
+      ],
+      ['a key of 7', () => changeKey(second.requestId, 'kj', { keyChange: 7 }), 400],
+      ['a key of "x"', () => changeKey(second.requestId, 'kj', { keyChange: 'x' }), 400],
+      ['no key', () => changeKey(second.requestId, 'kj', {}), 400],
+      [
+        'an extra field',
+        () => changeKey(second.requestId, 'kj', { keyChange: 1, singerId: subOf('kj') }),
+        400,
+      ],
+      [
+        'a body of 300 kB',
+        () => changeKey(second.requestId, 'kj', `{"keyChange":1,"x":"${'x'.repeat(300_000)}"}`),
+        413,
+      ],
+    ];
+    for (const [what, call, status] of refusals) {
+      const refused = await call();
+      expect(refused.status, what).toBe(status);
+      expect(refused.headers.get('content-type'), what).toBe('application/problem+json');
+      await refused.body?.cancel();
+    }
+    expect(await readRotation(event.id)).toEqual(current);
+    const withdrawn = await api(`/events/${event.id}/requests/${third.requestId}`, 'singer3', {
+      method: 'DELETE',
+    });
+    expect(withdrawn.status).toBe(204);
+    const late = await changeKey(third.requestId, 'singer3', { keyChange: 0 });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toMatch(/withdrawn/);
+    await closeEvent(event.id);
+  });
+
   it('reads If-Match as RFC 9110 says: *, a list naming the current ETag; never its weak form', async () => {
     const event = await busyEvent();
     const move = (ifMatch: string) =>
