@@ -98,6 +98,13 @@ export function describeChange(before: Rotation | undefined, after: Rotation): s
   if (joined.length > 0) parts.push(`${joined.join(', ')} joined up next`);
   if (left.length > 0) parts.push(`${left.join(', ')} left up next`);
   if (parts.length === 0 && was.join('\n') !== is.join('\n')) parts.push('the order of up next changed');
+  const keyBefore = new Map(before?.upNext.map((turn) => [turn.requestId, turn.keyChange]));
+  for (const turn of after.upNext) {
+    const was = keyBefore.get(turn.requestId);
+    if (was !== undefined && was !== turn.keyChange) {
+      parts.push(`${turn.stageName}'s song is now in ${keyChangeText(turn.keyChange)}`);
+    }
+  }
   return parts.length === 0
     ? 'The rotation had changed; it is shown as it is now.'
     : `The rotation had changed: ${parts.join('; ')}.`;

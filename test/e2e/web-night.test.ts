@@ -109,6 +109,13 @@ describe('a karaoke night in Chromium: the KJ console, a singer and the venue di
       await expect.poll(async () => (await order()).indexOf(singer1 ?? '')).toBe(place - 1);
     }
     const singer1Name = (await upNext.nth(0).locator('strong').textContent()) ?? '';
+    // The KJ changes singer1's key: the console says so, and the singer's page shows it.
+    await upNext.nth(0).getByLabel(`Key change for ${singer1Name}`).selectOption('3');
+    await kj.page.getByText(`${singer1Name}'s song is now in +3 semitones.`).waitFor();
+    expect(await upNext.nth(0).getByLabel(`Key change for ${singer1Name}`).inputValue()).toBe('3');
+    await expect
+      .poll(() => singer.page.getByText('Your song:').textContent(), { timeout: 5000 })
+      .toContain('+3 semitones');
     await expectNoSeriousA11yViolations(kj.page, 'KJ console');
     await screenshots(kj.page, 'web-kj-console');
 

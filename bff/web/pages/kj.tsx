@@ -77,7 +77,13 @@ function OpenNight({ session }: { session: SessionState }) {
 
 type Action = 'advance' | 'skip';
 
-/** `/events/{id}/kj`: now performing, up next (drag and drop or the move buttons), advance, skip, close. */
+/** Semitones a request may shift the key, either way (as the API allows). */
+const KEY_CHANGES = Array.from({ length: 13 }, (_, index) => index - 6);
+
+/**
+ * `/events/{id}/kj`: now performing, up next (drag and drop or the move buttons, and each waiting
+ * song's key), advance, skip, close.
+ */
 function Console({ eventId, session }: { eventId: string; session: SessionState }) {
   const { event, failure: eventFailure, reload } = useEvent(eventId);
   const { rotation, failure, refresh, accept, etag } = useRotation(eventId, POLL_MS);
@@ -125,6 +131,15 @@ function Console({ eventId, session }: { eventId: string; session: SessionState 
           body: { singerId: turn.singerId, position },
         }),
       `Moved ${turn.stageName} to place ${position + 1}.`,
+    );
+  const changeKey = (turn: Turn, keyChange: number) =>
+    act(
+      (ifMatch) =>
+        api.PATCH('/api/events/{id}/requests/{requestId}', {
+          params: { path: { ...path, requestId: turn.requestId }, header: { 'if-match': ifMatch } },
+          body: { keyChange },
+        }),
+      `${turn.stageName}'s song is now in ${keyChangeText(keyChange)}.`,
     );
   const close = async () => {
     const outcome = await call(api.POST('/api/events/{id}/close', { params: { path } }));
@@ -212,11 +227,27 @@ function Console({ eventId, session }: { eventId: string; session: SessionState 
               >
                 <span class="turn">
                   <strong>{turn.stageName}</strong>: {turn.title} by {turn.artist}
-                  <span class="muted">
-                    {' '}
-                    · {keyChangeText(turn.keyChange)} · {startsAt(turn.estimatedStartAt)}
-                  </span>
+                  <span class="muted"> · {startsAt(turn.estimatedStartAt)}</span>
                 </span>
+                <select
+                  class="key"
+                  aria-label={`Key change for ${turn.stageName}`}
+                  value={turn.keyChange}
+                  disabled={busy || event?.closed}
+                  onChange={(changeEvent) => {
+                    // The select shows the key the rotation has until the answer says otherwise.
+                    const select = changeEvent.currentTarget;
+                    const chosen = Number(select.value);
+                    select.value = String(turn.keyChange);
+                    void changeKey(turn, chosen);
+                  }}
+                >
+                  {KEY_CHANGES.map((semitones) => (
+                    <option key={semitones} value={semitones}>
+                      {keyChangeText(semitones)}
+                    </option>
+                  ))}
+                </select>
                 <span class="move">
                   <button
                     type="button"
