@@ -357,9 +357,10 @@ describe('cursor', () => {
           return error;
         }
       })();
-      expect(PageCursor.safeParse(cursor).success ? NotFoundError : ValidationError, cursor.slice(0, 60)).toBe(
-        (refusal as object | undefined)?.constructor,
-      );
+      expect(
+        PageCursor.safeParse(cursor).success ? NotFoundError : ValidationError,
+        cursor.slice(0, 60),
+      ).toBe((refusal as object | undefined)?.constructor);
     }
   });
 

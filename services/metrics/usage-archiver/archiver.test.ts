@@ -96,8 +96,16 @@ describe('usage archiver', () => {
         record('v2', { ...good, eventId: crypto.randomUUID(), schemaVersion: 2 }),
         record('odd-type', { ...good, eventId: crypto.randomUUID(), type: 'song.hummed' }),
         record('email-smuggled', { ...good, props: { ...good.props, email: 'ann@example.com' } }),
-        record('nul-in-query', { ...good, eventId: crypto.randomUUID(), props: { ...good.props, query: 'a\u0000b' } }),
-        record('c1-in-subject', { ...good, eventId: crypto.randomUUID(), subject: { kind: 'search', id: 'a\u0085' } }),
+        record('nul-in-query', {
+          ...good,
+          eventId: crypto.randomUUID(),
+          props: { ...good.props, query: 'a\u0000b' },
+        }),
+        record('c1-in-subject', {
+          ...good,
+          eventId: crypto.randomUUID(),
+          subject: { kind: 'search', id: 'a\u0085' },
+        }),
         record('good', good),
       ),
     );
