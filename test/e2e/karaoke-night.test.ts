@@ -277,6 +277,16 @@ describe('a karaoke night over HTTP, step by step against the model', () => {
         expect(removed.status, `${where}: ${await removed.text()}`).toBe(204);
         model.withdraw(requestId);
         await expectStep(where);
+      } else if (step.do === 'key') {
+        const requestId = requestIds.get(step.ref) as string;
+        const by = step.by === 'kj' ? 'kj' : personOf(requestOwner.get(step.ref) as Who);
+        const changed = await api(`/events/${event.id}/requests/${requestId}`, by, {
+          method: 'PATCH',
+          headers: { 'if-match': `"${version}"` },
+          body: JSON.stringify({ keyChange: step.keyChange }),
+        });
+        model.changeKey(requestId, step.keyChange);
+        await expectStep(where, changed);
       } else if (step.do === 'move') {
         const singerId = singerIds.get(step.who) as string;
         const moved = await api(`/events/${event.id}/rotation/move`, 'kj', {

@@ -27,6 +27,7 @@ export type Who = Singer | Guest;
 export type Step =
   | { do: 'request'; who: Who; ref: string; durationMs: number | null; keyChange?: number }
   | { do: 'withdraw'; ref: string; by: 'singer' | 'kj' }
+  | { do: 'key'; ref: string; keyChange: number; by: 'singer' | 'kj' }
   | { do: 'advance' }
   | { do: 'skip' }
   | { do: 'move'; who: Who; position: number };
@@ -45,6 +46,12 @@ const advance: Step = { do: 'advance' };
 const skip: Step = { do: 'skip' };
 const move = (who: Who, position: number): Step => ({ do: 'move', who, position });
 const withdraw = (ref: string, by: 'singer' | 'kj'): Step => ({ do: 'withdraw', ref, by });
+const key = (ref: string, keyChange: number, by: 'singer' | 'kj'): Step => ({
+  do: 'key',
+  ref,
+  keyChange,
+  by,
+});
 
 /** The main night, in `fair` mode: eight singers and two walk-ins arriving at different times. */
 export const FAIR_NIGHT: Step[] = [
@@ -57,6 +64,7 @@ export const FAIR_NIGHT: Step[] = [
   request('singer5', 'e1', 230_000),
   advance, // singer2 b1
   request('singer2', 'b2', 200_000, -3),
+  key('b2', 1, 'singer'),
   request(WENDY, 'w1', 205_000),
   move('singer5', 0),
   advance, // singer5 e1
@@ -65,6 +73,7 @@ export const FAIR_NIGHT: Step[] = [
   request('singer4', 'd2', 215_000, 1),
   withdraw('d2', 'singer'),
   request('singer3', 'c2', 195_000),
+  key('c2', -4, 'kj'),
   advance, // singer4 d1
   request('singer1', 'a3', null),
   advance, // singer1 a2
@@ -136,6 +145,7 @@ export const NEWCOMERS_NIGHT: Step[] = [
   request('singer5', 'e1', 230_000), // right after the next-up singer4, before singer1 and singer2
   request('singer6', 'f1', 205_000), // after singer5: newcomers in join order
   request('singer3', 'c2', 195_000),
+  key('c2', 3, 'singer'),
   advance, // singer4 d1
   request('singer7', 'g1', 195_000),
   request('singer4', 'd2', 185_000),
@@ -162,6 +172,7 @@ export function playOnModel(fairness: Fairness, script: Step[]): { model: Rotati
   for (const step of script) {
     if (step.do === 'request') model.request(modelRequest(step, step.ref, step.who, step.who));
     else if (step.do === 'withdraw') model.withdraw(step.ref);
+    else if (step.do === 'key') model.changeKey(step.ref, step.keyChange);
     else if (step.do === 'advance') {
       model.advance();
       advances++;
@@ -205,6 +216,8 @@ export function mostHeldAtOnce(fairness: Fairness, script: Step[]): number {
     } else if (step.do === 'withdraw') {
       held.get(whoseRef.get(step.ref) as Who)?.delete(step.ref);
       model.withdraw(step.ref);
+    } else if (step.do === 'key') {
+      model.changeKey(step.ref, step.keyChange);
     } else {
       const before = model.expectedNowPerforming();
       if (step.do === 'advance') model.advance();

@@ -14,6 +14,7 @@
  * - advance completes the current turn and starts up next's first; skip does the same without a
  *   performance and puts the skipped request back first in its singer's requests; move puts a
  *   singer at an index of up next, the others keeping their relative order.
+ * - A waiting request's key can change; nothing else does. A request not waiting keeps its key.
  *
  * Where another careful reader could resolve the prose differently (a corner), the model throws a
  * {@link RotationCornerError} instead of guessing, so a scenario that wanders there fails loudly.
@@ -42,6 +43,8 @@ export interface RotationModel {
   /** A singer's request; their first of the night is also how they join the rotation. */
   request(request: ModelRequest): void;
   withdraw(requestId: string): void;
+  /** A waiting request gets another key. */
+  changeKey(requestId: string, keyChange: number): void;
   advance(): void;
   skip(): void;
   move(singerId: string, position: number): void;
@@ -148,6 +151,18 @@ export function createRotationModel(fairness: Fairness = 'fair'): RotationModel 
         const index = list.findIndex((request) => request.requestId === requestId);
         if (index >= 0) {
           list.splice(index, 1);
+          return;
+        }
+      }
+      throw new Error(`no pending request ${requestId}`);
+    },
+
+    changeKey(requestId, keyChange) {
+      for (const list of pending.values()) {
+        const index = list.findIndex((request) => request.requestId === requestId);
+        const request = list[index];
+        if (request) {
+          list[index] = { ...request, keyChange };
           return;
         }
       }

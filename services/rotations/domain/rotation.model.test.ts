@@ -78,6 +78,19 @@ describe('the rotation model', () => {
     expect(ids(model)).toEqual(['C1', 'B1', 'D1']);
   });
 
+  it('changes the key of a waiting request and nothing else', () => {
+    const model = createRotationModel();
+    model.request(turn('a1', 'A'));
+    model.request(turn('b1', 'B'));
+    model.changeKey('b1', -3);
+    expect(model.expectedUpNext().map((next) => [next.requestId, next.keyChange])).toEqual([
+      ['a1', 0],
+      ['b1', -3],
+    ]);
+    model.advance();
+    expect(() => model.changeKey('a1', 2)).toThrow(/no pending request/);
+  });
+
   it('skips a singer whose requests ran out and keeps their place for when they ask again', () => {
     const model = createRotationModel();
     model.request(turn('a1', 'A'));
