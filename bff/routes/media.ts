@@ -67,7 +67,11 @@ const routes = {
     security: signedIn,
     middleware: requireAuth(),
     request: { params: SongId },
-    responses: { 302: redirect('To the newest ready media'), ...guarded },
+    responses: {
+      302: redirect('To the newest ready media'),
+      ...guarded,
+      409: { description: 'The song has no playable audio yet' },
+    },
   }),
   download: createRoute({
     method: 'get',
@@ -78,7 +82,11 @@ const routes = {
     security: signedIn,
     middleware: requireAuth(),
     request: { params: SongId },
-    responses: { 302: redirect('To the newest ready media, as an attachment'), ...guarded },
+    responses: {
+      302: redirect('To the newest ready media, as an attachment'),
+      ...guarded,
+      409: { description: 'The song has no playable audio yet' },
+    },
   }),
 };
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { cacheTags } from '#lib/cache-tags';
-import { NotFoundError, ValidationError } from '#lib/errors';
+import { ConflictError, NotFoundError, ValidationError } from '#lib/errors';
 import type { Song } from '#services/catalog/contract';
 import { type LinkActivity, type LinkView, PASSWORD_MAX } from '#services/playlists/contract';
 import type { BffEnv } from '../env.ts';
@@ -237,7 +237,8 @@ export function pitchPageRoutes() {
           : await catalog.mediaDownload(c.var, songId);
       return c.redirect(link.url, 302);
     } catch (error) {
-      if (error instanceof NotFoundError) {
+      // Gone from the catalog, or no ready audio yet (a 409 from the catalog): the page says so alike.
+      if (error instanceof NotFoundError || error instanceof ConflictError) {
         return notice(c, 404, 'No audio', 'This song has no audio to play yet.');
       }
       throw error;

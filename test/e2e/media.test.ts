@@ -148,7 +148,7 @@ describe('media over HTTP: a curator uploads a library, everyone signed in plays
     // Singers see ready media only.
     expect(await mediaOf(song.id, 'singer1')).toEqual([]);
     expect((await mediaOf(song.id, 'curator')).map((item) => item.status)).toEqual(['rejected']);
-    expect((await api(`/songs/${song.id}/media/stream`, 'singer1')).status).toBe(404);
+    expect((await api(`/songs/${song.id}/media/stream`, 'singer1')).status).toBe(409);
   });
 
   it('anonymous streams are 401, a singer downloading is 403', async () => {

@@ -231,7 +231,7 @@ describe('playlists and shares over HTTP on the local stack', () => {
       }),
       201,
     );
-    expect((await api(`/songs/${songId}/media/download`, { as: 'singer2' })).status).toBe(404);
+    expect((await api(`/songs/${songId}/media/download`, { as: 'singer2' })).status).toBe(409);
     const received = await json<{ items: Array<{ id: string }> }>(
       await api('/shares?direction=received', { as: 'singer2' }),
       200,

@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pgDb } from '#lib/db/pg';
+import { readMigrations, runMigrations } from '#lib/migrate';
+import { noTracer } from '#lib/trace';
+import { MIGRATIONS_DIR } from '#scripts/local/bootstrap';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
-import { startLocalSync } from '#scripts/local/sync';
 import { issueLocalAccessToken } from '#scripts/token';
+import { loadIndexerConfig } from '#services/sync/config';
+import { wireSearchIndexer } from '#services/sync/search-indexer/wiring';
 import { freePort } from '../support/child.ts';
 import { runSchemathesis, schemathesisCommand, schemathesisConfig } from '../support/schemathesis.ts';
+import { createScratchDatabase } from '../support/scratch-db.ts';
 
 /** Fixed, so a failure found once is found again by the next run with the same code. */
 const SEED = 20261205;
@@ -19,21 +26,32 @@ const RUN_TIMEOUT_MS = 240_000;
  */
 describe('the API answers as its description says (schemathesis)', () => {
   let server: LocalServer;
-  let sync: { stop(): Promise<void> };
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let command: string;
   let description: Parameters<typeof schemathesisConfig>[0];
 
   beforeAll(async () => {
     command = await schemathesisCommand((line) => console.log(line));
-    server = await startLocalServer(inject('localEnv'), await freePort());
-    // The change chain, as in every test that searches: it makes the search index and fills it.
-    sync = await startLocalSync({ env: inject('localEnv') });
+    // Schemathesis creates, changes and deletes what it finds (songs the other tests search for,
+    // nights, playlists): it works on a database and a search index of its own, and sends no usage
+    // events, so the tests that share the stack never see what it did.
+    scratch = await createScratchDatabase(inject('databaseUrl'));
+    const db = pgDb({ connectionString: scratch.url, maxConnections: 2 });
+    await runMigrations(db, readMigrations(MIGRATIONS_DIR), () => {}).finally(() => db.close());
+    const env = {
+      ...inject('localEnv'),
+      DATABASE_URL: scratch.url,
+      SEARCH_INDEX_PREFIX: `schemathesis-${randomBytes(4).toString('hex')}-`,
+      USAGE_EVENTS: 'off',
+    };
+    await wireSearchIndexer(loadIndexerConfig(env), noTracer).index.ensureReady();
+    server = await startLocalServer(env, await freePort());
     description = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as typeof description;
   }, 300_000);
 
   afterAll(async () => {
-    await sync?.stop();
     await server?.close();
+    await scratch?.drop();
   });
 
   for (const caller of ['curator', 'kj'] as const) {

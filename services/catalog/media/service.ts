@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, UnprocessableContentError } from '#lib/errors';
+import { ConflictError, NotFoundError, UnprocessableContentError } from '#lib/errors';
 import type { Media, MediaLink, MediaList, MediaUpload, MediaUploadRequest } from '../contract.ts';
 import type { SongStore } from '../repo.ts';
 import { attachmentDisposition, downloadFileName } from './file-name.ts';
@@ -41,7 +41,8 @@ export function createMediaService(deps: {
     const found = await media.newestReady(songId);
     if (found) return found;
     if (!(await songs.get(songId))) throw noSong(songId);
-    throw new NotFoundError('This song has no playable audio yet.');
+    // The song is there; what it lacks is a ready file: a conflict with its state, not a missing song.
+    throw new ConflictError('This song has no playable audio yet.');
   };
 
   return {
