@@ -32,7 +32,7 @@ interface Fixtures {
 }
 
 interface Call {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   /** Who sends it (a Bearer token); null for nobody. Defaults to the KJ. */
   as?: User | null;
@@ -627,6 +627,128 @@ const withdrawCases: RefusalCase[] = underRoute('DELETE /api/events/{id}/request
   },
 ]);
 
+const keyPath = (fx: Fixtures, requestId = fx.waitingRequestIds.singer3) =>
+  `/api/events/${fx.night}/requests/${requestId}`;
+const keyBody = (keyChange: unknown = 1) => json({ keyChange });
+
+const changeKeyCases: RefusalCase[] = underRoute('PATCH /api/events/{id}/requests/{requestId}', [
+  ...NOT_IDS.map(
+    ([what, id]): RefusalCase => ({
+      name: `an event id that is ${what}`,
+      status: 400,
+      call: (fx) => ({
+        method: 'PATCH',
+        path: `/api/events/${id}/requests/${fx.waitingRequestIds.singer3}`,
+        body: keyBody(),
+      }),
+    }),
+  ),
+  ...NOT_IDS.map(
+    ([what, id]): RefusalCase => ({
+      name: `a request id that is ${what}`,
+      status: 400,
+      call: (fx) => ({ method: 'PATCH', path: keyPath(fx, id), body: keyBody() }),
+    }),
+  ),
+  ...(
+    [
+      ['7 semitones', '{"keyChange":7}'],
+      ['-7 semitones', '{"keyChange":-7}'],
+      ['1.5 semitones', '{"keyChange":1.5}'],
+      ['the string "x"', '{"keyChange":"x"}'],
+      ['null', '{"keyChange":null}'],
+      ['a number too large for a double', '{"keyChange":1e400}'],
+      ['no keyChange', '{}'],
+      ['an extra field', `{"keyChange":1,"singerId":"${UNKNOWN_ID}"}`],
+      ['an array', '[1]'],
+      ['malformed JSON', '{"keyChange":'],
+    ] as const
+  ).map(
+    ([what, body]): RefusalCase => ({
+      name: `a body of ${what}`,
+      status: 400,
+      call: (fx) => ({ method: 'PATCH', path: keyPath(fx), body }),
+    }),
+  ),
+  {
+    name: 'a body over the limit',
+    status: 413,
+    call: (fx, marker) => ({ method: 'PATCH', path: keyPath(fx), body: oversizedBody('keyChange', marker) }),
+  },
+  {
+    name: 'a body that is not JSON',
+    status: 415,
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx), body: 'keyChange=1', contentType: 'text/plain' }),
+  },
+  {
+    name: 'no body',
+    status: [400, 415],
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx) }),
+  },
+  ...NOT_ETAGS.map(
+    ([what, ifMatch]): RefusalCase => ({
+      name: `an If-Match that is ${what}`,
+      status: 400,
+      call: (fx) => ({
+        method: 'PATCH',
+        path: keyPath(fx),
+        headers: { 'if-match': ifMatch },
+        body: keyBody(),
+      }),
+    }),
+  ),
+  ...UNMATCHED_ETAGS.map(
+    ([what, ifMatch]): RefusalCase => ({
+      name: `an If-Match that is ${what}`,
+      status: 412,
+      call: (fx) => ({
+        method: 'PATCH',
+        path: keyPath(fx),
+        headers: { 'if-match': ifMatch },
+        body: keyBody(),
+      }),
+    }),
+  ),
+  {
+    name: 'an unknown request',
+    status: 404,
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx, UNKNOWN_ID), body: keyBody() }),
+  },
+  {
+    name: 'an unknown event',
+    status: 404,
+    call: (fx) => ({
+      method: 'PATCH',
+      path: `/api/events/${UNKNOWN_ID}/requests/${fx.waitingRequestIds.singer3}`,
+      body: keyBody(),
+    }),
+  },
+  {
+    name: 'a request of another night',
+    status: 404,
+    call: (fx) => ({
+      method: 'PATCH',
+      path: `/api/events/${fx.closedNight}/requests/${fx.onStageRequestId}`,
+      body: keyBody(),
+    }),
+  },
+  {
+    name: "another singer's request",
+    status: 403,
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx), body: keyBody(), as: 'singer2' }),
+  },
+  {
+    name: 'nobody signed in',
+    status: 401,
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx), body: keyBody(), as: null }),
+  },
+  {
+    name: 'the request on stage now',
+    status: 409,
+    call: (fx) => ({ method: 'PATCH', path: keyPath(fx, fx.onStageRequestId), body: keyBody() }),
+  },
+]);
+
 const readCases: RefusalCase[] = (['', '/rotation'] as const).flatMap((suffix) =>
   underRoute(`GET /api/events/{id}${suffix}`, [
     ...NOT_IDS.map(
@@ -830,6 +952,7 @@ const REFUSALS: RefusalCase[] = [
   ...closeCases,
   ...requestCases,
   ...withdrawCases,
+  ...changeKeyCases,
   ...readCases,
   ...actionCases,
   ...moveCases,
@@ -909,7 +1032,7 @@ describe('karaoke-night endpoints refuse bad input over HTTP, and write nothing'
     return (await response.json()) as {
       version: number;
       nowPerforming: { requestId: string } | null;
-      upNext: Array<{ requestId: string; singerId: string; stageName: string }>;
+      upNext: Array<{ requestId: string; singerId: string; stageName: string; keyChange: number }>;
     };
   };
 
@@ -1016,6 +1139,7 @@ describe('karaoke-night endpoints refuse bad input over HTTP, and write nothing'
         'POST /api/events/{id}/close',
         'POST /api/events/{id}/requests',
         'DELETE /api/events/{id}/requests/{requestId}',
+        'PATCH /api/events/{id}/requests/{requestId}',
         'GET /api/events/{id}',
         'GET /api/events/{id}/rotation',
         'POST /api/events/{id}/rotation/advance',
@@ -1115,6 +1239,20 @@ describe('karaoke-night endpoints refuse bad input over HTTP, and write nothing'
       const withdrawals = (await logOf(night)).filter((entry) => entry.type === 'RequestWithdrawn');
       expect(withdrawals).toHaveLength(1);
       expect((await readRotation(night)).upNext).toEqual([]);
+    });
+
+    it('changes a key twice at once with 200 both times, logging one KeyChanged', async () => {
+      const night = await openNight();
+      const requestId = await requestSong(night, 'singer3', { songId: fx.songId });
+      const answers = await Promise.all(
+        [1, 2].map(() =>
+          send({ method: 'PATCH', path: `/api/events/${night}/requests/${requestId}`, body: keyBody(-5) }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      const changes = (await logOf(night)).filter((entry) => entry.type === 'KeyChanged');
+      expect(changes.map((entry) => entry.requestId)).toEqual([requestId]);
+      expect((await readRotation(night)).upNext[0]?.keyChange).toBe(-5);
     });
 
     it('closes a night twice in a row with 200 both times, logging one EventClosed', async () => {
