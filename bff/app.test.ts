@@ -252,10 +252,13 @@ describe('BFF app', () => {
     const page = await app.request('/api/docs');
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    // A page's own form posts carry its Origin (CSRF needs it); other sites learn no path.
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     // Swagger UI's own scripts and styles load, from this origin only.
     expect(page.headers.get('content-security-policy')).toBe(DOCS_CSP);
-    expect((await app.request('/auth/login')).headers.get('referrer-policy')).toBe('no-referrer');
+    expect((await app.request('/auth/login')).headers.get('referrer-policy')).toBe('same-origin');
+    // A pitch link's path is its secret: never sent on.
+    expect((await app.request('/p/not-a-token')).headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.headers.get('strict-transport-security')).toBeNull();
   });
 

@@ -32,6 +32,8 @@ const API_REALM = 'karaoke-api';
 const DOCS_PATH = '/api/docs';
 /** Paths a browser shows or is sent through: the docs page, sign-in and the front end. `/api/*` answers JSON. */
 const servesPages = (path: string) => path === DOCS_PATH || !path.startsWith('/api/');
+/** The pitch recipient's pages: public, never acting on a session, their path a secret. */
+const isPitchPage = (path: string) => path.startsWith('/p/');
 
 export function createApp(deps: BffDeps) {
   const app = new OpenAPIHono<BffEnv>({ defaultHook: validationHook });
@@ -42,7 +44,12 @@ export function createApp(deps: BffDeps) {
   const https = config.PUBLIC_BASE_URL.startsWith('https://');
   const forApi = forApiAnswers(https);
   const forPages = pageSecurityHeaders(https);
-  app.use('*', (c, next) => (servesPages(c.req.path) ? forPages(c, next) : forApi(c, next)));
+  const forPitchPages = pageSecurityHeaders(https, 'no-referrer');
+  app.use('*', (c, next) => {
+    const { path } = c.req;
+    if (isPitchPage(path)) return forPitchPages(c, next);
+    return servesPages(path) ? forPages(c, next) : forApi(c, next);
+  });
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
@@ -61,11 +68,14 @@ export function createApp(deps: BffDeps) {
     c.res.headers.append('vary', 'Origin');
   });
   app.use('*', authFailureLimit(deps));
+  const csrf = csrfProtection(trustedOrigins);
   app.use(
     '*',
     bearerChallenge(API_REALM),
     authenticate(deps.auth, { rolesMaxAgeSeconds: config.SESSION_ROLES_MAX_AGE_SECONDS }),
-    csrfProtection(trustedOrigins),
+    // A pitch page's unlock form acts on no session, and its no-referrer policy makes a browser
+    // send `Origin: null`: a signed-in recipient must still be able to unlock it.
+    (c, next) => (isPitchPage(c.req.path) ? next() : csrf(c, next)),
   );
   app.use('*', rateLimit(deps));
   app.use('*', wellFormedQuery());

@@ -38,7 +38,15 @@ export function forApiAnswers(https: boolean): MiddlewareHandler {
   };
 }
 
-/** For routes that serve HTML or send the browser on (the API docs page, sign-in): Hono's document set. */
-export function pageSecurityHeaders(https: boolean): MiddlewareHandler {
-  return secureHeaders({ strictTransportSecurity: https ? HSTS : false });
+/**
+ * For routes that serve HTML or send the browser on (the API docs page, sign-in): Hono's document
+ * set, with `same-origin` referrers by default: a page's own form posts (sign-out) then carry its
+ * Origin, which CSRF protection needs (under `no-referrer` a browser sends `Origin: null`), and no
+ * other site learns a path. The pitch recipient's pages, whose path is the secret, use `no-referrer`.
+ */
+export function pageSecurityHeaders(
+  https: boolean,
+  referrerPolicy: 'same-origin' | 'no-referrer' = 'same-origin',
+): MiddlewareHandler {
+  return secureHeaders({ strictTransportSecurity: https ? HSTS : false, referrerPolicy });
 }
