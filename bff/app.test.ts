@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { memoryRateLimiter } from './abuse/rate-limit.ts';
 import { apiSecurityHeaders } from './abuse/security-headers.ts';
 import { createApp } from './app.ts';
 import { memoryKeyValueStore } from './auth/kv.ts';
 import { requireRole } from './auth/middleware.ts';
 import { type TestAuth, testAuth } from './auth/testing.ts';
-import { noCache } from './cache/port.ts';
-import { memoryCatalog, memorySingers, quietNights } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
 import type { Probes } from './health/probes.ts';
 import { DOCS_CSP } from './routes/docs.ts';
-import { probesUp, silentLog, testConfig } from './testing.ts';
-import { noUsage } from './usage/publisher.ts';
+import { memoryBffDeps, probesUp, testConfig } from './testing.ts';
 
 interface AppOptions {
   probes?: Partial<Probes>;
@@ -22,18 +18,12 @@ interface AppOptions {
 
 async function appWith(options: AppOptions = {}) {
   const auth = options.auth ?? (await testAuth());
-  const app = createApp({
-    config: { ...testConfig, ...options.config } as BffConfig,
-    log: silentLog,
-    probes: { ...probesUp, ...options.probes },
-    auth: auth.deps,
-    catalog: memoryCatalog(),
-    singers: memorySingers(),
-    ...quietNights(),
-    cache: noCache(),
-    rateLimiter: memoryRateLimiter(),
-    usage: noUsage,
-  });
+  const app = createApp(
+    memoryBffDeps(auth.deps, {
+      config: { ...testConfig, ...options.config } as BffConfig,
+      probes: { ...probesUp, ...options.probes },
+    }),
+  );
   return { app, auth };
 }
 

@@ -1,6 +1,12 @@
 import { createLogger } from '#lib/log';
+import { memoryRateLimiter } from './abuse/rate-limit.ts';
+import type { AuthDeps } from './auth/middleware.ts';
+import { noCache } from './cache/port.ts';
+import { memoryCatalog, memorySingers, quietNights } from './clients/testing.ts';
 import type { BffConfig } from './config.ts';
+import type { BffDeps } from './env.ts';
 import type { Probes } from './health/probes.ts';
+import { noUsage } from './usage/publisher.ts';
 
 /** The settings in-process BFF tests build `createApp` with; each test overrides what it is about. */
 export const testConfig = {
@@ -27,3 +33,24 @@ export const silentLog = createLogger({ serviceName: 'bff', level: 'SILENT', env
 const up = async () => {};
 /** Every dependency answering its health probe. */
 export const probesUp: Probes = { postgres: up, redis: up, elasticsearch: up, queues: up };
+
+/**
+ * Every dependency of the BFF in memory (no Redis, no services), as in-process tests build
+ * `createApp` with: an in-memory catalog and singers, the other services refusing any call, no read
+ * cache, no usage events. `overrides` replace what a test is about.
+ */
+export function memoryBffDeps(auth: AuthDeps, overrides: Partial<BffDeps> = {}): BffDeps {
+  return {
+    config: testConfig,
+    log: silentLog,
+    probes: probesUp,
+    auth,
+    catalog: memoryCatalog(),
+    singers: memorySingers(),
+    ...quietNights(),
+    cache: noCache(),
+    rateLimiter: memoryRateLimiter(),
+    usage: noUsage,
+    ...overrides,
+  };
+}

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { memoryRateLimiter } from '../abuse/rate-limit.ts';
 import { createApp } from '../app.ts';
 import { testAuth } from '../auth/testing.ts';
-import { noCache } from '../cache/port.ts';
-import { memoryCatalog, memorySingers, quietNights } from '../clients/testing.ts';
-import { probesUp, silentLog, testConfig } from '../testing.ts';
-import { noUsage } from '../usage/publisher.ts';
+import { memoryBffDeps } from '../testing.ts';
 
 async function appUnderTest() {
   const auth = await testAuth();
-  const app = createApp({
-    config: testConfig,
-    log: silentLog,
-    probes: probesUp,
-    auth: auth.deps,
-    catalog: memoryCatalog(),
-    singers: memorySingers(),
-    ...quietNights(),
-    cache: noCache(),
-    rateLimiter: memoryRateLimiter(),
-    usage: noUsage,
-  } as Parameters<typeof createApp>[0]);
+  const app = createApp(memoryBffDeps(auth.deps));
   return { app, auth };
 }
 

@@ -4,14 +4,10 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, type WebBuildResult } from '#scripts/web-build';
-import { memoryRateLimiter } from '../abuse/rate-limit.ts';
 import { createApp } from '../app.ts';
 import { testAuth } from '../auth/testing.ts';
-import { noCache } from '../cache/port.ts';
-import { memoryCatalog, memorySingers, quietNights } from '../clients/testing.ts';
 import type { BffDeps, BffEnv } from '../env.ts';
-import { probesUp, silentLog, testConfig } from '../testing.ts';
-import { noUsage } from '../usage/publisher.ts';
+import { memoryBffDeps, testConfig } from '../testing.ts';
 import { mediaUploadOrigins, pageCsp, signOutOrigins, webRoutes } from './web.ts';
 
 describe('the front end as the BFF serves it', () => {
@@ -141,18 +137,7 @@ describe('the front end as the BFF serves it', () => {
 
 describe('the front end beside the API', () => {
   it('leaves /api to the API: an unknown API path is a JSON problem with the API headers', async () => {
-    const app = createApp({
-      config: testConfig,
-      log: silentLog,
-      probes: probesUp,
-      auth: (await testAuth()).deps,
-      catalog: memoryCatalog(),
-      singers: memorySingers(),
-      ...quietNights(),
-      cache: noCache(),
-      rateLimiter: memoryRateLimiter(),
-      usage: noUsage,
-    });
+    const app = createApp(memoryBffDeps((await testAuth()).deps));
     const response = await app.request('/api/songs-page');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
