@@ -9,12 +9,12 @@ describe('local OpenID provider', () => {
     );
   });
 
-  it('seeds kj, curator, admin and eight singers, each with a stable subject and its group', () => {
+  it('seeds kj, curator, admin and nine singers, each with a stable subject and its group', () => {
     expect(DEMO_USERS.map((user) => user.username)).toEqual([
       'kj',
       'curator',
       'admin',
-      ...Array.from({ length: 8 }, (_, index) => `singer${index + 1}`),
+      ...Array.from({ length: 9 }, (_, index) => `singer${index + 1}`),
     ]);
     expect(new Set(DEMO_USERS.map((user) => user.sub)).size).toBe(DEMO_USERS.length);
     expect(DEMO_USERS.find((user) => user.username === 'singer3')).toMatchObject({

@@ -50,7 +50,8 @@ describe('pitch e-mails', () => {
     expect(openLink(key, recipient, sealed)).toBe(link);
     expect(openLink(randomBytes(32), recipient, sealed)).toBeNull();
     expect(openLink(key, randomUUID(), sealed)).toBeNull();
-    expect(openLink(key, recipient, `B${sealed.slice(1)}`)).toBeNull();
+    // Another first character, whatever the first one is: one flipped byte of the sealed value.
+    expect(openLink(key, recipient, `${sealed.startsWith('B') ? 'C' : 'B'}${sealed.slice(1)}`)).toBeNull();
     expect(openLink(key, recipient, 'short')).toBeNull();
   });
 

@@ -778,7 +778,10 @@ describe('the authorization matrix over HTTP on the local stack', () => {
   });
 
   describe('with a session cookie, writes need an allowed Origin', () => {
-    const writes = ROWS.filter((row) => row.method !== 'GET');
+    // A pitch page's unlock form acts on no session (its own cookie is scoped to the link), and the
+    // page's no-referrer policy makes a browser send `Origin: null`: it is checked below instead.
+    const isPitchPage = (row: (typeof ROWS)[number]) => row.path.startsWith('/p/');
+    const writes = ROWS.filter((row) => row.method !== 'GET' && !isPitchPage(row));
     let admin: HeadlessBrowser;
 
     beforeAll(async () => {
@@ -803,6 +806,20 @@ describe('the authorization matrix over HTTP on the local stack', () => {
 
     // The same requests from the BFF's own origin get what the admin's token gets: the refusals
     // above were about the origin, not the role. A session each, since one of them signs out.
+    it.each(
+      ROWS.filter((row) => row.method !== 'GET' && isPitchPage(row)).map((row) => ({
+        name: `${rowName(row)} · admin session, Origin null (a no-referrer page) → ${row.expect.admin}`,
+        row,
+      })),
+    )('$name', async ({ row }) => {
+      const { outcome, detail } = await probe(row, {
+        fixtures,
+        caller: 'admin',
+        as: asBrowser(admin, 'null'),
+      });
+      expect(outcome, detail).toBe(row.expect.admin);
+    });
+
     it.each(
       writes.map((row) => ({
         name: `${rowName(row)} · admin session from its own origin → ${row.expect.admin}`,

@@ -96,8 +96,8 @@ describe('browser sessions against the local stack', () => {
     });
 
     it("everywhere: ends the user's sessions on every device at once, and nobody else's", async () => {
-      const phone = await signIn(server, 'singer3');
-      const laptop = await signIn(server, 'singer3');
+      const phone = await signIn(server, 'singer9');
+      const laptop = await signIn(server, 'singer9');
       const neighbour = await signIn(server, 'singer4');
       const response = await logout(server, phone, '?everywhere=1');
       expect(response.status).toBe(303);
@@ -109,11 +109,12 @@ describe('browser sessions against the local stack', () => {
 
   describe("an admin ending a user's sessions", () => {
     it('makes every cookie of the user get 401 from the next request on', async () => {
-      const phone = await signIn(server, 'singer5');
-      const laptop = await signIn(server, 'singer5');
+      // singer9 signs in nowhere else: ending its sessions ends no other test's.
+      const phone = await signIn(server, 'singer9');
+      const laptop = await signIn(server, 'singer9');
       expect((await get(server, laptop, '/api/me')).status).toBe(200);
       const admin = await issueLocalAccessToken(server.oidcIssuer, 'admin');
-      const response = await fetch(`${server.url}/api/admin/users/${subOf('singer5')}/sessions`, {
+      const response = await fetch(`${server.url}/api/admin/users/${subOf('singer9')}/sessions`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${admin}` },
       });
