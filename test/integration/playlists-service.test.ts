@@ -21,11 +21,10 @@ import { pgPitchStore } from '#services/playlists/pitch-repo';
 import { createPitchesService } from '#services/playlists/pitches';
 import { pgPlaylistStore } from '#services/playlists/repo';
 import { createPlaylistsService } from '#services/playlists/service';
-import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
+import { serviceCaller, testCallers } from '#test/support/actor-tokens';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
-const base = '/internal/playlists';
 const RECIPIENT_KEY = 'integration-recipient-key-0123456789abcdef';
 const person = (...roles: string[]): Actor => ({
   id: randomUUID(),
@@ -53,22 +52,7 @@ describe.each(['pg', 'data-api'] as const)('playlists service (%s adapter)', (ad
 
   afterAll(() => store?.close());
 
-  const send = async (
-    method: string,
-    path: string,
-    options: { actor?: Actor; body?: unknown; headers?: Record<string, string> } = {},
-  ) =>
-    app.request(`${base}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(await actorTokenHeaders('playlists', options.actor)),
-        ...options.headers,
-      },
-      ...(options.body === undefined
-        ? {}
-        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
-    });
+  const send = serviceCaller(() => app, 'playlists');
   const json = async <T>(response: Response, status: number): Promise<T> => {
     const body = await response.text();
     expect(response.status, body).toBe(status);

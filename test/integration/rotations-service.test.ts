@@ -6,11 +6,10 @@ import { createRotationsApp } from '#services/rotations/app';
 import type { KaraokeEvent, RequestReceipt, Rotation } from '#services/rotations/contract';
 import { pgRotationStore } from '#services/rotations/repo';
 import { createRotationsService } from '#services/rotations/service';
-import { actorTokenHeaders, testCallers } from '#test/support/actor-tokens';
+import { serviceCaller, testCallers } from '#test/support/actor-tokens';
 import { type DbAdapter, openServiceDb, type ServiceDb } from '#test/support/service-db';
 import { quietLog } from '../support/sync-fixture.ts';
 
-const base = '/internal/rotations';
 const timing = { defaultDurationMs: 210_000, changeoverMs: 60_000 };
 
 const person = (...roles: string[]): Actor => ({ id: randomUUID(), roles });
@@ -28,22 +27,7 @@ describe.each(['pg', 'data-api'] as const)('rotations service (%s adapter)', (ad
 
   afterAll(() => store?.close());
 
-  const send = async (
-    method: string,
-    path: string,
-    options: { actor?: Actor; body?: unknown; headers?: Record<string, string> } = {},
-  ) =>
-    app.request(`${base}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(await actorTokenHeaders('rotations', options.actor)),
-        ...options.headers,
-      },
-      ...(options.body === undefined
-        ? {}
-        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
-    });
+  const send = serviceCaller(() => app, 'rotations');
   const json = async <T>(response: Response, status: number): Promise<T> => {
     const body = await response.text();
     expect(response.status, body).toBe(status);

@@ -41,3 +41,33 @@ export function stackActorTokens(env: Record<string, string | undefined>) {
     [ACTOR_TOKEN_HEADER]: await signer.sign(service, actor),
   });
 }
+
+export interface ServiceCallOptions {
+  /** On whose behalf (none: nobody's). */
+  actor?: Actor;
+  /** JSON, or a string sent as it is (malformed bodies). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Calls a service app built in-process the way the BFF does (JSON, the actor token for `service`),
+ * under the service's internal base path; `app` is read at each call, since tests build it in `beforeAll`.
+ */
+export function serviceCaller(
+  app: () => { request(path: string, init: RequestInit): Response | Promise<Response> },
+  service: string,
+) {
+  return async (method: string, path: string, options: ServiceCallOptions = {}) =>
+    app().request(`/internal/${service}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(await actorTokenHeaders(service, options.actor)),
+        ...options.headers,
+      },
+      ...(options.body === undefined
+        ? {}
+        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+    });
+}
