@@ -331,7 +331,7 @@ export async function buildFunctions(
         outExtension: { '.js': '.mjs' },
         bundle: true,
         platform: 'node',
-        target: 'node22',
+        target: 'node24',
         format: 'esm',
         // Prefer ESM builds of dependencies: better tree shaking than their CJS builds.
         mainFields: ['module', 'main'],

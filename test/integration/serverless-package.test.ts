@@ -163,12 +163,12 @@ describe('serverless package', () => {
   });
 
   describe.each(functions)('function $name', (fn) => {
-    it('is an arm64 nodejs22.x Lambda with Active X-Ray tracing and the declared handler', () => {
+    it('is an arm64 nodejs24.x Lambda with Active X-Ray tracing and the declared handler', () => {
       const resource = template.Resources[lambdaLogicalId(fn.name)];
       expect(resource?.Type).toBe('AWS::Lambda::Function');
       const props = resource?.Properties ?? {};
       expect(props.Handler).toBe(fn.handler);
-      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Runtime).toBe('nodejs24.x');
       expect(props.Architectures).toEqual(['arm64']);
       expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     });
