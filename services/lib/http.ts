@@ -95,10 +95,13 @@ export function requestContext(
     if (tracer === noTracer) await next();
     else {
       // The segment of this hop: X-Ray's trace id is the request's trace id, the one in its log lines.
-      const url = new URL(c.req.url);
-      const request = { method: c.req.method, url: `${url.origin}${loggedPath(url.pathname)}${url.search}` };
+      // Parsed only for a sampled request: most are not, and a URL costs more than the decision.
+      const http = () => {
+        const url = new URL(c.req.url);
+        return { method: c.req.method, url: `${url.origin}${loggedPath(url.pathname)}${url.search}` };
+      };
       await tracer.hop(
-        { name: traced?.name ?? 'app', traceId, header: c.req.header(TRACE_HEADER), http: request },
+        { name: traced?.name ?? 'app', traceId, header: c.req.header(TRACE_HEADER), http },
         async (segment) => {
           await next();
           if (c.error && c.res.status >= 500) segment.fail(c.error);

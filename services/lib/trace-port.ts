@@ -44,7 +44,8 @@ export interface HopRequest {
   traceId: string;
   /** The caller's `X-Amzn-Trace-Id`: its `Parent` and `Sampled` decide where the segment hangs. */
   header: string | undefined | null;
-  http?: { method: string; url: string; client_ip?: string; user_agent?: string };
+  /** The request as the segment's `http.request` shows it; built only for a sampled hop. */
+  http?: () => { method: string; url: string; client_ip?: string; user_agent?: string };
 }
 
 export const noSpan: Span = { status() {}, fail() {}, aws() {} };

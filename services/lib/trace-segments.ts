@@ -13,13 +13,6 @@ export interface SegmentTracerOptions {
   onLambda: boolean;
 }
 
-/**
- * Sampled hops in flight in this process. Once a store has been entered, Node keeps a promise hook
- * installed until it is disabled, and that hook alone took ~40 % of a kept answer's throughput
- * (`npx tsx scripts/bench/tracing.ts`): so the store is disabled while no sampled hop is running.
- */
-let recording = 0;
-
 /** The tracer behind {@link xrayTracer}, with its outlet and sampling passed in (tests collect in memory). */
 export function segmentTracer(options: SegmentTracerOptions): Tracer {
   const { emit } = options;
@@ -71,17 +64,12 @@ export function segmentTracer(options: SegmentTracerOptions): Tracer {
 
   async function record<T>(roots: Array<{ root: SegmentDocument; facade: boolean }>, work: () => Promise<T>) {
     const opened = roots.map(({ root }) => ({ traceId: root.trace_id as string, node: root }));
-    recording++;
     try {
       return await context.run(opened, work);
     } catch (error) {
       for (const { root } of roots) markFailure(root, error);
       throw error;
     } finally {
-      // At once: an unsampled request that starts before the next sampled one then runs without
-      // the promise hook. (Waiting for a quiet turn of the event loop instead kept the hook on under
-      // the default rule at 64 connections and cost more than the toggling it saved.)
-      if (--recording === 0) context.disable();
       const end = now();
       for (const { root, facade } of roots) {
         root.end_time = end;
@@ -129,7 +117,7 @@ export function segmentTracer(options: SegmentTracerOptions): Tracer {
     async hop(request, work) {
       const traced = rootFor(request.name, request.traceId, request.header);
       if (!traced) return work(noSpan);
-      if (request.http) traced.root.http = { request: { ...request.http } };
+      if (request.http) traced.root.http = { request: request.http() };
       return record([traced], () => work(spanOf([{ traceId: request.traceId, node: traced.root }])));
     },
     async continueTraces(name, headers, work) {

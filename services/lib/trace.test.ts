@@ -102,7 +102,7 @@ describe('segmentTracer', () => {
         name: 'bff',
         traceId,
         header: `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`,
-        http: { method: 'GET', url: '/x' },
+        http: () => ({ method: 'GET', url: '/x' }),
       },
       async (segment) => {
         await tracer.span('catalog', async (span) => {
