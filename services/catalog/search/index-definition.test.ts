@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Song } from '../contract.ts';
 import {
   INDEX_GENERATION,
+  POPULARITY,
   physicalIndexName,
+  popularityDistance,
+  popularityScore,
   songDocument,
   songIndexMappings,
   songIndexSettings,
@@ -48,6 +51,38 @@ describe('physicalIndexName', () => {
   });
 });
 
+describe('popularity', () => {
+  /** What Elasticsearch's `distance_feature` adds for a stored distance, with the query's boost. */
+  const scoredAs = (distance: number) =>
+    ((POPULARITY.maxScore + POPULARITY.offset) * POPULARITY.pivotMs) / (POPULARITY.pivotMs + distance);
+
+  it('stores a distance that distance_feature scores as the popularity plus the offset', () => {
+    for (const [weeks, peak] of [
+      [0, null],
+      [1, 50],
+      [20, 11],
+      [20, 10],
+      [91, 1],
+      [999, 1],
+    ] as const) {
+      const score = popularityScore(weeks, peak);
+      expect(scoredAs(popularityDistance(score))).toBeCloseTo(score + POPULARITY.offset, 6);
+    }
+  });
+
+  it('grows with weeks on the chart (log-scaled), adds the top-10 bonus, and stops at maxWeeks', () => {
+    expect(popularityScore(0, null)).toBe(0);
+    expect(popularityScore(9, 50)).toBeCloseTo(POPULARITY.weeks);
+    expect(popularityScore(99, 50)).toBeCloseTo(2 * POPULARITY.weeks);
+    expect(popularityScore(9, 10) - popularityScore(9, 11)).toBeCloseTo(POPULARITY.top10);
+    expect(popularityScore(30_000, 1)).toBe(popularityScore(POPULARITY.maxWeeks, 1));
+    expect(popularityScore(POPULARITY.maxWeeks, 1)).toBeLessThanOrEqual(POPULARITY.maxScore);
+    expect(popularityDistance(popularityScore(20, 50))).toBeGreaterThan(
+      popularityDistance(popularityScore(21, 50)),
+    );
+  });
+});
+
 describe('songDocument', () => {
   const song: Song = {
     id: '0b7f2a63-58f2-4c57-9d4e-2d8d5b7c2f10',
@@ -88,6 +123,7 @@ describe('songDocument', () => {
       hasAudio: true,
       peak: 9,
       weeks: 0,
+      popularity: popularityDistance(POPULARITY.top10),
       version: 17,
       deleted: false,
     });

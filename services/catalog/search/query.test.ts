@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { PageCursor } from '#lib/cursor';
 import { NotFoundError, ValidationError } from '#lib/errors';
+import { POPULARITY } from './index-definition.ts';
 import type { SongSearchQuery } from './port.ts';
 import {
   BOOSTS,
@@ -20,9 +21,9 @@ import {
 
 const plan = (q: string, extra: Partial<SongSearchQuery> = {}) => planSongSearch({ q, limit: 20, ...extra });
 
-/** The bool query inside the popularity function_score. */
+/** The bool query that holds the text query, the popularity clause and the filters. */
 function scored(request: estypes.SearchRequest): estypes.QueryDslBoolQuery | undefined {
-  return (request.query?.function_score as estypes.QueryDslFunctionScoreQuery | undefined)?.query?.bool;
+  return request.query?.bool;
 }
 
 interface Leaf {
@@ -109,16 +110,33 @@ describe('normalizeQueryText', () => {
 });
 
 describe('planSongSearch', () => {
-  it('searches as the user types: a prefix of the last word, popularity, deleted songs never', () => {
+  it('searches as the user types: a prefix of the last word, popularity beside the text, no function_score', () => {
     const { request, mode, typos } = plan('shape of y');
     expect(mode).toBe('relevance');
     expect(typos).toBe(false);
     const json = JSON.stringify(request);
     expect(json).toContain('"type":"bool_prefix"');
     expect(json).not.toContain('fuzziness');
-    expect(json).toContain('"field_value_factor"');
-    expect(scored(request)?.filter).toContainEqual({ term: { deleted: false } });
+    expect(json).not.toContain('function_score');
+    expect(scored(request)?.should).toEqual([
+      {
+        distance_feature: {
+          field: 'popularity',
+          origin: 0,
+          pivot: `${POPULARITY.pivotMs}ms`,
+          boost: POPULARITY.maxScore + POPULARITY.offset,
+        },
+      },
+    ]);
+    // A tombstone has no title or credit: no text query matches one, so no filter is needed.
+    expect(scored(request)?.filter).toBeUndefined();
     expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { id: { order: 'asc' } }]);
+  });
+
+  it('matches words typed without their space or hyphen only with typos, when no song has every word', () => {
+    expect(JSON.stringify(plan('jayz crazy').request)).not.toContain('.compact');
+    const withTypos = planSongSearch({ q: 'jayz crazy', limit: 20 }, BOOSTS, { typos: true });
+    expect(JSON.stringify(withTypos.request)).toContain('title.compact');
   });
 
   it('matches each word within an edit distance when asked for typos', () => {
@@ -157,7 +175,7 @@ describe('planSongSearch', () => {
     ]);
   });
 
-  it('applies every filter, always with deleted: false; with facets, chosen facet values filter the hits only', () => {
+  it('applies every filter, deleted: false for the empty box; with facets, chosen facet values filter the hits only', () => {
     const { request } = plan('love', {
       facets: true,
       decade: 1990,
@@ -170,7 +188,6 @@ describe('planSongSearch', () => {
       explicit: false,
     });
     expect(scored(request)?.filter).toEqual([
-      { term: { deleted: false } },
       { range: { durationMs: { gte: 120_000, lte: 240_000 } } },
       { range: { bpm: { gte: 90, lte: 130 } } },
       { term: { musicalKey: 'C#m' } },
@@ -202,7 +219,6 @@ describe('planSongSearch', () => {
   it('without facets, a chosen facet value is a plain filter and nothing is counted', () => {
     const { request } = plan('love', { decade: 1990, genre: 'Pop', explicit: false, bpmMax: 100 });
     expect(scored(request)?.filter).toEqual([
-      { term: { deleted: false } },
       { range: { bpm: { lte: 100 } } },
       { term: { decade: 1990 } },
       { term: { genre: { value: 'Pop', case_insensitive: true } } },

@@ -3,6 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor, unknownCursor } from '#lib/cursor';
 import { ValidationError } from '#lib/errors';
+import { POPULARITY } from './index-definition.ts';
 import type { FacetCount, SongSearchQuery, SongSearchResult } from './port.ts';
 
 export const DEFAULT_LIMIT = 20;
@@ -42,10 +43,12 @@ const RESULT_FIELDS = [
  *   together: `hello adele` prefers Adele's Hello to every other Hello. No typos here: a fuzzy
  *   expansion would count `taylor` twice in `Taylor's Version` by Taylor Swift.
  * - `inOrder`: words typed in order appear in that order (word pairs and triples).
- * - `compact`: words typed together that the title or credit spells apart (`jayz` → `Jay-Z`).
- * - `popularityWeeks`, `popularityTop10`: added to the text score: weeks on the chart (log-scaled)
- *   and a bonus for a top-10 peak. They order songs that match equally well and cannot lift a
- *   clearly weaker text match.
+ * - `compact`: words typed together that the title or credit spells apart (`jayz` → `Jay-Z`); only
+ *   with `typos`: such a word matches no word as typed, so no song has every word and the typo search
+ *   runs (see {@link needsTypoSearch}).
+ * - `popularity`: added to the text score, the song's popularity as the index stores it (weeks on
+ *   the chart, log-scaled, and a bonus for a top-10 peak; see `POPULARITY` in the index definition).
+ *   It orders songs that match equally well and cannot lift a clearly weaker text match.
  */
 export const BOOSTS = {
   title: 2,
@@ -55,8 +58,7 @@ export const BOOSTS = {
   allWords: 1,
   inOrder: 0.5,
   compact: 0.5,
-  popularityWeeks: 1,
-  popularityTop10: 0.5,
+  popularity: 1,
 };
 
 /** Words beyond this many still count for `allWords` and `inOrder`, just not one by one. */
@@ -129,7 +131,7 @@ export function planSongSearch(
   const text = normalizeQueryText(query.q);
   const mode: SearchMode = /[\p{L}\p{N}]/u.test(text) ? 'relevance' : 'popularity';
   const limit = clampLimit(query.limit);
-  const { narrowing, facetFilters } = filterClauses(query);
+  const { narrowing, facetFilters } = filterClauses(query, mode);
   const fingerprint = fingerprintOf(mode === 'relevance' ? text : '', [
     ...narrowing,
     ...Object.values(facetFilters),
@@ -149,17 +151,10 @@ export function planSongSearch(
     query:
       mode === 'relevance'
         ? {
-            function_score: {
-              query: { bool: { must: [textQuery(text, boosts, typos)], filter } },
-              functions: [
-                {
-                  field_value_factor: { field: 'weeks', modifier: 'log1p', factor: 1, missing: 0 },
-                  weight: boosts.popularityWeeks,
-                },
-                { filter: { range: { peak: { lte: 10 } } }, weight: boosts.popularityTop10 },
-              ],
-              score_mode: 'sum',
-              boost_mode: 'sum',
+            bool: {
+              must: [textQuery(text, boosts, typos)],
+              should: [popularityQuery(boosts)],
+              ...(filter.length > 0 ? { filter } : {}),
             },
           }
         : { bool: { filter } },
@@ -179,8 +174,9 @@ export function planSongSearch(
 /**
  * Whether a first page searched without typos should be searched again with them: when no song
  * on it has every word typed (the last one as a prefix), some word matched nothing as typed, so a
- * typo is likely and may decide. When some song has every word, typos are left out: a fuzzy match
- * only ever ranks below an exact one, and the fuzzy clauses are most of what a search costs.
+ * typo (or a word typed without its space, see `compact`) is likely and may decide. When some song
+ * has every word, typos are left out: a fuzzy match only ever ranks below an exact one, and the
+ * fuzzy clauses are most of what a search costs.
  */
 export function needsTypoSearch(
   plan: SongSearchPlan,
@@ -193,6 +189,23 @@ export function needsTypoSearch(
 function matchedNames(matched: string[] | Record<string, number> | undefined): string[] {
   if (matched === undefined) return [];
   return Array.isArray(matched) ? matched : Object.keys(matched);
+}
+
+/**
+ * Popularity, as a clause beside the text query rather than a `function_score` around it: Lucene
+ * knows its maximum, so once a page is full it skips songs whose text score cannot make up the
+ * difference (see `POPULARITY` in the index definition for the stored distance and these numbers).
+ * It matches every live song, so it is never what makes a song match.
+ */
+function popularityQuery(boosts: SearchBoosts): estypes.QueryDslQueryContainer {
+  return {
+    distance_feature: {
+      field: 'popularity',
+      origin: 0,
+      pivot: `${POPULARITY.pivotMs}ms`,
+      boost: boosts.popularity * (POPULARITY.maxScore + POPULARITY.offset),
+    },
+  };
 }
 
 /** One character is searched as a bare prefix: no per-word clauses, no typos. */
@@ -261,23 +274,22 @@ function textQuery(text: string, boosts: SearchBoosts, typos: boolean): estypes.
           multi_match: {
             query: text,
             type: 'bool_prefix',
-            fields: [
-              `title.sh2^${boosts.title}`,
-              `title.sh3^${boosts.title}`,
-              `artists.sh2^${boosts.artist}`,
-              `artists.sh3^${boosts.artist}`,
-            ],
+            fields: [`title.sh2^${boosts.title}`, `artists.sh2^${boosts.artist}`],
             boost: boosts.inOrder,
           },
         },
-        {
-          multi_match: {
-            query: text,
-            type: 'most_fields',
-            fields: [`title.compact^${boosts.title}`, `artists.compact^${boosts.artist}`],
-            boost: boosts.compact,
-          },
-        },
+        ...(typos
+          ? [
+              {
+                multi_match: {
+                  query: text,
+                  type: 'most_fields' as const,
+                  fields: [`title.compact^${boosts.title}`, `artists.compact^${boosts.artist}`],
+                  boost: boosts.compact,
+                },
+              },
+            ]
+          : []),
       ],
       minimum_should_match: 1,
     },
@@ -298,7 +310,10 @@ type Facet = keyof typeof FACETS;
  * not to its own facet's counts, so a search filtered to the 1980s still shows how many songs the
  * other decades would give (facets that let the user switch, not only narrow).
  */
-function filterClauses(query: SongSearchQuery): {
+function filterClauses(
+  query: SongSearchQuery,
+  mode: SearchMode,
+): {
   narrowing: estypes.QueryDslQueryContainer[];
   facetFilters: Partial<Record<Facet, estypes.QueryDslQueryContainer>>;
 } {
@@ -307,7 +322,10 @@ function filterClauses(query: SongSearchQuery): {
     .filter((name) => query[name] !== undefined && !Number.isFinite(query[name]))
     .map((name) => ({ path: name, message: 'must be a finite number' }));
   if (issues.length > 0) throw new ValidationError('The search filters are not valid.', issues);
-  const narrowing: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }];
+  // A tombstone has no title or credit, so only the empty box, which matches every document, needs
+  // to leave them out; a text query never matches one, and the filter would cost every search.
+  const narrowing: estypes.QueryDslQueryContainer[] =
+    mode === 'popularity' ? [{ term: { deleted: false } }] : [];
   const facetFilters: Partial<Record<Facet, estypes.QueryDslQueryContainer>> = {};
   if (query.decade !== undefined) facetFilters.decade = { term: { decade: query.decade } };
   if (query.genre !== undefined && query.genre !== '') {
