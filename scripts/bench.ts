@@ -10,7 +10,6 @@ import { freePort } from '#test/support/child';
 import { RELEVANCE_QUERIES } from '#test/support/relevance/queries';
 import { startStack } from '#test/support/stack';
 import { deployedEnv, measureInit } from './bench/init.ts';
-import { startInstantSns } from './bench/instant-sns.ts';
 import { type LoadResult, percentile, runInterleaved, runLoad } from './bench/load.ts';
 import { measureInspection, measureUploadToReady } from './bench/media.ts';
 import { pitchPageLoad } from './bench/pitch.ts';
@@ -22,6 +21,7 @@ import {
 } from './bench/search-shapes.ts';
 import { startServerProcess } from './bench/serve.ts';
 import { usageLakeBench } from './bench/usage.ts';
+import { usagePublishRows } from './bench/usage-publish.ts';
 import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
 import { readCatalog } from './catalog/rows.ts';
 import { bootstrapLocal } from './local/bootstrap.ts';
@@ -31,9 +31,21 @@ import { issueLocalAccessToken } from './token.ts';
 
 /**
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
+ * `usage` runs the lake bench and what publishing costs a request; `usage-publish` only the latter.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
  */
-const SECTIONS = ['init', 'lag', 'search', 'bff', 'playlists', 'usage', 'import', 'media', 'web'] as const;
+const SECTIONS = [
+  'init',
+  'lag',
+  'search',
+  'bff',
+  'playlists',
+  'usage',
+  'usage-publish',
+  'import',
+  'media',
+  'web',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
@@ -431,55 +443,9 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
     if (wants('usage')) {
       log('usage: the archiver, compaction and the named queries over a day of 100,000 events…');
       await usageLakeBench(env, record);
-      // What publishing costs a read the cache answers: the same BFF without the publisher is the
-      // baseline of each slice; the topic that refuses every batch shows a failing publish costs no more.
-      const withoutUsage = await startServerProcess('bff', { ...childEnv, USAGE_EVENTS: 'off' });
-      const topicDown = await startServerProcess('bff', {
-        ...childEnv,
-        LOG_LEVEL: 'ERROR',
-        USAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:no-such-topic',
-      });
-      // moto is a Python server on the same two cores: an SNS that answers at once shows what
-      // publishing costs the BFF itself, apart from what moto costs the machine.
-      const instantSns = await startInstantSns();
-      const toInstantSns = await startServerProcess('bff', { ...childEnv, AWS_ENDPOINT_URL: instantSns.url });
-      try {
-        const search = '/api/songs/search?q=love';
-        for (const [label, server] of [
-          ['usage events published', cachedServer],
-          ['every usage publish failing', topicDown],
-          ['usage events published to an SNS that answers at once', toInstantSns],
-        ] as const) {
-          log(
-            `GET /api/songs/search (read cache hit), ${label}, interleaved with the BFF without the publisher…`,
-          );
-          const slice = { concurrency: 64, seconds: SLICE_SECONDS, warmupSeconds: 0.5 };
-          const {
-            baseline: without,
-            candidate,
-            sliceRatios,
-          } = await runInterleaved(
-            { ...slice, urls: [`${withoutUsage.url}${search}`] },
-            { ...slice, urls: [`${server.url}${search}`] },
-            SLICES,
-          );
-          const percents = sliceRatios.map((ratio) => Math.round(ratio * 100));
-          loadRow(
-            `GET /api/songs/search (read cache hit), ${label}, 64 connections`,
-            candidate,
-            baseline,
-            `${((candidate.rps / without.rps) * 100).toFixed(0)} % of the req/s without the publisher (${without.rps.toFixed(0)} req/s, p50 ${ms(without.p50)}), slices ${Math.min(...percents)}–${Math.max(...percents)} %`,
-          );
-        }
-        log(
-          `the instant SNS took ${instantSns.published().toLocaleString('en')} messages of up to 100 events`,
-        );
-      } finally {
-        await withoutUsage.stop();
-        await topicDown.stop();
-        await toInstantSns.stop();
-        await instantSns.stop();
-      }
+    }
+    if (wants('usage') || wants('usage-publish')) {
+      await usagePublishRows(childEnv, record, log);
     }
 
     if (wants('import')) {
