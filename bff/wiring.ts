@@ -60,7 +60,9 @@ export function wireBff(config: BffConfig, tracer: Tracer = xrayTracer()): BffRe
     log.debug('redis connection error', { 'error.message': error.message }),
   );
   const sqs = tracer.captureClient(new SQSClient(awsClientConfig(config)));
-  const sns = tracer.captureClient(new SNSClient(awsClientConfig(config)));
+  // One attempt per send: the usage publisher retries each batch with its own backoff, and the
+  // SDK's three attempts under each of its four would make a failing topic cost twelve sends a batch.
+  const sns = tracer.captureClient(new SNSClient({ ...awsClientConfig(config), maxAttempts: 1 }));
   const usage =
     config.USAGE_EVENTS === 'off'
       ? noUsage

@@ -71,4 +71,28 @@ describe('usage publisher', () => {
     expect(dropped).toEqual([4]);
     expect(publisher.stats()).toMatchObject({ sent: 0, dropped: 4 });
   });
+
+  it('while the topic is down each batch gets one attempt, and a send that goes through restores the retries', async () => {
+    let down = true;
+    let sends = 0;
+    const publisher = batchingUsagePublisher(async () => {
+      sends += 1;
+      if (down) throw new Error('topic down');
+      return [];
+    }, options);
+    publisher.record(view(1));
+    await publisher.flush();
+    expect(sends).toBe(3);
+    publisher.record(view(2));
+    await publisher.flush();
+    expect(sends).toBe(4);
+    down = false;
+    publisher.record(view(3));
+    await publisher.flush();
+    down = true;
+    publisher.record(view(4));
+    await publisher.flush();
+    expect(sends).toBe(8);
+    expect(publisher.stats()).toMatchObject({ sent: 1, dropped: 3 });
+  });
 });

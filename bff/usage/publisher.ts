@@ -39,14 +39,25 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Batches events in memory and sends them in the background: a full batch goes at once (on the
  * next tick, outside the request's own work), a partial one after `maxDelayMs`. A batch that fails
  * is retried with exponential backoff (100 ms, 200 ms, …); refused entries are retried the same way.
+ *
+ * While the topic is down (the last batch was given up on after every attempt failed), each batch
+ * gets one attempt, until a send goes through: retrying every batch against a topic that refused
+ * all the retries of the last one would only multiply what a failing publish costs the BFF.
+ *
+ * `record` only stamps the event and queues it; each event is checked against the schema when its
+ * batch is formed, one by one (a message of many events with one bad one would be refused whole),
+ * so the check runs off the request path and a bad event is dropped (and counted) alone.
  */
 export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions): UsagePublisher {
   const sleep = options.sleep ?? pause;
+  /** Stamped with their ids, not yet checked against the schema. */
   let queue: UsageEvent[] = [];
   let sent = 0;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
+  let flushScheduled = false;
   let draining: Promise<void> | undefined;
+  let topicDown = false;
 
   const drop = (count: number, error: unknown) => {
     dropped += count;
@@ -56,27 +67,54 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
   async function sendWithRetries(batch: readonly UsageEvent[]): Promise<void> {
     let pending = batch;
     let lastError: unknown = new Error('refused by the topic');
-    for (let attempt = 1; attempt <= options.attempts && pending.length > 0; attempt++) {
+    let lastAttemptFailed = false;
+    const attempts = topicDown ? 1 : options.attempts;
+    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
       if (attempt > 1) await sleep(100 * 2 ** (attempt - 2));
       try {
         const refused = await send(pending);
         sent += pending.length - refused.length;
         pending = refused;
+        lastAttemptFailed = false;
+        topicDown = false;
       } catch (error) {
         lastError = error;
+        lastAttemptFailed = true;
       }
     }
-    if (pending.length > 0) drop(pending.length, lastError);
+    if (pending.length === 0) return;
+    if (lastAttemptFailed) topicDown = true;
+    drop(pending.length, lastError);
+  }
+
+  /** The queued events that pass the schema, in batches; the others dropped, with their reasons. */
+  function takeBatches(): UsageEvent[][] {
+    const batches: UsageEvent[][] = [];
+    let batch: UsageEvent[] = [];
+    let invalid = 0;
+    let firstProblem = '';
+    for (const candidate of queue) {
+      const event = UsageEvent.safeParse(candidate);
+      if (!event.success) {
+        invalid += 1;
+        firstProblem ||= `${candidate.type}: ${event.error.issues[0]?.message ?? ''}`;
+        continue;
+      }
+      batch.push(event.data);
+      if (batch.length === options.batchSize) {
+        batches.push(batch);
+        batch = [];
+      }
+    }
+    queue = [];
+    if (batch.length > 0) batches.push(batch);
+    if (invalid > 0) drop(invalid, new Error(`${invalid} invalid event(s), the first ${firstProblem}`));
+    return batches;
   }
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
-      const batches: UsageEvent[][] = [];
-      for (let start = 0; start < queue.length; start += options.batchSize) {
-        batches.push(queue.slice(start, start + options.batchSize));
-      }
-      queue = [];
-      await Promise.all(batches.map(sendWithRetries));
+      await Promise.all(takeBatches().map(sendWithRetries));
     }
   }
 
@@ -95,17 +133,19 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
   return {
     record(input) {
       try {
-        // Checked here, one by one: a message of many events with one bad one would be refused whole.
-        const event = UsageEvent.safeParse(usageEvent(input));
-        if (!event.success) {
-          drop(1, new Error(`invalid ${input.type} event: ${event.error.issues[0]?.message ?? ''}`));
-          return;
-        }
-        queue.push(event.data);
+        queue.push(usageEvent(input));
         if (queue.length > options.maxQueued)
           drop(queue.splice(0, queue.length - options.maxQueued).length, 'full');
-        if (queue.length >= options.batchSize) setImmediate(() => void flush());
-        else timer ??= setTimeout(() => void flush(), options.maxDelayMs).unref();
+        if (queue.length < options.batchSize) {
+          timer ??= setTimeout(() => void flush(), options.maxDelayMs).unref();
+        } else if (!flushScheduled) {
+          // Once per tick, not once per event: while a slow send runs, the queue stays full.
+          flushScheduled = true;
+          setImmediate(() => {
+            flushScheduled = false;
+            void flush();
+          });
+        }
       } catch (error) {
         drop(1, error);
       }
