@@ -102,9 +102,10 @@ export function songDocument(song: Song): SongDocument {
  * How popularity adds to a text match's score, stored with each song so a search scores it with
  * `distance_feature`: the one query core Elasticsearch has that scores a per-document number and
  * tells Lucene its maximum, so a search can skip songs that cannot reach the top of the page (block-max
- * pruning). A `function_score` over the text query, what this replaced, scores every match: at 100k
- * songs a query with a short last word (`old town r`) cost 8 ms instead of 1. `rank_feature` would
- * be the natural field, but it lives in a module (`mapper-extras`) the local Elasticsearch lacks.
+ * pruning). A `function_score` over the text query, what this replaced, scores every match: at ~100k
+ * songs `old town r`, whose one-letter last word matches most songs, answered in 9.7 ms with it and
+ * 3.0 ms with this (round trip p50). `rank_feature` would be the natural field, but it lives in a
+ * module (`mapper-extras`) the local Elasticsearch lacks.
  *
  * - `weeks`, `top10`: the score is `weeks · log10(1 + weeks on the chart) + top10` when the song
  *   peaked in the top 10: it orders songs that match equally well and cannot lift a clearly weaker
