@@ -95,4 +95,24 @@ describe('usage publisher', () => {
     expect(sends).toBe(8);
     expect(publisher.stats()).toMatchObject({ sent: 1, dropped: 3 });
   });
+
+  it('leaves what arrives during a send for the next full batch or the delay, not for the next round trip', async () => {
+    const batches: number[] = [];
+    const publisher = batchingUsagePublisher(
+      async (events) => {
+        batches.push(events.length);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return [];
+      },
+      { ...options, maxDelayMs: 60_000 },
+    );
+    for (let n = 0; n < 10; n++) publisher.record(view(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let n = 10; n < 13; n++) publisher.record(view(n));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(batches).toEqual([10]);
+    await publisher.flush();
+    expect(batches).toEqual([10, 3]);
+    expect(publisher.stats()).toEqual({ queued: 0, sent: 13, dropped: 0 });
+  });
 });

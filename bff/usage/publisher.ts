@@ -56,6 +56,8 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushScheduled = false;
+  /** A flush asked for every queued event, the partial batch too. */
+  let sendAll = false;
   let draining: Promise<void> | undefined;
   let topicDown = false;
 
@@ -87,13 +89,19 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
     drop(pending.length, lastError);
   }
 
-  /** The queued events that pass the schema, in batches; the others dropped, with their reasons. */
-  function takeBatches(): UsageEvent[][] {
+  /**
+   * The queued events that pass the schema, in batches; the others dropped, with their reasons.
+   * All of them, or only as many as fill whole batches (the rest stay queued).
+   */
+  function takeBatches(all: boolean): UsageEvent[][] {
+    const taken = all ? queue.length : queue.length - (queue.length % options.batchSize);
+    const candidates = queue.slice(0, taken);
+    queue = queue.slice(taken);
     const batches: UsageEvent[][] = [];
     let batch: UsageEvent[] = [];
     let invalid = 0;
     let firstProblem = '';
-    for (const candidate of queue) {
+    for (const candidate of candidates) {
       const event = UsageEvent.safeParse(candidate);
       if (!event.success) {
         invalid += 1;
@@ -106,16 +114,33 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
         batch = [];
       }
     }
-    queue = [];
     if (batch.length > 0) batches.push(batch);
     if (invalid > 0) drop(invalid, new Error(`${invalid} invalid event(s), the first ${firstProblem}`));
     return batches;
   }
 
+  /**
+   * Rounds of sends while whole batches wait, or until the queue is empty once `flush` asked for
+   * everything. A partial batch left behind waits for its timer: under a steady stream, sending
+   * whatever arrived during the last round trip would make many small sends, each paying a whole
+   * request's cost, instead of few full ones.
+   */
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      await Promise.all(takeBatches().map(sendWithRetries));
+    while (queue.length >= options.batchSize || (sendAll && queue.length > 0)) {
+      const all = sendAll;
+      sendAll = false;
+      await Promise.all(takeBatches(all).map(sendWithRetries));
     }
+    if (queue.length > 0) timer ??= setTimeout(() => void flush(), options.maxDelayMs).unref();
+  }
+
+  /** One drain at a time; `all` (a flush) makes it send the partial batch too. */
+  function startDrain(all: boolean): Promise<void> {
+    if (all) sendAll = true;
+    draining ??= drain().finally(() => {
+      draining = undefined;
+    });
+    return draining;
   }
 
   function flush(): Promise<void> {
@@ -123,11 +148,7 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
       clearTimeout(timer);
       timer = undefined;
     }
-    // One drain at a time; events queued meanwhile go in the drain's next round.
-    draining ??= drain().finally(() => {
-      draining = undefined;
-    });
-    return draining;
+    return startDrain(true);
   }
 
   return {
@@ -143,7 +164,7 @@ export function batchingUsagePublisher(send: UsageSink, options: BatchingOptions
           flushScheduled = true;
           setImmediate(() => {
             flushScheduled = false;
-            void flush();
+            void startDrain(false);
           });
         }
       } catch (error) {
