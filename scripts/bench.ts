@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, HttpConnection } from '@elastic/elasticsearch';
@@ -33,6 +34,7 @@ import { issueLocalAccessToken } from './token.ts';
  * `npm run bench -- bff search` runs only those sections (and the baseline); no argument runs all.
  * `usage` runs the lake bench and what publishing costs a request; `usage-publish` only the latter.
  * `init` measures the built bundles of `dist/`, or of the build directory given as `--dist <dir>`.
+ * `tracing` and `logs-shipper` are scripts of their own ({@link OWN_STACK_SECTIONS}).
  */
 const SECTIONS = [
   'init',
@@ -45,14 +47,26 @@ const SECTIONS = [
   'import',
   'media',
   'web',
+  'tracing',
+  'logs-shipper',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const chosen = args.filter((arg): arg is Section => (SECTIONS as readonly string[]).includes(arg));
 const wants = (section: Section) => chosen.length === 0 || chosen.includes(section);
-/** The sections that run servers under load; `init`, `media` and `web` need none of them. */
+/**
+ * Sections that start what they need themselves (a stack of their own, or Elasticsearch alone) and
+ * print their own table: run as child processes once this bench's stack is stopped, one at a time.
+ */
+const OWN_STACK_SECTIONS = {
+  tracing: 'scripts/bench/tracing.ts',
+  'logs-shipper': 'scripts/bench/logs-shipper.ts',
+} as const;
+const ownStack = (section: Section): section is keyof typeof OWN_STACK_SECTIONS =>
+  section in OWN_STACK_SECTIONS;
+/** The sections that run servers under load; `init`, `media`, `web` and the own-stack ones need none. */
 const SERVER_SECTIONS = SECTIONS.filter(
-  (section) => section !== 'init' && section !== 'media' && section !== 'web',
+  (section) => section !== 'init' && section !== 'media' && section !== 'web' && !ownStack(section),
 );
 const distFlag = args.indexOf('--dist');
 const DIST = path.resolve(distFlag >= 0 ? (args[distFlag + 1] ?? 'dist') : 'dist');
@@ -98,6 +112,24 @@ const loadRow = (bench: string, result: LoadResult, baseline?: LoadResult, note?
  */
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
+  if (SECTIONS.some((section) => !ownStack(section) && wants(section))) await sharedStackSections(log);
+  for (const section of SECTIONS.filter(ownStack).filter(wants)) {
+    log(`${section}: npx tsx ${OWN_STACK_SECTIONS[section]}…`);
+    await runScript(OWN_STACK_SECTIONS[section]);
+  }
+}
+
+/** Runs a bench script with this process's output; rejects when it fails. */
+function runScript(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
+  });
+}
+
+/** Every section but the own-stack ones, on one throwaway stack, and then the table of their rows. */
+async function sharedStackSections(log: (line: string) => void): Promise<void> {
   log('Starting a throwaway stack for the benchmarks…');
   const stack = await startStack({ persistent: false, progress: log });
   const { env } = await bootstrapLocal(stack.urls, () => {});

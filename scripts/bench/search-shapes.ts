@@ -45,32 +45,30 @@ interface Timing {
   searches: number;
   /** Mean time on the shard per search (query and fetch phases), from the index's search stats. */
   shardMs: number;
+  /** The same per query (its mean over the rounds): the p50 over queries is the typical search's. */
+  shardMsPerQuery: number[];
 }
 
 type Shape = 'floor' | 'box' | 'page';
 const SHAPES: Shape[] = ['floor', 'box', 'page'];
 
 /**
- * Each shape's requests are counted in a search stats group of their own. The group's query and fetch
- * times add up nanoseconds before they are shown in ms, so over many searches their mean is precise
- * where `took` (whole ms, rounded down per search) reads 0 for most sub-millisecond searches.
+ * Each shape's requests for each query are counted in a search stats group of their own. A group's
+ * query and fetch times add up nanoseconds before they are shown in ms, so over many rounds their
+ * mean is precise where `took` (whole ms, rounded down per search) reads 0 for most sub-millisecond
+ * searches; one group per query gives a median over queries besides the mean.
  */
-const statsGroup = (shape: Shape) => `bench-shape-${shape}`;
+const statsGroup = (shape: Shape, query: number) => `bench-shape-${shape}-${query}`;
 
-async function shardTimes(client: Client): Promise<Record<Shape, { ms: number; searches: number }>> {
-  const stats = await client.indices.stats({
-    index: READ_ALIAS,
-    metric: 'search',
-    groups: SHAPES.map(statsGroup),
-  });
+/** Query and fetch ms so far of each shape's group for each query. */
+async function shardTimes(client: Client, queries: number): Promise<Record<Shape, number[]>> {
+  const stats = await client.indices.stats({ index: READ_ALIAS, metric: 'search', groups: 'bench-shape-*' });
   const groups = stats._all.total?.search?.groups ?? {};
-  const of = (shape: Shape) => {
-    const group = groups[statsGroup(shape)];
-    return {
-      ms: (group?.query_time_in_millis ?? 0) + (group?.fetch_time_in_millis ?? 0),
-      searches: group?.query_total ?? 0,
-    };
-  };
+  const of = (shape: Shape) =>
+    Array.from({ length: queries }, (_, query) => {
+      const group = groups[statsGroup(shape, query)];
+      return (group?.query_time_in_millis ?? 0) + (group?.fetch_time_in_millis ?? 0);
+    });
   return { floor: of('floor'), box: of('box'), page: of('page') };
 }
 
@@ -84,32 +82,39 @@ export async function measureShapes(
   queries: string[],
   rounds: number,
 ): Promise<{ floor: Timing; box: Timing; page: Timing }> {
-  const empty = (): Timing => ({ took: [], roundTrip: [], requests: 0, searches: 0, shardMs: 0 });
+  const empty = (): Timing => ({
+    took: [],
+    roundTrip: [],
+    requests: 0,
+    searches: 0,
+    shardMs: 0,
+    shardMsPerQuery: [],
+  });
   const timings = { floor: empty(), box: empty(), page: empty() };
-  const send = async (shape: Shape, body: SearchBody) => {
+  const send = async (shape: Shape, query: number, body: SearchBody) => {
     const started = performance.now();
     const response = await client.search({
       index: READ_ALIAS,
       ...body,
       request_cache: false,
-      stats: [statsGroup(shape)],
+      stats: [statsGroup(shape, query)],
     });
     return { response, ms: performance.now() - started };
   };
-  let before = await shardTimes(client);
+  let before = await shardTimes(client, queries.length);
   for (let round = 0; round <= rounds; round++) {
-    if (round === 1) before = await shardTimes(client);
-    for (const q of queries) {
+    if (round === 1) before = await shardTimes(client, queries.length);
+    for (const [index, q] of queries.entries()) {
       const requests = shapeRequests(q);
       for (const shape of SHAPES) {
         const [first, withTypos] = requests[shape] as [SearchBody, SearchBody?];
-        const one = await send(shape, first);
+        const one = await send(shape, index, first);
         let took = one.response.took;
         let ms = one.ms;
         let sent = 1;
         const plan = planSongSearch({ q, limit: LIMIT, facets: shape === 'page' });
         if (shape !== 'floor' && withTypos && needsTypoSearch(plan, one.response)) {
-          const two = await send(shape, withTypos);
+          const two = await send(shape, index, withTypos);
           took += two.response.took;
           ms += two.ms;
           sent++;
@@ -124,9 +129,11 @@ export async function measureShapes(
       }
     }
   }
-  const after = await shardTimes(client);
+  const after = await shardTimes(client, queries.length);
   for (const shape of SHAPES) {
-    timings[shape].shardMs = (after[shape].ms - before[shape].ms) / timings[shape].searches;
+    const perQuery = after[shape].map((ms, query) => (ms - (before[shape][query] ?? 0)) / rounds);
+    timings[shape].shardMsPerQuery = perQuery;
+    timings[shape].shardMs = mean(perQuery);
   }
   return timings;
 }
@@ -149,18 +156,19 @@ export async function searchShapeRows(
     const floor = timings.floor;
     const floorP50 = percentile(sorted(floor.took), 50);
     const floorMean = mean(floor.took);
+    const shardP50 = (timing: Timing) => percentile(sorted(timing.shardMsPerQuery), 50);
     const row = (label: string, timing: Timing, baseline: boolean, note: string) => {
       const took = sorted(timing.took);
       const p50 = percentile(took, 50);
       record({
         bench: `search took, ${size}: ${label}`,
-        value: `took p50 ${p50} ms, p99 ${percentile(took, 99)} ms, mean ${mean(took).toFixed(2)} ms; shard time mean ${timing.shardMs.toFixed(3)} ms; round trip p50 ${ms(percentile(sorted(timing.roundTrip), 50))}`,
+        value: `shard time p50 ${shardP50(timing).toFixed(3)} ms, mean ${timing.shardMs.toFixed(3)} ms; took p50 ${p50} ms, p99 ${percentile(took, 99)} ms, mean ${mean(took).toFixed(2)} ms; round trip p50 ${ms(percentile(sorted(timing.roundTrip), 50))}`,
         ...(baseline
           ? {}
           : {
-              ratio: `took p50 ${floorP50 > 0 ? `${(p50 / floorP50).toFixed(1)}×` : `${p50} ms vs 0 ms`}, mean ${(mean(took) / floorMean).toFixed(1)}×, shard time mean ${(timing.shardMs / floor.shardMs).toFixed(1)}× the floor query's`,
+              ratio: `shard time p50 ${(shardP50(timing) / shardP50(floor)).toFixed(1)}×, mean ${(timing.shardMs / floor.shardMs).toFixed(1)}×; took p50 ${floorP50 > 0 ? `${(p50 / floorP50).toFixed(1)}×` : `${p50} ms vs 0 ms`}, mean ${(mean(took) / floorMean).toFixed(1)}× the floor query's`,
             }),
-        note: `${note}; ${queries.length} queries × ${rounds} rounds, one at a time, shapes in turns; shard time: query and fetch phases from the index's search stats, to the microsecond`,
+        note: `${note}; ${queries.length} queries × ${rounds} rounds, one at a time, shapes in turns; shard time: query and fetch phases from the index's search stats, to the microsecond, per query (its mean over the rounds), then p50 and mean over the queries`,
       });
     };
     row('floor (multi_match bool_prefix on title, artist)', floor, true, 'the plainest prefix query');
