@@ -119,10 +119,19 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The environment this bench was started with: the shared-stack sections point `process.env` at their
+ * stack (DATABASE_URL and the rest), which is stopped by the time an own-stack script starts.
+ */
+const STARTING_ENV = { ...process.env };
+
 /** Runs a bench script with this process's output; rejects when it fails. */
 function runScript(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: 'inherit',
+      env: STARTING_ENV,
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
   });
