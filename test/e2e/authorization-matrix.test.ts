@@ -131,6 +131,18 @@ const night =
   (which: keyof Fixtures['nights']) =>
   ({ fixtures }: { fixtures: Fixtures }) => ({ id: fixtures.nights[which] });
 const thePlaylist = ({ fixtures }: { fixtures: Fixtures }) => ({ id: fixtures.playlist.id });
+/** A song request the caller makes on the demo KJ's night, as the row's caller. */
+const callersOwnRequest: NonNullable<MatrixRow['params']> = async ({ fixtures, as }) => {
+  const eventId = fixtures.nights.kj;
+  const made = await as(`/api/events/${eventId}/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ songId: fixtures.songId }),
+  });
+  // A caller who cannot request (anonymous) has no request of their own: any id will do.
+  const requestId = made.status === 201 ? String((await json(made)).requestId) : randomUUID();
+  return { id: eventId, requestId };
+};
 const PRIVATE = 'a night not on public display';
 const PUBLIC = 'a night on public display';
 const KJS_NIGHT = "the demo KJ's night";
@@ -293,17 +305,7 @@ const ROWS: readonly MatrixRow[] = [
     path: '/api/events/{id}/requests/{requestId}',
     variant: "the caller's own request",
     expect: SIGNED_IN,
-    params: async ({ fixtures, as }) => {
-      const eventId = fixtures.nights.kj;
-      const made = await as(`/api/events/${eventId}/requests`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ songId: fixtures.songId }),
-      });
-      // A caller who cannot request (anonymous) has no request of their own: any id will do.
-      const requestId = made.status === 201 ? String((await json(made)).requestId) : randomUUID();
-      return { id: eventId, requestId };
-    },
+    params: callersOwnRequest,
   },
   {
     method: 'DELETE',
@@ -317,16 +319,7 @@ const ROWS: readonly MatrixRow[] = [
     path: '/api/events/{id}/requests/{requestId}',
     variant: "the caller's own request",
     expect: SIGNED_IN,
-    params: async ({ fixtures, as }) => {
-      const eventId = fixtures.nights.kj;
-      const made = await as(`/api/events/${eventId}/requests`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ songId: fixtures.songId }),
-      });
-      const requestId = made.status === 201 ? String((await json(made)).requestId) : randomUUID();
-      return { id: eventId, requestId };
-    },
+    params: callersOwnRequest,
     body: () => ({ keyChange: 1 }),
   },
   {

@@ -4,6 +4,7 @@ import { awsClientConfig } from '#lib/aws';
 import { type LocalServer, startLocalServer } from '#scripts/local/server';
 import { startLocalSync } from '#scripts/local/sync';
 import { issueLocalAccessToken } from '#scripts/token';
+import { bffApi } from '../support/bff-api.ts';
 import { freePort } from '../support/child.ts';
 import { audioFixture, FIXTURE_DURATION_MS, postUpload } from '../support/media.ts';
 import { eventually } from '../support/sync-fixture.ts';
@@ -42,18 +43,10 @@ describe('media over HTTP: a curator uploads a library, everyone signed in plays
     await server?.close();
   });
 
-  const api = (path: string, user?: string, init: RequestInit = {}) =>
-    fetch(`${server.url}/api${path}`, {
-      redirect: 'manual',
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        ...(user ? { authorization: `Bearer ${tokens[user]}` } : {}),
-        ...(init.headers as Record<string, string> | undefined),
-      },
-    });
-  const post = (path: string, user: string, body: unknown) =>
-    api(path, user, { method: 'POST', body: JSON.stringify(body) });
+  const { api, post } = bffApi(
+    () => server.url,
+    (user) => tokens[user],
+  );
 
   const newSong = async (title: string, artist = 'The Fixtures') => {
     const created = await post('/songs', 'curator', { title: `${title} ${Date.now()}`, artist });

@@ -9,6 +9,7 @@ import { runMetricsQuery } from '#scripts/metrics';
 import { issueLocalAccessToken } from '#scripts/token';
 import { loadPitchMailerConfig } from '#services/playlists/config';
 import { wirePitchMailer } from '#services/playlists/pitch-mailer/wiring';
+import { bffApi } from '../support/bff-api.ts';
 import { freePort } from '../support/child.ts';
 import { audioFixture, postUpload, receiveRecords, sqsEvent } from '../support/media.ts';
 import { eventually } from '../support/sync-fixture.ts';
@@ -50,18 +51,10 @@ describe('pitch recipients over HTTP: e-mailed links, the page, passwords, strea
   const run = randomUUID().slice(0, 8);
   const address = (name: string) => `${name}-${run}@recipients.test`;
 
-  const api = (path: string, user?: string, init: RequestInit = {}, base = server.url) =>
-    fetch(`${base}/api${path}`, {
-      redirect: 'manual',
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        ...(user ? { authorization: `Bearer ${tokens[user]}` } : {}),
-        ...(init.headers as Record<string, string> | undefined),
-      },
-    });
-  const post = (path: string, user: string, body: unknown) =>
-    api(path, user, { method: 'POST', body: JSON.stringify(body) });
+  const { api, post } = bffApi(
+    () => server.url,
+    (user) => tokens[user],
+  );
   const json = async <T>(response: Response, status: number): Promise<T> => {
     const text = await response.text();
     expect(response.status, text).toBe(status);

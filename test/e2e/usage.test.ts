@@ -15,6 +15,7 @@ import { LAKE_PREFIX } from '#services/metrics/lake/keys';
 import { decodeUsageParquet } from '#services/metrics/lake/parquet';
 import type { UsageRow } from '#services/metrics/lake/rows';
 import { s3LakeStore } from '#services/metrics/lake/store';
+import { bffApi } from '../support/bff-api.ts';
 import { freePort } from '../support/child.ts';
 import { audioFixture, postUpload } from '../support/media.ts';
 import { eventually } from '../support/sync-fixture.ts';
@@ -50,15 +51,10 @@ describe('usage metrics end to end: what people do through the BFF is counted on
     await server?.close();
   });
 
-  const api = (path: string, user: User | null, init: RequestInit = {}) =>
-    fetch(`${server.url}/api${path}`, {
-      redirect: 'manual',
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        ...(user ? { authorization: `Bearer ${tokens[user]}` } : {}),
-      },
-    });
+  const { api } = bffApi(
+    () => server.url,
+    (user) => tokens[user as User],
+  );
   const post = async (path: string, user: User, body: unknown = {}) => {
     const response = await api(path, user, { method: 'POST', body: JSON.stringify(body) });
     const text = await response.text();
