@@ -4,15 +4,7 @@
  * account, a script or a modern browser.
  */
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-/** Text for an HTML element or a quoted attribute. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ESCAPES[char] as string);
+import { escapeHtml } from '#lib/html';
 
 export interface PitchTrack {
   songId: string;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { escapeHtml } from '#lib/html';
 
 /**
  * The local stand-in for Cognito: `oidc-provider` mounted at `/oidc` of the local server, with
@@ -406,15 +407,6 @@ function sendHtml(res: ServerResponse, status: number, html: string): void {
   });
   res.end(html);
 }
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 
 const MAX_FORM_BYTES = 8 * 1024;
 

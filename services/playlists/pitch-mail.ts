@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { escapeHtml } from '#lib/html';
 import type { Logger } from '#lib/log';
 import { tokenHash } from './domain/pitch-links.ts';
 import type { DeliveryFacts, PitchStore } from './pitch-repo.ts';
@@ -96,15 +97,6 @@ export function openLink(key: Buffer, recipientId: string, sealed: string): stri
     return null;
   }
 }
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] as string);
 
 /** The e-mail a recipient gets: the pitch's title and message (as plain text, escaped in HTML) and their link. */
 export function pitchMail(facts: DeliveryFacts, link: string): Mail {
