@@ -70,6 +70,19 @@ const SERVER_SECTIONS = SECTIONS.filter(
 );
 const distFlag = args.indexOf('--dist');
 const DIST = path.resolve(distFlag >= 0 ? (args[distFlag + 1] ?? 'dist') : 'dist');
+// A misspelt section would otherwise be ignored, and the whole bench (many minutes) would run.
+const unknown = args.filter(
+  (arg, n) =>
+    !(SECTIONS as readonly string[]).includes(arg) &&
+    arg !== '--dist' &&
+    (distFlag < 0 || n !== distFlag + 1),
+);
+if (unknown.length > 0) {
+  console.error(
+    `Unknown bench section: ${unknown.join(' ')}. Choose from: ${SECTIONS.join(', ')} (none: all).`,
+  );
+  process.exit(2);
+}
 const INIT_RUNS = 5;
 
 const CATALOG = new URL('../../shared/data/catalog/hot100-songs.csv', import.meta.url).pathname;
@@ -220,7 +233,7 @@ async function webSection(env: Record<string, string>): Promise<void> {
   );
   try {
     console.log('loading the sample catalog for the search box…');
-    const songs = await loadCatalog(server.url, CATALOG, env);
+    const songs = await loadCatalog(server.internalUrl, CATALOG, env);
     const queries = await typedQueries(CATALOG, 50);
     console.log(`typing ${queries.length} queries into the search box in Chromium, a key every 150 ms…`);
     const timings = await measureKeystrokes(server.url, queries, 150);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { ACTOR_TOKEN_HEADER, actorTokenSigner } from '#lib/actor-token';
 import * as catalog from '#services/catalog/contract';
 import { readCatalog } from '../catalog/rows.ts';
 import { rebuildSearchIndex } from '../local/search-index.ts';
@@ -32,22 +33,26 @@ export async function pageBytes(outDir: string) {
   );
 }
 
-/** Loads the whole sample catalog through the catalog service, then builds the search index from PostgreSQL. */
+/**
+ * Loads the whole sample catalog through the catalog service (its own address, `servicesUrl`, with an
+ * actor token as the BFF sends), then builds the search index from PostgreSQL.
+ */
 export async function loadCatalog(
-  baseUrl: string,
+  servicesUrl: string,
   csv: string,
   env: Record<string, string>,
 ): Promise<number> {
+  const signer = actorTokenSigner(env.ACTOR_TOKEN_SIGNING_KEY ?? '');
   let batch: catalog.CreateSong[] = [];
   let total = 0;
   const send = async () => {
     if (batch.length === 0) return;
-    const response = await fetch(`${baseUrl}${catalog.basePath}${catalog.routes.import.path}`, {
+    const response = await fetch(`${servicesUrl}${catalog.basePath}${catalog.routes.import.path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [ACTOR_TOKEN_HEADER]: await signer.sign('catalog') },
       body: JSON.stringify({ songs: batch }),
     });
-    if (!response.ok) throw new Error(`catalog import refused: ${response.status}`);
+    if (!response.ok) throw new Error(`catalog import refused: ${response.status} ${await response.text()}`);
     total += batch.length;
     batch = [];
   };
