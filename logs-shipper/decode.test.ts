@@ -47,12 +47,30 @@ describe('decodeSubscriptionEvent', () => {
     expect(reasonOf({ Records: [] })).toBe('not-an-event');
     expect(reasonOf({ awslogs: { data: 'not base64 at all!' } })).toBe('not-base64');
     expect(reasonOf({ awslogs: { data: '' } })).toBe('not-base64');
+    // A character outside base64 in text of the right length, and padding in the middle.
+    const gzipped = gzipSync('{}').toString('base64');
+    expect(reasonOf({ awslogs: { data: `H4sI!${gzipped.slice(5)}` } })).toBe('not-base64');
+    expect(reasonOf({ awslogs: { data: `${gzipped.slice(0, 4)}AA==${gzipped.slice(8)}` } })).toBe(
+      'not-base64',
+    );
     expect(reasonOf(data(Buffer.from('plain text, not gzip')))).toBe('not-gzip');
     expect(reasonOf(data(gzipSync('plain text').subarray(0, 12)))).toBe('not-gzip');
     expect(reasonOf(data(gzipSync('{"messageType": ')))).toBe('not-json');
     expect(reasonOf(data(gzipSync('[1, 2, 3]')))).toBe('not-a-payload');
-    expect(reasonOf(data(gzipSync(JSON.stringify({ ...dataMessage, logEvents: [{ id: 1 }] }))))).toBe(
-      'not-a-payload',
+    const withEvents = (logEvents: unknown[]) =>
+      data(gzipSync(JSON.stringify({ ...dataMessage, logEvents })));
+    const event = { id: 'e1', timestamp: 1_735_689_600_000, message: 'line' };
+    for (const bad of [
+      { id: 1 },
+      null,
+      { ...event, id: '' },
+      { ...event, timestamp: -1 },
+      { ...event, message: 7 },
+    ]) {
+      expect(reasonOf(withEvents([event, bad]))).toBe('not-a-payload');
+    }
+    expect(() => decodeSubscriptionEvent(withEvents([event, { ...event, timestamp: 1.5 }]), limits)).toThrow(
+      'logEvents.1: timestamp: expected milliseconds since the epoch',
     );
   });
 

@@ -5,7 +5,10 @@ import { LOG_FIELDS } from './index-template.ts';
 export interface LogDocument {
   id: string;
   index: string;
-  source: Record<string, unknown>;
+  /** The document's `_source` as the JSON text the bulk request carries. */
+  json: string;
+  /** The line went out as its own text, with the shipper's fields appended (see {@link passesThrough}). */
+  passedThrough: boolean;
 }
 
 /**
@@ -37,18 +40,6 @@ export function indexFor(prefix: string, timestamp: number): string {
   return `${prefix}-${day}`;
 }
 
-const DAY_MS = 86_400_000;
-/** The last day's index name: the events of a delivery almost always share their day. */
-let lastIndex = { prefix: '', day: Number.NaN, name: '' };
-
-function dailyIndex(prefix: string, timestamp: number): string {
-  const day = Math.floor(timestamp / DAY_MS);
-  if (lastIndex.day !== day || lastIndex.prefix !== prefix) {
-    lastIndex = { prefix, day, name: indexFor(prefix, timestamp) };
-  }
-  return lastIndex.name;
-}
-
 /**
  * Deepest JSON nesting kept as fields: Elasticsearch's own `index.mapping.depth.limit`. A deeper
  * document is not merely refused: parsing it can overflow Elasticsearch's stack, which stops the node.
@@ -70,12 +61,12 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** `text` (trimmed) as a JSON object, if it is one. */
 function parseObject(text: string): Record<string, unknown> | undefined {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{')) return undefined;
+  if (!text.startsWith('{')) return undefined;
   try {
-    const parsed: unknown = JSON.parse(trimmed);
-    return isPlainObject(parsed) && !nestsDeeperThan(parsed, MAX_JSON_DEPTH) ? parsed : undefined;
+    const parsed: unknown = JSON.parse(text);
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -105,31 +96,129 @@ function hoistPrefixedObjects(line: Record<string, unknown>): Record<string, unk
   );
 }
 
+/** The fields the shipper sets on every document, from the delivery rather than the line. */
+const SHIPPER_FIELDS = new Set([
+  'event.id',
+  'event.ingested',
+  'cloud.account.id',
+  'aws.cloudwatch.log_group',
+  'aws.cloudwatch.log_stream',
+  'aws.cloudwatch.timestamp',
+]);
+
+const DAY_MS = 86_400_000;
+
 /**
- * Turns one CloudWatch log event into a document. A JSON object line (what `createLogger` writes)
- * is kept as it is, with its own `@timestamp`; any other line (or JSON nested deeper than
- * {@link MAX_JSON_DEPTH}) is wrapped as `message`. Either way
- * the document says where it came from (`cloud.*`, `aws.cloudwatch.*`, `event.id`). A line whose
- * `@timestamp` Elasticsearch would refuse gets the CloudWatch timestamp instead, and keeps the
- * whole line in `event.original`, so nothing is lost and the document still sorts in time.
+ * Builds the documents of one delivery (see {@link buildDocument} for what each holds). What they
+ * share, the delivery's fields and the daily index name, is prepared once, not per line.
+ * `passThrough: false` builds the document field by field even where the line could pass through.
  */
-export function toLogDocument(
-  event: CloudWatchLogEvent,
+export function logDocuments(
   origin: LogOrigin,
   indexPrefix: string,
   ingestedAt: string = new Date().toISOString(),
-): LogDocument {
-  const eventTime = new Date(event.timestamp).toISOString();
-  const tags: string[] = [];
-  let line = event.message.replace(/\r?\n$/, '');
-  if (line.length > MAX_LINE_CHARS) {
-    line = line.slice(0, MAX_LINE_CHARS);
-    tags.push('truncated');
-  }
+): (event: CloudWatchLogEvent, options?: { passThrough?: boolean }) => LogDocument {
+  const delivery = {
+    'event.ingested': ingestedAt,
+    'cloud.account.id': origin.owner,
+    'aws.cloudwatch.log_group': origin.logGroup,
+    'aws.cloudwatch.log_stream': origin.logStream,
+  };
+  // `"event.ingested":…,"aws.cloudwatch.log_stream":…`, escaped once for every line that passes through.
+  const deliveryJson = JSON.stringify(delivery).slice(1, -1);
+  let day = Number.NaN;
+  let index = '';
+  // A delivery's events fall in a few seconds: each second is formatted once (`Date#toISOString`
+  // costs more than the rest of a line that passes through), and only its milliseconds per line.
+  let second = Number.NaN;
+  let secondTime = '';
 
+  return (event, options = {}) => {
+    const eventDay = Math.floor(event.timestamp / DAY_MS);
+    if (eventDay !== day) {
+      day = eventDay;
+      index = indexFor(indexPrefix, event.timestamp);
+    }
+    const eventSecond = Math.floor(event.timestamp / 1000);
+    if (eventSecond !== second) {
+      second = eventSecond;
+      // Up to the `.` before the milliseconds; a year past 9999 (`+010000-…`) ends the same way.
+      secondTime = new Date(eventSecond * 1000).toISOString().slice(0, -4);
+    }
+    const eventTime = `${secondTime}${String(event.timestamp % 1000).padStart(3, '0')}Z`;
+    const { line, truncated } = lineOf(event.message);
+    const text = truncated ? undefined : line.trim();
+    const parsed = text === undefined ? undefined : parseObject(text);
+    if (options.passThrough !== false && text !== undefined && parsed && passesThrough(parsed, text)) {
+      const provider = 'cloud.provider' in parsed ? '' : ',"cloud.provider":"aws"';
+      const json = `${text.slice(0, -1)},"event.id":${JSON.stringify(event.id)},${deliveryJson}${provider},"aws.cloudwatch.timestamp":"${eventTime}"}`;
+      return { id: event.id, index, json, passedThrough: true };
+    }
+    const fields = buildDocument(line, truncated, parsed, eventTime);
+    const source: Record<string, unknown> = {
+      ...fields,
+      'event.id': event.id,
+      ...delivery,
+      'cloud.provider': fields['cloud.provider'] ?? 'aws',
+      'aws.cloudwatch.timestamp': eventTime,
+    };
+    return { id: event.id, index, json: JSON.stringify(source), passedThrough: false };
+  };
+}
+
+/** The line without its trailing newline, cut to {@link MAX_LINE_CHARS}. */
+function lineOf(message: string): { line: string; truncated: boolean } {
+  const line = message.endsWith('\n') ? message.slice(0, message.endsWith('\r\n') ? -2 : -1) : message;
+  return line.length > MAX_LINE_CHARS
+    ? { line: line.slice(0, MAX_LINE_CHARS), truncated: true }
+    : { line, truncated: false };
+}
+
+/**
+ * Whether a line the project's logger wrote can go to Elasticsearch as its own text, with only the
+ * shipper's fields appended: rebuilt field by field it would be the same document, so parsing it
+ * into a new object and serialising that again is work for nothing. That holds for a flat object
+ * on one line (nothing to lift, nothing too deep, a valid NDJSON line) with a valid `@timestamp`, a
+ * `log.level`, a text `message` if any, every mapped field's value fitting its type, and none of
+ * the fields the shipper sets. A line Elasticsearch still refuses (a key written twice: `JSON.parse`
+ * keeps the last, Elasticsearch refuses the document) is built field by field and sent again.
+ */
+function passesThrough(parsed: Record<string, unknown>, text: string): boolean {
+  if (!validTimestamp(parsed['@timestamp']) || !('log.level' in parsed) || text.includes('\n')) {
+    return false;
+  }
+  for (const key in parsed) {
+    const value = parsed[key];
+    if (typeof value === 'object' && value !== null) return false;
+    if (SHIPPER_FIELDS.has(key)) return false;
+    const type = FIELD_TYPES.get(key);
+    if (type !== undefined && !fits(type, value)) return false;
+  }
+  return (
+    (parsed.message === undefined || typeof parsed.message === 'string') && parsed['cloud.provider'] !== null
+  );
+}
+
+/**
+ * The fields of one line's document. A JSON object line (what `createLogger` writes) is kept as it
+ * is, with its own `@timestamp`; any other line (or JSON nested deeper than {@link MAX_JSON_DEPTH})
+ * is wrapped as `message`. A line whose `@timestamp` Elasticsearch would refuse gets the CloudWatch
+ * timestamp instead, and keeps the whole line in `event.original`, so nothing is lost and the
+ * document still sorts in time. {@link logDocuments} adds where it came from (`cloud.*`,
+ * `aws.cloudwatch.*`, `event.id`).
+ */
+function buildDocument(
+  line: string,
+  truncated: boolean,
+  parsed: Record<string, unknown> | undefined,
+  eventTime: string,
+): Record<string, unknown> {
+  const tags: string[] = truncated ? ['truncated'] : [];
   let fields: Record<string, unknown>;
-  const consoleLine = tags.length === 0 ? LAMBDA_CONSOLE_LINE.exec(line) : null;
-  const json = tags.length === 0 ? parseObject(consoleLine?.[4] ?? line) : undefined;
+  const consoleLine = truncated || parsed ? null : LAMBDA_CONSOLE_LINE.exec(line);
+  const inner = consoleLine?.[4];
+  const object = parsed ?? (inner === undefined ? undefined : parseObject(inner.trim()));
+  const json = object && !nestsDeeperThan(object, MAX_JSON_DEPTH) ? object : undefined;
   if (json) {
     fields = hoistPrefixedObjects(json);
   } else if (consoleLine) {
@@ -165,18 +254,7 @@ export function toLogDocument(
         : [fields.tags];
     fields.tags = [...existing, ...tags];
   }
-
-  const source: Record<string, unknown> = {
-    ...fields,
-    'event.id': event.id,
-    'event.ingested': ingestedAt,
-    'cloud.provider': fields['cloud.provider'] ?? 'aws',
-    'cloud.account.id': origin.owner,
-    'aws.cloudwatch.log_group': origin.logGroup,
-    'aws.cloudwatch.log_stream': origin.logStream,
-    'aws.cloudwatch.timestamp': eventTime,
-  };
-  return { id: event.id, index: dailyIndex(indexPrefix, event.timestamp), source };
+  return fields;
 }
 
 /** The tag of a document some of whose values did not fit their field's type (see {@link setAsideConflicts}). */
@@ -250,16 +328,14 @@ export function setAsideConflicts(fields: Record<string, unknown>): Record<strin
  * conflicts themselves), so a refusal is not retried for ever.
  */
 export function withConflictSetAside(document: LogDocument, field: string): LogDocument | undefined {
-  const { [field]: value, ...rest } = document.source;
+  const { [field]: value, ...rest } = JSON.parse(document.json) as Record<string, unknown>;
   if (value === undefined || field === 'conflicts') return undefined;
   const conflicts = isPlainObject(rest.conflicts) ? rest.conflicts : {};
   const tags = Array.isArray(rest.tags) ? rest.tags : rest.tags === undefined ? [] : [rest.tags];
-  return {
-    ...document,
-    source: {
-      ...rest,
-      conflicts: { ...conflicts, [field]: JSON.stringify(value) },
-      tags: tags.includes(MAPPING_CONFLICT_TAG) ? tags : [...tags, MAPPING_CONFLICT_TAG],
-    },
+  const source = {
+    ...rest,
+    conflicts: { ...conflicts, [field]: JSON.stringify(value) },
+    tags: tags.includes(MAPPING_CONFLICT_TAG) ? tags : [...tags, MAPPING_CONFLICT_TAG],
   };
+  return { ...document, json: JSON.stringify(source), passedThrough: false };
 }

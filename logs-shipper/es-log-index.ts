@@ -11,6 +11,9 @@ interface BulkItem {
   error?: { type?: string; reason?: string | null; caused_by?: { reason?: string | null } };
 }
 
+const CREATED: IndexOutcome = { result: 'created' };
+const DUPLICATE: IndexOutcome = { result: 'duplicate' };
+
 /** 429 (overloaded) and 5xx may pass later; anything else (a mapping conflict) never will. */
 const retryable = (status: number) => status === 429 || status >= 500;
 
@@ -31,10 +34,11 @@ export function esLogIndex(client: Client): LogIndex {
       });
       const items = response.items ?? [];
       return documents.map((_, position) => {
-        const item = Object.values(items[position] ?? {})[0] as BulkItem | undefined;
+        // Every action is a `create`, so each item answers under that key.
+        const item = items[position]?.create as BulkItem | undefined;
         const status = item?.status ?? 0;
-        if (status === 201 || status === 200) return { result: 'created' };
-        if (status === 409) return { result: 'duplicate' };
+        if (status === 201 || status === 200) return CREATED;
+        if (status === 409) return DUPLICATE;
         const error = item?.error;
         const reason = [error?.type, error?.reason, error?.caused_by?.reason].filter(Boolean).join(': ');
         return {
@@ -73,16 +77,22 @@ interface EncodedChunk {
 }
 
 /**
- * Encodes each document once, into the NDJSON lines of its bulk request, and cuts the requests
+ * Puts each document's JSON into the NDJSON lines of its bulk request, and cuts the requests
  * where the next document would pass {@link MAX_BULK_BYTES} or {@link MAX_BULK_DOCUMENTS}.
  */
 export function* encodedChunks(documents: LogDocument[]): Generator<EncodedChunk> {
   let chunk: LogDocument[] = [];
   let lines: string[] = [];
   let bytes = 0;
+  let index = '';
+  let actionStart = '';
   for (const document of documents) {
-    const action = `{"create":{"_index":${JSON.stringify(document.index)},"_id":${JSON.stringify(document.id)}}}\n`;
-    const source = `${JSON.stringify(document.source)}\n`;
+    if (document.index !== index) {
+      index = document.index;
+      actionStart = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+    }
+    const action = `${actionStart}${JSON.stringify(document.id)}}}\n`;
+    const source = `${document.json}\n`;
     // UTF-16 code units, not bytes: at most 3 bytes each, so a request stays far below the 100 MB limit.
     const size = action.length + source.length;
     if (chunk.length > 0 && (bytes + size > MAX_BULK_BYTES || chunk.length >= MAX_BULK_DOCUMENTS)) {

@@ -1,6 +1,6 @@
 import type { Logger } from '#lib/log';
 import { type CloudWatchLogEvent, decodeSubscriptionEvent, MalformedPayloadError } from './decode.ts';
-import { type LogDocument, toLogDocument, withConflictSetAside } from './documents.ts';
+import { type LogDocument, logDocuments, withConflictSetAside } from './documents.ts';
 import type { DeadLetter, DeadLetters, IndexOutcome, LogIndex } from './ports.ts';
 
 export interface RetryPolicy {
@@ -55,8 +55,9 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
  * Documents Elasticsearch refuses with 429 or 5xx, or that get no answer, are retried alone, up to
  * `maxAttempts` bulk rounds with backoff. A value of the wrong type for its field is set aside
  * under `conflicts` (tagged `mapping_conflict`), before sending or when Elasticsearch names it in a
- * refusal; documents still refused after the last round go to the dead-letter queue with their raw line. An undecodable delivery is
- * dead-lettered whole. Only a dead-letter queue that refuses them makes the invocation fail, so
+ * refusal; a line sent as its own text and refused for another reason is rebuilt field by field and
+ * sent again. Documents still refused after the last round go to the dead-letter queue with their
+ * raw line. An undecodable delivery is dead-lettered whole. Only a dead-letter queue that refuses them makes the invocation fail, so
  * Lambda retries it and nothing is lost.
  */
 export function createLogsShipper(deps: ShipperDeps) {
@@ -81,10 +82,10 @@ export function createLogsShipper(deps: ShipperDeps) {
     }
 
     const { origin } = payload;
-    const ingestedAt = new Date().toISOString();
+    const build = logDocuments(origin, deps.indexPrefix);
     const sent = await buildAndCreate(deps.index, payload.events, (logEvent) => ({
       event: logEvent,
-      document: toLogDocument(logEvent, origin, deps.indexPrefix, ingestedAt),
+      document: build(logEvent),
     }));
     let { pending, outcomes } = sent;
     const report: ShipReport = {
@@ -106,8 +107,11 @@ export function createLogsShipper(deps: ShipperDeps) {
         else if (outcome.retryable) retry.push({ ...item, last: outcome });
         else {
           // A value of a field's wrong type that the shipper did not foresee: set aside, sent again.
+          // A line sent as its own text that was refused for another reason: sent again rebuilt.
           const field = REFUSED_FIELD.exec(outcome.reason)?.[1];
-          const repaired = field ? withConflictSetAside(item.document, field) : undefined;
+          const repaired =
+            (field ? withConflictSetAside(item.document, field) : undefined) ??
+            (item.document.passedThrough ? build(item.event, { passThrough: false }) : undefined);
           if (repaired) retry.push({ ...item, document: repaired, last: outcome });
           else refused.push({ ...item, last: outcome });
         }

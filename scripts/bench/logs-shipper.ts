@@ -5,7 +5,9 @@
  * 1,000 events, gzipped and base64-encoded beforehand) through the shipper, and sends a bare `_bulk`
  * of the same documents whose NDJSON bodies were built before the clock started; one delivery (or
  * body) at a time and 4 at once, as 4 concurrent invocations would. Each run indexes into a fresh
- * daily index. Prints lines/s of each and the shipper's share of the bare `_bulk`.
+ * daily index, created a second before the clock starts. Prints lines/s of each, the shipper's share
+ * of the bare `_bulk`, and this process's CPU time per line in each (the shipper's own work, or the
+ * client's sending).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { createLogger } from '#lib/log';
 import { startElasticsearch } from '#test/support/elasticsearch';
 import { REPO_ROOT } from '#test/support/stack';
 import { type CloudWatchLogEvent, encodeSubscriptionEvent } from '../../logs-shipper/decode.ts';
-import { toLogDocument } from '../../logs-shipper/documents.ts';
+import { logDocuments } from '../../logs-shipper/documents.ts';
 import { encodedChunks, esLogIndex } from '../../logs-shipper/es-log-index.ts';
 import { installIndexTemplate } from '../../logs-shipper/index-template.ts';
 import { createLogsShipper } from '../../logs-shipper/shipper.ts';
@@ -67,17 +69,29 @@ function batches(lines: string[]): CloudWatchLogEvent[][] {
   return cut;
 }
 
-/** Runs `work` on every item, `concurrency` at a time; answers lines per second. */
-async function timed<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<number> {
+interface Run {
+  linesPerSecond: number;
+  /** This process's CPU time (all its threads) per line, in µs. */
+  cpuPerLine: number;
+}
+
+/** Runs `work` on every item, `concurrency` at a time. */
+async function timed<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<Run> {
   const queue = [...items];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
     }),
   );
-  return LINES / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { linesPerSecond: LINES / seconds, cpuPerLine: (used.user + used.system) / LINES };
 }
+
+/** Before each run: Elasticsearch deletes the last run's index and refreshes in the background, which the next run would pay for. */
+const SETTLE_MS = 1_000;
 
 async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'karaoke-bench-logs-'));
@@ -108,7 +122,8 @@ async function main(): Promise<void> {
     const freshIndex = async (events: CloudWatchLogEvent[][]) => {
       await client.indices.delete({ index: `${PREFIX}-*`, allow_no_indices: true, ignore_unavailable: true });
       const first = events[0]?.[0];
-      if (first) await client.indices.create({ index: toLogDocument(first, origin, PREFIX).index });
+      if (first) await client.indices.create({ index: logDocuments(origin, PREFIX)(first).index });
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     };
     const viaShipper = async (concurrency: number) => {
       const events = batches(lines);
@@ -129,7 +144,8 @@ async function main(): Promise<void> {
     const bareBulk = async (concurrency: number) => {
       const events = batches(lines);
       const bodies = events.map((logEvents) => {
-        const documents = logEvents.map((event) => toLogDocument(event, origin, PREFIX));
+        const build = logDocuments(origin, PREFIX);
+        const documents = logEvents.map((event) => build(event));
         return [...encodedChunks(documents)].map((chunk) => chunk.body).join('');
       });
       await freshIndex(events);
@@ -140,12 +156,15 @@ async function main(): Promise<void> {
     };
 
     const results = {
-      sequential: { shipper: [] as number[], bare: [] as number[] },
-      concurrent: { shipper: [] as number[], bare: [] as number[] },
+      sequential: { shipper: [] as Run[], bare: [] as Run[] },
+      concurrent: { shipper: [] as Run[], bare: [] as Run[] },
     };
-    // One warm-up of each, unmeasured: the JIT and Elasticsearch's first segments.
-    await viaShipper(1);
-    await bareBulk(1);
+    // One warm-up of each at each concurrency, unmeasured: the JIT, and Elasticsearch's, whose
+    // first measured round had otherwise cost it half as much again per line.
+    for (const concurrency of [1, 4]) {
+      await viaShipper(concurrency);
+      await bareBulk(concurrency);
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [mode, concurrency] of [
         ['sequential', 1],
@@ -165,17 +184,21 @@ async function main(): Promise<void> {
     const median = (values: number[]) =>
       [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     console.log(
-      `| ${LINES.toLocaleString('en')} CloudWatch lines, deliveries of ${PER_DELIVERY} | shipper lines/s | bare _bulk lines/s | shipper / bare | rounds (shipper/bare) |`,
+      `| ${LINES.toLocaleString('en')} CloudWatch lines, deliveries of ${PER_DELIVERY} | shipper lines/s | bare _bulk lines/s | shipper / bare | rounds (shipper/bare) | CPU µs/line here (shipper / bare) |`,
     );
-    console.log('|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|');
     for (const [mode, label] of [
       ['sequential', 'one invocation at a time'],
       ['concurrent', '4 concurrent invocations'],
     ] as const) {
       const { shipper: shipped, bare } = results[mode];
-      const rounds = shipped.map((value, n) => `${((value / (bare[n] ?? 1)) * 100).toFixed(0)} %`).join(', ');
+      const rate = (runs: Run[]) => median(runs.map((run) => run.linesPerSecond));
+      const cpu = (runs: Run[]) => median(runs.map((run) => run.cpuPerLine)).toFixed(1);
+      const rounds = shipped
+        .map((run, n) => `${((run.linesPerSecond / (bare[n]?.linesPerSecond ?? 1)) * 100).toFixed(0)} %`)
+        .join(', ');
       console.log(
-        `| ${label} | ${median(shipped).toFixed(0)} | ${median(bare).toFixed(0)} | ${((median(shipped) / median(bare)) * 100).toFixed(0)} % | ${rounds} |`,
+        `| ${label} | ${rate(shipped).toFixed(0)} | ${rate(bare).toFixed(0)} | ${((rate(shipped) / rate(bare)) * 100).toFixed(0)} % | ${rounds} | ${cpu(shipped)} / ${cpu(bare)} |`,
       );
     }
   } finally {

@@ -506,7 +506,7 @@ describe('logs-shipper: malformed, hostile and refused input', () => {
     const index: LogIndex = {
       async create(documents) {
         const refuse = sent.length === 0;
-        sent.push(...documents.map((document) => document.source));
+        sent.push(...documents.map((document) => JSON.parse(document.json) as Record<string, unknown>));
         const accepted = documents.filter((document) => !(refuse && document.id === odd));
         const outcomes = await real.create(accepted);
         return documents.map(
@@ -530,6 +530,29 @@ describe('logs-shipper: malformed, hostile and refused input', () => {
       tags: ['mapping_conflict'],
       conflicts: { 'service.name': '"bff"' },
     });
+    expect(await drainDeadLetters()).toEqual([]);
+  });
+
+  it('sends a line written with a key twice again rebuilt when Elasticsearch refuses it as it came', async () => {
+    const group = newLogGroup();
+    const now = new Date().toISOString();
+    // Valid JSON (the last value wins) that passes through as its own text; Elasticsearch refuses the duplicate.
+    const twice = `{"@timestamp":"${now}","log.level":"info","message":"first","message":"second"}`;
+    const logger = `{"@timestamp":"${now}","log.level":"info","message":"as the logger writes it"}`;
+    const events = eventsFor([twice, logger]);
+    const rounds: boolean[][] = [];
+    const real = esLogIndex(client);
+    const index: LogIndex = {
+      create(documents) {
+        rounds.push(documents.map((document) => document.passedThrough));
+        return real.create(documents);
+      },
+    };
+    const report = await shipperWith({ index })(deliveryOf(group, events));
+    expect(report).toMatchObject({ indexed: 2, deadLettered: 0, attempts: 2 });
+    expect(rounds).toEqual([[true, true], [false]]);
+    const documents = await documentsOf(group);
+    expect(documents.find((hit) => hit._id === events[0]?.id)?._source).toMatchObject({ message: 'second' });
     expect(await drainDeadLetters()).toEqual([]);
   });
 
