@@ -131,10 +131,13 @@ describe('a karaoke night in Chromium: the KJ console, a singer and the venue di
     await screenshots(screen, 'web-display');
 
     // Someone else moves the night on behind the KJ's page: the KJ's next action is refused (412),
-    // and the page reloads the rotation and says what changed.
-    await kj.page.route('**/rotation', (route) =>
-      route.request().method() === 'GET' ? route.fulfill({ status: 304 }) : route.fallback(),
-    );
+    // and the page reloads the rotation and says what changed. The page's polls see no change until
+    // the KJ acts (a poll let through before the click would have shown the change already).
+    let stale = true;
+    await kj.page.route('**/rotation**', (route) => {
+      if (route.request().method() !== 'GET') stale = false;
+      return stale ? route.fulfill({ status: 304 }) : route.fallback();
+    });
     await kj.page.waitForTimeout(2500);
     const kjToken = await issueLocalAccessToken(server.oidcIssuer, 'kj');
     const elsewhere = await fetch(`${server.url}/api/events/${eventId}/rotation/advance`, {
@@ -142,9 +145,9 @@ describe('a karaoke night in Chromium: the KJ console, a singer and the venue di
       headers: { authorization: `Bearer ${kjToken}`, 'if-match': '*' },
     });
     expect(elsewhere.status).toBe(200);
-    await kj.page.unroute('**/rotation');
     await kj.page.getByRole('button', { name: 'Skip' }).click();
     await kj.page.getByText(/The rotation had changed: .* is now performing/).waitFor();
+    await kj.page.unroute('**/rotation**');
 
     // The singer withdraws nothing left; the KJ closes the night.
     await kj.page.getByRole('button', { name: 'Close the night' }).click();
