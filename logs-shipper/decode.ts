@@ -118,7 +118,6 @@ export function decodeSubscriptionEvent(event: unknown, options: { maxBytes: num
   }
   if (payload.data.messageType === 'CONTROL_MESSAGE') return { kind: 'control' };
   const { owner, logGroup, logStream, subscriptionFilters, logEvents } = payload.data;
-  const events = logEvents as CloudWatchLogEvent[];
   for (let position = 0; position < logEvents.length; position++) {
     const issue = eventIssue(logEvents[position]);
     if (issue) {
@@ -128,6 +127,7 @@ export function decodeSubscriptionEvent(event: unknown, options: { maxBytes: num
       );
     }
   }
+  const events = logEvents as CloudWatchLogEvent[];
   return { kind: 'data', origin: { owner, logGroup, logStream }, subscriptionFilters, events };
 }
 

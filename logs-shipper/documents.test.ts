@@ -19,8 +19,8 @@ const withSource = (document: LogDocument) => ({
   ...document,
   source: JSON.parse(document.json) as Record<string, unknown>,
 });
-const documentOf = (message: string, options?: { passThrough?: boolean }) =>
-  withSource(logDocuments(origin, 'karaoke-logs')({ id: 'e1', timestamp: at, message }, options));
+const documentOf = (message: string) =>
+  withSource(logDocuments(origin, 'karaoke-logs')({ id: 'e1', timestamp: at, message }));
 
 describe('logDocuments', () => {
   it('keeps an ECS JSON line as the document, with its own @timestamp, and says where it came from', () => {
