@@ -21,6 +21,7 @@ import {
   searchShapeRows,
 } from './bench/search-shapes.ts';
 import { startServerProcess } from './bench/serve.ts';
+import { chainSettled } from './bench/settle.ts';
 import { usageLakeBench } from './bench/usage.ts';
 import { usagePublishRows } from './bench/usage-publish.ts';
 import { loadCatalog, measureKeystrokes, pageBytes, typedQueries } from './bench/web.ts';
@@ -361,6 +362,7 @@ async function serverSections(env: Record<string, string>, log: (line: string) =
         { ...auth, 'content-type': 'application/json' },
         1000,
       );
+      await chainSettled(process.env, log);
       const path = `/playlists/${playlistId}`;
       log('GET /api/playlists/:id, 1,000 items, read cache on and off…');
       const label = 'GET /api/playlists/:id, 1,000 items (1,000 songs)';
