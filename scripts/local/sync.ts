@@ -82,14 +82,13 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   });
   // One sweep at a time: a sweep waiting for room must not be joined by another every interval
   // (they would pile up, each polling moto, and publish far past the room when it came).
-  let sweeping = false;
+  let sweep: Promise<void> | undefined;
   const sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    pacedPublish({ minAgeMs: publisherConfig.OUTBOX_SWEEP_MIN_AGE_MS })
+    if (sweep) return;
+    sweep = pacedPublish({ minAgeMs: publisherConfig.OUTBOX_SWEEP_MIN_AGE_MS })
       .catch(report('outbox-sweeper'))
       .finally(() => {
-        sweeping = false;
+        sweep = undefined;
       });
   }, options.sweepEveryMs ?? 5000);
   // Scheduled every minute on AWS, as here: the dead-letter queues' depths for Kibana.
@@ -138,7 +137,8 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
       clearInterval(sweeper);
       clearInterval(dlqSampler);
       clearInterval(compaction);
-      await Promise.allSettled([listener.stop(), ...pollers.map((poller) => poller.stop())]);
+      // A sweep under way finishes first: it would otherwise call moto and PostgreSQL after they stop.
+      await Promise.allSettled([sweep, listener.stop(), ...pollers.map((poller) => poller.stop())]);
       sqs.destroy();
       await Promise.allSettled([
         publisher.close(),
