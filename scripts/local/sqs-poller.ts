@@ -18,20 +18,27 @@ export interface SqsPollerOptions {
   /** How long a received message stays invisible; failed ones reappear after it, as on AWS. */
   visibilityTimeoutSeconds?: number;
   waitTimeSeconds?: number;
+  /**
+   * Batches handled at once, each by a receive loop of its own. Lambda's SQS event source does the
+   * same with several pollers (five to start, more as the queue grows), so there too batches
+   * overlap and a record may be applied before one sent earlier.
+   */
+  concurrency?: number;
   onError?: (error: unknown) => void;
 }
 
 /**
- * What Lambda's SQS event source mapping does, for the local stack: long-polls the queue, calls
- * the handler with a real SQS event, deletes the records it did not report in
- * `batchItemFailures` (all of them stay when it throws), and leaves failed records to reappear
- * after the visibility timeout, so the queue's redrive policy moves repeat failures to its DLQ.
+ * What Lambda's SQS event source mapping does, for the local stack: long-polls the queue (in
+ * `concurrency` receive loops), calls the handler with a real SQS event, deletes the records it did
+ * not report in `batchItemFailures` (all of them stay when it throws), and leaves failed records to
+ * reappear after the visibility timeout, so the queue's redrive policy moves repeat failures to its
+ * DLQ.
  */
 export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<void> } {
   const { sqs, queueUrl } = options;
   const abort = new AbortController();
   let stopped = false;
-  const loop = (async () => {
+  const receiveLoop = async () => {
     while (!stopped) {
       try {
         const { Messages = [] } = await sqs.send(
@@ -73,12 +80,13 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: options.concurrency ?? 1 }, receiveLoop);
   return {
     async stop() {
       stopped = true;
       abort.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

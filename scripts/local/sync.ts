@@ -104,6 +104,7 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     handler: Parameters<typeof startSqsPoller>[0]['handler'],
     name: string,
     visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30,
+    concurrency = 1,
   ) =>
     startSqsPoller({
       sqs,
@@ -112,10 +113,13 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
       region: publisherConfig.AWS_REGION,
       handler,
       visibilityTimeoutSeconds,
+      concurrency,
       onError: report(`${name} poller`),
     });
   const pollers = [
-    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer'),
+    // Each indexer batch answers once Elasticsearch's next refresh (every second) has made it
+    // searchable: one batch at a time, a write made meanwhile would wait for two refreshes.
+    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer', undefined, SEARCH_INDEXER_BATCHES_AT_ONCE),
     poll('CACHE_INVALIDATOR_QUEUE', invalidator.handle, 'cache-invalidator'),
     poll('PERFORMANCES_QUEUE', performances.recorder, 'performances'),
     // Fed by the media bucket's ObjectCreated events, not by the change chain.
@@ -154,6 +158,9 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     },
   };
 }
+
+/** Search-indexer batches in flight locally: as many as Lambda's SQS event source starts with. */
+const SEARCH_INDEXER_BATCHES_AT_ONCE = 5;
 
 /** Messages a local queue may hold before the publisher waits for the consumers to catch up. */
 const LOCAL_QUEUE_ROOM = 300;

@@ -50,7 +50,8 @@ export async function loadSampleSongs(servicesUrl: string, env: Record<string, s
   });
   if (!response.ok)
     throw new Error(`the catalog refused the sample: ${response.status} ${await response.text()}`);
-  // The local change chain passes about ten messages a second; the index is built from PostgreSQL.
+  // The local change chain indexes 10 songs per refresh of each indexer batch; rebuilding the index
+  // from PostgreSQL is quicker for a sample this size.
   await rebuildSearchIndex(env);
   return songs.length;
 }
