@@ -118,9 +118,17 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     });
   const pollers = [
     // Each indexer batch answers once Elasticsearch's next refresh (every second) has made it
-    // searchable: one batch at a time, a write made meanwhile would wait for two refreshes.
-    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer', undefined, SEARCH_INDEXER_BATCHES_AT_ONCE),
-    poll('CACHE_INVALIDATOR_QUEUE', invalidator.handle, 'cache-invalidator'),
+    // searchable: one batch at a time, a write made meanwhile would wait for two refreshes. The
+    // invalidator takes every change, and the publisher waits while its queue is deep: one batch at
+    // a time, it held a burst of changes back.
+    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer', undefined, CHAIN_BATCHES_AT_ONCE),
+    poll(
+      'CACHE_INVALIDATOR_QUEUE',
+      invalidator.handle,
+      'cache-invalidator',
+      undefined,
+      CHAIN_BATCHES_AT_ONCE,
+    ),
     poll('PERFORMANCES_QUEUE', performances.recorder, 'performances'),
     // Fed by the media bucket's ObjectCreated events, not by the change chain.
     poll(
@@ -159,8 +167,11 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
   };
 }
 
-/** Search-indexer batches in flight locally: as many as Lambda's SQS event source starts with. */
-const SEARCH_INDEXER_BATCHES_AT_ONCE = 5;
+/**
+ * Batches in flight at once for the search indexer and the cache invalidator locally: as many as
+ * Lambda's SQS event source starts with.
+ */
+const CHAIN_BATCHES_AT_ONCE = 5;
 
 /** Messages a local queue may hold before the publisher waits for the consumers to catch up. */
 const LOCAL_QUEUE_ROOM = 300;
