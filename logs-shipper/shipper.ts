@@ -57,8 +57,8 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
  * under `conflicts` (tagged `mapping_conflict`), before sending or when Elasticsearch names it in a
  * refusal; a line sent as its own text and refused for another reason is rebuilt field by field and
  * sent again. Documents still refused after the last round go to the dead-letter queue with their
- * raw line. An undecodable delivery is dead-lettered whole. Only a dead-letter queue that refuses them makes the invocation fail, so
- * Lambda retries it and nothing is lost.
+ * raw line. An undecodable delivery is dead-lettered whole. Only a dead-letter queue that refuses
+ * them makes the invocation fail, so Lambda retries it and nothing is lost.
  */
 export function createLogsShipper(deps: ShipperDeps) {
   const sleep = deps.sleep ?? defaultSleep;

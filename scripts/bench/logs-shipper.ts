@@ -90,7 +90,10 @@ async function timed<T>(items: T[], concurrency: number, work: (item: T) => Prom
   return { linesPerSecond: LINES / seconds, cpuPerLine: (used.user + used.system) / LINES };
 }
 
-/** Before each run: Elasticsearch deletes the last run's index and refreshes in the background, which the next run would pay for. */
+/**
+ * The pause before each run: Elasticsearch deletes the last run's index and refreshes in the
+ * background, which the next run would otherwise pay for.
+ */
 const SETTLE_MS = 1_000;
 
 async function main(): Promise<void> {

@@ -1,6 +1,8 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { awsClientConfig } from '#lib/aws';
+import { LOCAL_REGION } from '../local/bootstrap.ts';
+import { messagesHeld } from '../local/sqs-poller.ts';
 
 /** The queues of the change chain whose consumers touch what reads return (index, read cache). */
 const CHAIN_QUEUES = ['SEARCH_INDEXER_QUEUE_URL', 'CACHE_INVALIDATOR_QUEUE_URL'] as const;
@@ -20,7 +22,7 @@ export async function chainSettled(
 ): Promise<void> {
   const database = new pg.Client({ connectionString: env.DATABASE_URL });
   const sqs = new SQSClient(
-    awsClientConfig({ AWS_REGION: env.AWS_REGION ?? 'us-east-1', AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL }),
+    awsClientConfig({ AWS_REGION: env.AWS_REGION ?? LOCAL_REGION, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL }),
   );
   await database.connect();
   try {
@@ -31,7 +33,7 @@ export async function chainSettled(
         database.query<{ pending: number }>(
           'SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL',
         ),
-        ...CHAIN_QUEUES.map((name) => queueDepth(sqs, env[name])),
+        ...CHAIN_QUEUES.map((name) => messagesHeld(sqs, queueUrl(env, name))),
       ]);
       const pending = rows[0]?.pending ?? 0;
       const messages = depths.reduce((sum, depth) => sum + depth, 0);
@@ -48,16 +50,8 @@ export async function chainSettled(
   }
 }
 
-async function queueDepth(sqs: SQSClient, queueUrl: string | undefined): Promise<number> {
-  if (!queueUrl) throw new Error('the chain queues must be set (scripts/local/bootstrap.ts sets them)');
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
+function queueUrl(env: Record<string, string | undefined>, name: string): string {
+  const url = env[name];
+  if (!url) throw new Error(`${name} must be set (scripts/local/bootstrap.ts sets it)`);
+  return url;
 }

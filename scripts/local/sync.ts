@@ -103,8 +103,10 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     queue: string,
     handler: Parameters<typeof startSqsPoller>[0]['handler'],
     name: string,
-    visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30,
-    concurrency = 1,
+    {
+      visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30,
+      concurrency = 1,
+    }: { visibilityTimeoutSeconds?: number; concurrency?: number } = {},
   ) =>
     startSqsPoller({
       sqs,
@@ -121,26 +123,19 @@ export async function startLocalSync(options: LocalSyncOptions): Promise<{ stop(
     // searchable: one batch at a time, a write made meanwhile would wait for two refreshes. The
     // invalidator takes every change, and the publisher waits while its queue is deep: one batch at
     // a time, it held a burst of changes back.
-    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer', undefined, CHAIN_BATCHES_AT_ONCE),
-    poll(
-      'CACHE_INVALIDATOR_QUEUE',
-      invalidator.handle,
-      'cache-invalidator',
-      undefined,
-      CHAIN_BATCHES_AT_ONCE,
-    ),
+    poll('SEARCH_INDEXER_QUEUE', indexer.handle, 'search-indexer', { concurrency: CHAIN_BATCHES_AT_ONCE }),
+    poll('CACHE_INVALIDATOR_QUEUE', invalidator.handle, 'cache-invalidator', {
+      concurrency: CHAIN_BATCHES_AT_ONCE,
+    }),
     poll('PERFORMANCES_QUEUE', performances.recorder, 'performances'),
     // Fed by the media bucket's ObjectCreated events, not by the change chain.
-    poll(
-      'MEDIA_INSPECTOR_QUEUE',
-      mediaInspector.handle,
-      'media-inspector',
-      MEDIA_INSPECTOR_VISIBILITY_SECONDS,
-    ),
+    poll('MEDIA_INSPECTOR_QUEUE', mediaInspector.handle, 'media-inspector', {
+      visibilityTimeoutSeconds: MEDIA_INSPECTOR_VISIBILITY_SECONDS,
+    }),
     // Fed by the `usage` topic and the karaoke log entries of `changes`.
-    poll('USAGE_ARCHIVER_QUEUE', usageArchiver.handle, 'usage-archiver', 60),
+    poll('USAGE_ARCHIVER_QUEUE', usageArchiver.handle, 'usage-archiver', { visibilityTimeoutSeconds: 60 }),
     // Pitch e-mails that failed when the pitch was sent.
-    poll('PITCH_MAIL_QUEUE', pitchMailer.handle, 'pitch-mailer', 60),
+    poll('PITCH_MAIL_QUEUE', pitchMailer.handle, 'pitch-mailer', { visibilityTimeoutSeconds: 60 }),
   ];
   return {
     async stop() {

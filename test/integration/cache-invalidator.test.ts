@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { redisTagInvalidator, tagGenerationKey } from '#lib/cache-tags';
 import { LOCAL_REGION } from '#scripts/local/bootstrap';
-import { startSqsPoller } from '#scripts/local/sqs-poller';
+import { messagesHeld, startSqsPoller } from '#scripts/local/sqs-poller';
 import { createCacheInvalidator } from '#services/sync/cache-invalidator/invalidator';
 import { redisCache } from '../../bff/cache/redis-cache.ts';
 import {
@@ -63,18 +63,7 @@ function startInvalidator(namespace: string) {
 const generation = async (namespace: string, tag: string) =>
   Number((await redis.get(tagGenerationKey(namespace, tag))) ?? 0);
 
-const queueDepth = async (url: string) => {
-  const { Attributes } = await fx.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
-  );
-};
+const queueDepth = (url: string) => messagesHeld(fx.sqs, url);
 
 const change = (entity: string, key: string, version: number) =>
   JSON.stringify({

@@ -10,7 +10,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { awsClientConfig } from '#lib/aws';
 import { LOCAL_REGION } from '#scripts/local/bootstrap';
-import { startSqsPoller } from '#scripts/local/sqs-poller';
+import { messagesHeld, startSqsPoller } from '#scripts/local/sqs-poller';
 
 let sqs: SQSClient;
 let queue: { url: string; arn: string };
@@ -31,19 +31,6 @@ afterAll(async () => {
   await sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
   sqs.destroy();
 });
-
-const queueDepth = async () => {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queue.url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages) +
-    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
-  );
-};
 
 describe('the local SQS poller', () => {
   it('handles `concurrency` batches at once, as Lambda runs several, and deletes each once handled', async () => {
@@ -87,6 +74,6 @@ describe('the local SQS poller', () => {
     }
     expect(mostInFlight).toBe(2);
     expect(handled.sort()).toEqual([...bodies].sort());
-    await expect.poll(queueDepth, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => messagesHeld(sqs, queue.url), { timeout: 10_000 }).toBe(0);
   });
 });
